@@ -1,0 +1,19 @@
+//! The alert model of both surveys (ZTF, LSST) and their Avro decoding.
+//!
+//! [`Decoder::decode`] turns one message or file (an Avro object container, or a Confluent
+//! wire-format message) into normalised [`Alert`]s; [`AlertJson`] is the JSON line ingest writes.
+
+pub mod avro;
+mod decoder;
+mod error;
+mod json;
+mod model;
+mod registry;
+mod survey;
+
+pub use decoder::{frame_wire, split_wire, Decoder};
+pub use error::AlertError;
+pub use json::{AlertJson, NonNull};
+pub use model::{jd_to_mjd, Alert, Cutout, CutoutKind, ObjectId, Point, PointKind, Survey};
+pub use registry::WireSchemas;
+pub use survey::SurveyModel;

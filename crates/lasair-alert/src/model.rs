@@ -1,0 +1,191 @@
+//! The survey-neutral alert: what every tool after ingest works with.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::avro::Record;
+
+/// The survey an alert stream comes from; chosen once at each tool's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Survey {
+    Ztf,
+    Lsst,
+}
+
+impl Survey {
+    pub const ALL: [Survey; 2] = [Survey::Ztf, Survey::Lsst];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Survey::Ztf => "ztf",
+            Survey::Lsst => "lsst",
+        }
+    }
+}
+
+impl fmt::Display for Survey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Survey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "ztf" => Ok(Survey::Ztf),
+            "lsst" | "rubin" => Ok(Survey::Lsst),
+            other => Err(format!("unknown survey {other:?} (expected ztf or lsst)")),
+        }
+    }
+}
+
+/// An object's identity: ZTF's name (`ZTF21abiuvdk`) or LSST's diaObjectId in decimal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ObjectId(pub String);
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a lightcurve point is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PointKind {
+    /// A detection on the difference image (ZTF candidate with a candid; LSST diaSource).
+    Detection,
+    /// An upper limit where nothing was detected (ZTF prv_candidate without candid).
+    Nondetection,
+    /// Forced photometry at the object's position (ZTF fp_hists; LSST diaForcedSources).
+    Forced,
+}
+
+impl PointKind {
+    pub const ALL: [PointKind; 3] = [PointKind::Detection, PointKind::Nondetection, PointKind::Forced];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PointKind::Detection => "detection",
+            PointKind::Nondetection => "nondetection",
+            PointKind::Forced => "forced",
+        }
+    }
+
+    pub fn code(self) -> i8 {
+        match self {
+            PointKind::Detection => 0,
+            PointKind::Nondetection => 1,
+            PointKind::Forced => 2,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<Self> {
+        PointKind::ALL.into_iter().find(|k| i64::from(k.code()) == code)
+    }
+}
+
+/// One point of a lightcurve. Its identity is (object, kind, id): ZTF candid for detections
+/// and the image's pid otherwise; LSST diaSourceId or diaForcedSourceId.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Point {
+    pub kind: PointKind,
+    pub id: i64,
+    /// Modified Julian Date of the exposure (ZTF jd - 2400000.5; LSST midpointMjdTai).
+    pub mjd: f64,
+    pub band: String,
+    /// ZTF: magpsf (detections) or diffmaglim (limits); none for LSST.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mag: Option<f64>,
+    #[serde(rename = "magErr", skip_serializing_if = "Option::is_none")]
+    pub mag_err: Option<f64>,
+    /// Difference-image flux in nJy (LSST psfFlux; ZTF forced photometry in DN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flux: Option<f64>,
+    #[serde(rename = "fluxErr", skip_serializing_if = "Option::is_none")]
+    pub flux_err: Option<f64>,
+    /// How complete `fields` is: 2 for the alert's own triggering record, 1 for a record
+    /// repeated from history. Stores keep the highest, so arrival order does not matter.
+    #[serde(skip)]
+    pub rank: u8,
+    /// Every field of the survey's own record for this point.
+    pub fields: Record,
+}
+
+/// Which cutout image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CutoutKind {
+    Science,
+    Template,
+    Difference,
+}
+
+impl CutoutKind {
+    pub const ALL: [CutoutKind; 3] = [CutoutKind::Science, CutoutKind::Template, CutoutKind::Difference];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CutoutKind::Science => "science",
+            CutoutKind::Template => "template",
+            CutoutKind::Difference => "difference",
+        }
+    }
+}
+
+/// A cutout image as the alert carried it: FITS, gzipped for ZTF.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cutout {
+    pub kind: CutoutKind,
+    pub data: Vec<u8>,
+}
+
+impl Cutout {
+    /// File name suffix matching the content: `.fits.gz` when gzipped, else `.fits`.
+    pub fn extension(&self) -> &'static str {
+        if self.data.starts_with(&[0x1f, 0x8b]) {
+            "fits.gz"
+        } else {
+            "fits"
+        }
+    }
+}
+
+/// One alert, decoded and normalised; the survey's own records are kept whole.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub survey: Survey,
+    pub object_id: ObjectId,
+    /// ZTF candid or LSST diaSourceId of the triggering detection.
+    pub source_id: i64,
+    pub ra: f64,
+    pub dec: f64,
+    pub mjd: f64,
+    pub band: String,
+    /// Known solar-system object (ZTF ssnamenr set; LSST ssSource present).
+    pub solar_system: bool,
+    pub ss_name: Option<String>,
+    /// The triggering detection's own record (ZTF candidate; LSST diaSource).
+    pub trigger: Record,
+    /// The whole alert record without its lightcurve arrays and cutouts (schemavsn, diaObject...).
+    pub envelope: Record,
+    /// Detections, limits and forced photometry, sorted by (mjd, kind, id), the trigger included.
+    pub lightcurve: Vec<Point>,
+    pub cutouts: Vec<Cutout>,
+}
+
+impl Alert {
+    pub fn points(&self, kind: PointKind) -> impl Iterator<Item = &Point> {
+        self.lightcurve.iter().filter(move |p| p.kind == kind)
+    }
+}
+
+/// Converts Julian Date to Modified Julian Date.
+pub fn jd_to_mjd(jd: f64) -> f64 {
+    jd - 2_400_000.5
+}

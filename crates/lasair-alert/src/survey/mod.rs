@@ -1,0 +1,77 @@
+//! Survey-specific knowledge: how each survey's alert record becomes an [`Alert`].
+//! One module per survey behind one trait; the only `match` on [`Survey`] is here.
+
+mod lsst;
+mod ztf;
+
+use crate::avro::{Datum, Record};
+use crate::error::AlertError;
+use crate::model::{Alert, Cutout, CutoutKind, Point, Survey};
+
+/// What a survey module knows about its alerts.
+pub trait SurveyModel: Sync {
+    /// Normalises one decoded alert record, taking its lightcurve and cutouts out of it.
+    fn alert(&self, record: Record) -> Result<Alert, AlertError>;
+}
+
+impl Survey {
+    pub fn model(self) -> &'static dyn SurveyModel {
+        match self {
+            Survey::Ztf => &ztf::Ztf,
+            Survey::Lsst => &lsst::Lsst,
+        }
+    }
+}
+
+fn required_record(rec: &mut Record, field: &'static str) -> Result<Record, AlertError> {
+    match rec.take(field) {
+        Some(Datum::Record(r)) => Ok(r),
+        _ => Err(AlertError::Missing { field }),
+    }
+}
+
+fn required_f64(rec: &Record, field: &'static str) -> Result<f64, AlertError> {
+    rec.f64(field).filter(|v| v.is_finite()).ok_or(AlertError::Missing { field })
+}
+
+fn required_i64(rec: &Record, field: &'static str) -> Result<i64, AlertError> {
+    rec.i64(field).ok_or(AlertError::Missing { field })
+}
+
+/// The records of an optional array field, taken out of the alert.
+fn take_records(rec: &mut Record, field: &str) -> Vec<Record> {
+    match rec.take(field) {
+        Some(Datum::Array(items)) => items
+            .into_iter()
+            .filter_map(|d| match d {
+                Datum::Record(r) => Some(r),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Takes the three cutouts out, each found by `extract` from the alert field of that name.
+fn take_cutouts(
+    rec: &mut Record,
+    names: [(CutoutKind, &str); 3],
+    extract: impl Fn(Datum) -> Option<Vec<u8>>,
+) -> Vec<Cutout> {
+    names
+        .into_iter()
+        .filter_map(|(kind, field)| {
+            let data = extract(rec.take(field)?)?;
+            (!data.is_empty()).then_some(Cutout { kind, data })
+        })
+        .collect()
+}
+
+/// Sorts a lightcurve by time and keeps one point per (kind, id): the most complete one.
+fn settle(points: &mut Vec<Point>) {
+    points.sort_by(|a, b| {
+        (a.kind, a.id, std::cmp::Reverse(a.rank)).cmp(&(b.kind, b.id, std::cmp::Reverse(b.rank)))
+    });
+    points.dedup_by(|later, first| later.kind == first.kind && later.id == first.id);
+    points.sort_by(|a, b| a.mjd.total_cmp(&b.mjd).then(a.kind.cmp(&b.kind)).then(a.id.cmp(&b.id)));
+}

@@ -1,0 +1,9 @@
+//! Storage backends shared by the tools: where lightcurves and cutouts live.
+//!
+//! A backend is chosen by a URL: `sqlite:PATH` (embedded default) or `scylla://HOST:PORT/KEYSPACE`.
+
+pub mod cutouts;
+pub mod lightcurve;
+
+pub use cutouts::CutoutStore;
+pub use lightcurve::{open_lightcurves, LightcurveStore, StoreError, StoredPoint};

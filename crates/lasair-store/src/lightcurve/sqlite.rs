@@ -1,0 +1,118 @@
+//! The embedded lightcurve store: one SQLite file, WAL mode, one transaction per batch.
+
+use std::path::Path;
+
+use lasair_alert::{Alert, ObjectId, PointKind, Survey};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{sort_points, LightcurveStore, StoreError, StoredPoint};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS lightcurve (
+    survey   TEXT    NOT NULL,
+    objectId TEXT    NOT NULL,
+    kind     INTEGER NOT NULL,  -- 0 detection, 1 non-detection, 2 forced photometry
+    id       INTEGER NOT NULL,  -- candid / pid (ZTF); diaSourceId / diaForcedSourceId (LSST)
+    mjd      REAL    NOT NULL,
+    band     TEXT    NOT NULL,
+    mag      REAL, magErr REAL, flux REAL, fluxErr REAL,
+    rank     INTEGER NOT NULL,
+    fields   TEXT    NOT NULL,  -- the survey's record for the point, JSON
+    PRIMARY KEY (survey, objectId, kind, id)
+) WITHOUT ROWID;
+";
+
+/// Points are replaced only by a more complete version, so arrival order cannot matter.
+const UPSERT: &str = "
+INSERT INTO lightcurve (survey, objectId, kind, id, mjd, band, mag, magErr, flux, fluxErr, rank, fields)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+ON CONFLICT (survey, objectId, kind, id) DO UPDATE SET
+    mjd = excluded.mjd, band = excluded.band, mag = excluded.mag, magErr = excluded.magErr,
+    flux = excluded.flux, fluxErr = excluded.fluxErr, rank = excluded.rank, fields = excluded.fields
+WHERE excluded.rank > lightcurve.rank
+";
+
+pub struct SqliteLightcurves {
+    conn: Connection,
+}
+
+impl SqliteLightcurves {
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                url: format!("sqlite:{}", path.display()),
+                reason: e.to_string(),
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        // WAL + NORMAL: a committed batch survives a process crash; readers do not block ingest.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+}
+
+impl LightcurveStore for SqliteLightcurves {
+    fn upsert(&mut self, alerts: &[Alert]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(UPSERT)?;
+            for alert in alerts {
+                for p in &alert.lightcurve {
+                    let fields = serde_json::to_string(&p.fields)
+                        .map_err(|e| StoreError::Backend(e.to_string()))?;
+                    stmt.execute(params![
+                        alert.survey.as_str(),
+                        alert.object_id.0,
+                        p.kind.code(),
+                        p.id,
+                        p.mjd,
+                        p.band,
+                        p.mag,
+                        p.mag_err,
+                        p.flux,
+                        p.flux_err,
+                        p.rank,
+                        fields
+                    ])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn lightcurve(&mut self, survey: Survey, object: &ObjectId) -> Result<Vec<StoredPoint>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, id, mjd, band, mag, magErr, flux, fluxErr, rank, fields
+             FROM lightcurve WHERE survey = ?1 AND objectId = ?2",
+        )?;
+        let rows = stmt.query_map(params![survey.as_str(), object.0], |r| {
+            let kind: i64 = r.get(0)?;
+            Ok(StoredPoint {
+                kind: PointKind::from_code(kind).unwrap_or(PointKind::Detection),
+                id: r.get(1)?,
+                mjd: r.get(2)?,
+                band: r.get(3)?,
+                mag: r.get(4)?,
+                mag_err: r.get(5)?,
+                flux: r.get(6)?,
+                flux_err: r.get(7)?,
+                rank: r.get(8)?,
+                fields: r.get(9)?,
+            })
+        })?;
+        let mut points = rows.collect::<Result<Vec<_>, _>>()?;
+        sort_points(&mut points);
+        Ok(points)
+    }
+
+    fn count(&mut self) -> Result<u64, StoreError> {
+        let n: Option<i64> =
+            self.conn.query_row("SELECT count(*) FROM lightcurve", [], |r| r.get(0)).optional()?;
+        Ok(n.unwrap_or(0).max(0) as u64)
+    }
+}
