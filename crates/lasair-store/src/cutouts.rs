@@ -34,8 +34,8 @@ impl CutoutStore {
     }
 
     /// Writes an alert's cutouts and returns their paths by kind. Each file is written to a
-    /// temporary name, synced, then renamed, so a crash never leaves a half-written cutout and
-    /// writing the same alert twice leaves the same files.
+    /// temporary name then renamed, so a reader never sees a half-written cutout and writing
+    /// the same alert twice leaves the same files. Durable only after [`CutoutStore::sync`].
     pub fn write(&self, alert: &Alert) -> io::Result<BTreeMap<&'static str, String>> {
         let mut paths = BTreeMap::new();
         if alert.cutouts.is_empty() {
@@ -49,11 +49,21 @@ impl CutoutStore {
             let tmp = dir.join(format!(".{name}.tmp"));
             let mut f = fs::File::create(&tmp)?;
             f.write_all(&cutout.data)?;
-            f.sync_data()?;
             fs::rename(&tmp, &path)?;
             paths.insert(cutout.kind.as_str(), path.to_string_lossy().into_owned());
         }
         Ok(paths)
+    }
+}
+
+impl CutoutStore {
+    /// Makes every cutout written so far durable: one syncfs(2) for the whole batch, where an
+    /// fsync per file would cost a journal commit per file.
+    pub fn sync(&self) -> io::Result<()> {
+        fs::create_dir_all(&self.root)?;
+        let dir = fs::File::open(&self.root)?;
+        rustix::fs::syncfs(&dir)?;
+        Ok(())
     }
 }
 

@@ -1,0 +1,72 @@
+# Installing and starting the services the tests use; sourced by scripts/test and scripts/bench.
+# Every service is a throw-away instance on 127.0.0.1 under $LASAIR_SVC_DIR, stopped on exit.
+
+LASAIR_SVC_DIR=${LASAIR_SVC_DIR:-$(mktemp -d -t lasair-services.XXXXXX)}
+SERVICE_PIDS=()
+
+say() { printf '%s\n' "scripts: $*" >&2; }
+
+stop_services() {
+    for pid in "${SERVICE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${SERVICE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    SERVICE_PIDS=()
+}
+
+# Debian packages the build and the services need, installed only when missing.
+ensure_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# A free TCP port on 127.0.0.1 (asked of the kernel, so parallel runs do not collide).
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_for_port() {
+    local port=$1 what=$2
+    for _ in $(seq 1 150); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        sleep 0.2
+    done
+    say "$what did not open port $port"; return 1
+}
+
+# tansu: a Kafka-protocol broker in Rust, built once with cargo (about 9 minutes) and kept.
+ensure_tansu() {
+    command -v tansu >/dev/null 2>&1 && return 0
+    say "building the tansu Kafka broker (once, about 9 minutes)"
+    cargo install tansu --locked --features dynostore --quiet
+}
+
+start_tansu() {
+    local port; port=$(free_port)
+    tansu broker --listener-url "tcp://127.0.0.1:$port" --advertised-listener-url "tcp://127.0.0.1:$port" \
+        --storage-engine memory://tansu/ >"$LASAIR_SVC_DIR/tansu.log" 2>&1 &
+    SERVICE_PIDS+=($!)
+    wait_for_port "$port" tansu
+    export LASAIR_TEST_KAFKA="127.0.0.1:$port"
+    local topic
+    for topic in "$@"; do
+        tansu topic create "${topic%%:*}" --partitions "${topic##*:}" --broker "tcp://127.0.0.1:$port" \
+            >>"$LASAIR_SVC_DIR/tansu.log" 2>&1
+    done
+    say "tansu Kafka broker on $LASAIR_TEST_KAFKA"
+}
+
+# The CQL stand-in for Cassandra/ScyllaDB (in memory; none can be installed here).
+start_cql() {
+    local bin=$1 port; port=$(free_port)
+    "$bin" --listen "127.0.0.1:$port" >"$LASAIR_SVC_DIR/cql.log" 2>&1 &
+    SERVICE_PIDS+=($!)
+    wait_for_port "$port" lasair-cql-server
+    export LASAIR_TEST_CQL="127.0.0.1:$port"
+    say "CQL test server on $LASAIR_TEST_CQL"
+}

@@ -1,0 +1,101 @@
+//! One batch through the stages: decode (parallel), cutouts (parallel, then one sync),
+//! lightcurves (one transaction), JSON (parallel) to the sink, flushed.
+
+use std::collections::BTreeMap;
+
+use lasair_alert::{Alert, AlertJson, Decoder};
+use lasair_cli::Counts;
+use lasair_store::{CutoutStore, LightcurveStore, StoreError};
+use lasair_stream::{Message, Sink, StreamError};
+use rayon::prelude::*;
+use thiserror::Error;
+
+/// A failure that stops the run: the batch is not committed, so it will be read again.
+#[derive(Debug, Error)]
+pub enum StageError {
+    #[error("writing cutouts under {dir}: {source}")]
+    Cutouts { dir: String, source: std::io::Error },
+    #[error(transparent)]
+    Lightcurves(#[from] StoreError),
+    #[error(transparent)]
+    Output(#[from] StreamError),
+    #[error("serializing alert {object}: {source}")]
+    Json { object: String, source: serde_json::Error },
+}
+
+impl StageError {
+    /// The reader of our output went away (`| head`): end quietly, as Unix tools do.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, StageError::Output(e) if e.is_broken_pipe())
+    }
+}
+
+/// The stages of the ingest and what they write to.
+pub struct Stages {
+    pub decoder: Decoder,
+    pub cutouts: Option<CutoutStore>,
+    pub lightcurves: Option<Box<dyn LightcurveStore>>,
+    pub pool: rayon::ThreadPool,
+}
+
+impl Stages {
+    /// Processes one batch of messages and returns how many alerts it held. Bad messages are
+    /// reported on stderr with where they came from, counted, and skipped.
+    pub fn process(
+        &mut self,
+        messages: &[Message],
+        sink: &mut dyn Sink,
+        counts: &Counts,
+    ) -> Result<u64, StageError> {
+        let decoder = &self.decoder;
+        let decoded: Vec<_> =
+            self.pool.install(|| messages.par_iter().map(|m| decoder.decode(&m.payload)).collect());
+        let mut alerts = Vec::with_capacity(messages.len());
+        for (message, results) in messages.iter().zip(decoded) {
+            for result in results {
+                match result {
+                    Ok(alert) => alerts.push(alert),
+                    Err(e) => {
+                        counts.add_bad(1);
+                        eprintln!("lasair-ingest: bad alert in {}: {e}", message.origin);
+                    }
+                }
+            }
+        }
+        let paths = self.write_cutouts(&alerts)?;
+        if let Some(store) = self.lightcurves.as_mut() {
+            store.upsert(&alerts)?;
+        }
+        let lines: Vec<_> = self.pool.install(|| {
+            alerts
+                .par_iter()
+                .zip(paths)
+                .map(|(alert, paths)| {
+                    serde_json::to_vec(&AlertJson::new(alert, paths)).map_err(|source| {
+                        StageError::Json { object: alert.object_id.0.clone(), source }
+                    })
+                })
+                .collect::<Result<_, _>>()
+        })?;
+        for (alert, line) in alerts.iter().zip(&lines) {
+            sink.send(Some(alert.object_id.0.as_bytes()), line)?;
+        }
+        sink.flush()?;
+        counts.add_written(lines.len() as u64);
+        Ok(alerts.len() as u64)
+    }
+
+    /// Writes every alert's cutouts in parallel, then syncs them once.
+    fn write_cutouts(&self, alerts: &[Alert]) -> Result<Vec<BTreeMap<&'static str, String>>, StageError> {
+        let Some(store) = &self.cutouts else {
+            return Ok(vec![BTreeMap::new(); alerts.len()]);
+        };
+        let err = |source| StageError::Cutouts { dir: store.root().display().to_string(), source };
+        let paths = self
+            .pool
+            .install(|| alerts.par_iter().map(|a| store.write(a)).collect::<Result<Vec<_>, _>>())
+            .map_err(err)?;
+        store.sync().map_err(err)?;
+        Ok(paths)
+    }
+}
