@@ -19,7 +19,11 @@ pub struct Decoder {
 impl Decoder {
     /// `wire` is needed only for Confluent wire-format payloads (LSST from Kafka).
     pub fn new(survey: Survey, wire: Option<WireSchemas>) -> Self {
-        Self { survey, containers: SchemaCache::default(), wire }
+        Self {
+            survey,
+            containers: SchemaCache::default(),
+            wire,
+        }
     }
 
     pub fn survey(&self) -> Survey {
@@ -34,8 +38,11 @@ impl Decoder {
                 Ok(c) => c,
                 Err(e) => return vec![Err(e.into())],
             };
-            let mut out: Vec<_> =
-                container.datums.into_iter().map(|d| self.alert(d)).collect();
+            let mut out: Vec<_> = container
+                .datums
+                .into_iter()
+                .map(|d| self.alert(d))
+                .collect();
             out.extend(container.error.map(|e| Err(e.into())));
             out
         } else {
@@ -71,9 +78,10 @@ pub fn split_wire(payload: &[u8]) -> Result<(u32, &[u8]), AlertError> {
     match payload {
         [0, a, b, c, d, body @ ..] => Ok((u32::from_be_bytes([*a, *b, *c, *d]), body)),
         [] => Err(AlertError::Wire("empty payload".into())),
-        [first, ..] if payload.len() < 5 => {
-            Err(AlertError::Wire(format!("{} bytes, too short (first byte {first})", payload.len())))
-        }
+        [first, ..] if payload.len() < 5 => Err(AlertError::Wire(format!(
+            "{} bytes, too short (first byte {first})",
+            payload.len()
+        ))),
         [first, ..] => Err(AlertError::Wire(format!(
             "neither an Avro container nor the wire format (first byte {first:#04x})"
         ))),

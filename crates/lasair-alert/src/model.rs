@@ -67,7 +67,11 @@ pub enum PointKind {
 }
 
 impl PointKind {
-    pub const ALL: [PointKind; 3] = [PointKind::Detection, PointKind::Nondetection, PointKind::Forced];
+    pub const ALL: [PointKind; 3] = [
+        PointKind::Detection,
+        PointKind::Nondetection,
+        PointKind::Forced,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -86,7 +90,9 @@ impl PointKind {
     }
 
     pub fn from_code(code: i64) -> Option<Self> {
-        PointKind::ALL.into_iter().find(|k| i64::from(k.code()) == code)
+        PointKind::ALL
+            .into_iter()
+            .find(|k| i64::from(k.code()) == code)
     }
 }
 
@@ -127,7 +133,11 @@ pub enum CutoutKind {
 }
 
 impl CutoutKind {
-    pub const ALL: [CutoutKind; 3] = [CutoutKind::Science, CutoutKind::Template, CutoutKind::Difference];
+    pub const ALL: [CutoutKind; 3] = [
+        CutoutKind::Science,
+        CutoutKind::Template,
+        CutoutKind::Difference,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -14,18 +14,25 @@ pub enum WireSchemas {
     /// One schema for every message, whatever its id (`--schema FILE`).
     Fixed(Arc<CompiledSchema>),
     /// A Confluent-compatible schema registry at this base URL.
-    Registry { url: String, cache: RwLock<HashMap<u32, Result<Arc<CompiledSchema>, String>>> },
+    Registry {
+        url: String,
+        cache: RwLock<HashMap<u32, Result<Arc<CompiledSchema>, String>>>,
+    },
 }
 
 impl WireSchemas {
     pub fn registry(url: &str) -> Self {
-        WireSchemas::Registry { url: url.trim_end_matches('/').to_owned(), cache: RwLock::default() }
+        WireSchemas::Registry {
+            url: url.trim_end_matches('/').to_owned(),
+            cache: RwLock::default(),
+        }
     }
 
     /// Loads a schema file, or a folder of `.avsc` files whose named types refer to each other
     /// (Rubin publishes `lsst.vX_Y.alert.avsc` beside `lsst.vX_Y.diaSource.avsc`, ...).
     pub fn from_path(path: &Path) -> Result<Self, String> {
-        let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+        let read =
+            |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
         let compiled = if path.is_dir() {
             let mut files: Vec<_> = std::fs::read_dir(path)
                 .map_err(|e| format!("{}: {e}", path.display()))?
@@ -33,7 +40,10 @@ impl WireSchemas {
                 .filter(|p| p.extension().is_some_and(|x| x == "avsc"))
                 .collect();
             files.sort();
-            let texts = files.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
+            let texts = files
+                .iter()
+                .map(|p| read(p))
+                .collect::<Result<Vec<_>, _>>()?;
             let root = files
                 .iter()
                 .filter_map(|p| p.file_stem()?.to_str())
@@ -45,7 +55,9 @@ impl WireSchemas {
         } else {
             CompiledSchema::parse(&read(path)?)
         };
-        compiled.map(|c| WireSchemas::Fixed(Arc::new(c))).map_err(|e| format!("{}: {e}", path.display()))
+        compiled
+            .map(|c| WireSchemas::Fixed(Arc::new(c)))
+            .map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// The writer schema of a schema id.
@@ -83,5 +95,7 @@ fn fetch(base: &str, id: u32) -> Result<Arc<CompiledSchema>, String> {
         schema: String,
     }
     let reply: Reply = serde_json::from_str(&body).map_err(|e| format!("GET {url}: {e}"))?;
-    CompiledSchema::parse(&reply.schema).map(Arc::new).map_err(|e| format!("GET {url}: {e}"))
+    CompiledSchema::parse(&reply.schema)
+        .map(Arc::new)
+        .map_err(|e| format!("GET {url}: {e}"))
 }

@@ -19,7 +19,9 @@ fn data() -> Option<PathBuf> {
 }
 
 fn avro_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -44,14 +46,28 @@ fn every_real_ztf_alert_decodes() {
     let Some(data) = data() else { return };
     let mut files = Vec::new();
     avro_files(&data.join("ztf/alerts"), &mut files);
-    assert!(files.len() > 600, "expected ~700 real alerts, found {}", files.len());
+    assert!(
+        files.len() > 600,
+        "expected ~700 real alerts, found {}",
+        files.len()
+    );
     let decoder = Decoder::new(Survey::Ztf, None);
     let mut alerts = 0;
     for f in &files {
         for a in decode_one(&decoder, f) {
-            assert!(a.object_id.0.starts_with("ZTF"), "{}: {}", f.display(), a.object_id);
+            assert!(
+                a.object_id.0.starts_with("ZTF"),
+                "{}: {}",
+                f.display(),
+                a.object_id
+            );
             assert!((0.0..360.0).contains(&a.ra) && (-90.0..=90.0).contains(&a.dec));
-            assert_eq!(a.points(PointKind::Detection).filter(|p| p.id == a.source_id).count(), 1);
+            assert_eq!(
+                a.points(PointKind::Detection)
+                    .filter(|p| p.id == a.source_id)
+                    .count(),
+                1
+            );
             alerts += 1;
         }
     }
@@ -71,16 +87,34 @@ fn ztf_fields_match_fastavro() {
             .iter()
             .find(|a| Some(a.source_id) == exp["candid"].as_i64())
             .unwrap_or_else(|| panic!("{file}: candid {} not decoded", exp["candid"]));
-        assert_eq!(a.object_id.0, exp["objectId"].as_str().expect("id"), "{file}");
+        assert_eq!(
+            a.object_id.0,
+            exp["objectId"].as_str().expect("id"),
+            "{file}"
+        );
         assert_eq!(a.trigger.f64("jd"), exp["jd"].as_f64(), "{file}");
         let magpsf = a.trigger.f64("magpsf").expect("magpsf");
-        assert!((magpsf - exp["magpsf"].as_f64().expect("mag")).abs() < 1e-6, "{file}");
-        assert_eq!(a.band, ["?", "g", "r", "i"][exp["fid"].as_u64().expect("fid") as usize]);
+        assert!(
+            (magpsf - exp["magpsf"].as_f64().expect("mag")).abs() < 1e-6,
+            "{file}"
+        );
+        assert_eq!(
+            a.band,
+            ["?", "g", "r", "i"][exp["fid"].as_u64().expect("fid") as usize]
+        );
         // The trigger is one more detection than the prv_candidates with a candid.
         let det = a.points(PointKind::Detection).count() as u64;
-        assert_eq!(det, exp["prv_with_candid"].as_u64().expect("n") + 1, "{file}");
+        assert_eq!(
+            det,
+            exp["prv_with_candid"].as_u64().expect("n") + 1,
+            "{file}"
+        );
         let non = a.points(PointKind::Nondetection).count() as u64;
-        assert_eq!(non, exp["prv_without_candid"].as_u64().expect("n"), "{file}");
+        assert_eq!(
+            non,
+            exp["prv_without_candid"].as_u64().expect("n"),
+            "{file}"
+        );
         let fp = a.points(PointKind::Forced).count() as u64;
         assert_eq!(fp, exp["fp_hists"].as_u64().expect("n"), "{file}");
     }
@@ -96,7 +130,11 @@ fn bad_ztf_files_are_errors_not_panics() {
     for f in files {
         let bytes = std::fs::read(&f).expect("read");
         let results = decoder.decode(&bytes);
-        assert!(results.iter().any(Result::is_err), "{} decoded cleanly", f.display());
+        assert!(
+            results.iter().any(Result::is_err),
+            "{} decoded cleanly",
+            f.display()
+        );
     }
 }
 
@@ -137,7 +175,10 @@ fn real_lsst_alerts_decode_from_wire_payloads() {
     let expected = lsst_expected();
     let mut seen = 0;
     for exp in &expected {
-        let path = data.join(format!("lsst/alerts/rubin_v10_0/wire/{}.bin", exp["diaSourceId"]));
+        let path = data.join(format!(
+            "lsst/alerts/rubin_v10_0/wire/{}.bin",
+            exp["diaSourceId"]
+        ));
         let bytes = std::fs::read(&path).expect("wire payload");
         assert_eq!(lasair_alert::split_wire(&bytes).expect("frame").0, 1000);
         let alerts = decode_one(&decoder, &path);
@@ -154,8 +195,17 @@ fn wire_payload_with_wrong_schema_is_a_clear_error() {
     let wrong = Arc::new(CompiledSchema::parse(&ztf).expect("parse"));
     let decoder = Decoder::new(Survey::Lsst, Some(WireSchemas::Fixed(wrong)));
     let wire = data.join("lsst/alerts/rubin_v10_0/wire");
-    let first = std::fs::read_dir(&wire).expect("dir").flatten().next().expect("a file").path();
+    let first = std::fs::read_dir(&wire)
+        .expect("dir")
+        .flatten()
+        .next()
+        .expect("a file")
+        .path();
     let result = decoder.decode(&std::fs::read(first).expect("read"));
-    let err = result.into_iter().next().expect("one").expect_err("must not decode");
+    let err = result
+        .into_iter()
+        .next()
+        .expect("one")
+        .expect_err("must not decode");
     assert!(err.to_string().contains("schema id 1000"), "{err}");
 }

@@ -35,7 +35,13 @@ impl Counts {
 
 impl fmt::Display for Counts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "read {}, written {}, bad {}", self.read(), self.written(), self.bad())
+        write!(
+            f,
+            "read {}, written {}, bad {}",
+            self.read(),
+            self.written(),
+            self.bad()
+        )
     }
 }
 
@@ -90,7 +96,10 @@ mod tests {
     #[test]
     fn causes_are_not_repeated() {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        let e = Err::<(), _>(io).context("opening x: no such file").context("config").unwrap_err();
+        let e = Err::<(), _>(io)
+            .context("opening x: no such file")
+            .context("config")
+            .unwrap_err();
         assert_eq!(describe(&e), "config: opening x: no such file");
         let e = anyhow::anyhow!("inner").context("outer");
         assert_eq!(describe(&e), "outer: inner");

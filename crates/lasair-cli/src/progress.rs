@@ -11,7 +11,9 @@ pub fn bar(total: Option<u64>, unit: &str, enabled: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let template = match total {
-        Some(_) => format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}) {{msg}}"),
+        Some(_) => {
+            format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}) {{msg}}")
+        }
         None => format!("{{elapsed_precise}} {{spinner}} {{pos}} {unit} ({{per_sec}}) {{msg}}"),
     };
     let bar = total.map_or_else(ProgressBar::new_spinner, ProgressBar::new);

@@ -44,7 +44,12 @@ impl CutoutStore {
         let dir = self.object_dir(alert);
         fs::create_dir_all(&dir)?;
         for cutout in &alert.cutouts {
-            let name = format!("{}_{}.{}", alert.source_id, cutout.kind.as_str(), cutout.extension());
+            let name = format!(
+                "{}_{}.{}",
+                alert.source_id,
+                cutout.kind.as_str(),
+                cutout.extension()
+            );
             let path = dir.join(&name);
             let tmp = dir.join(format!(".{name}.tmp"));
             let mut f = fs::File::create(&tmp)?;
@@ -69,7 +74,9 @@ impl CutoutStore {
 
 /// FNV-1a: stable across platforms and releases (unlike std's hasher), so paths never move.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

@@ -90,7 +90,18 @@ impl Args {
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
         }
-        fill!(survey, output, lightcurves, cutouts, schema, schema_registry, group, batch, wait_ms, threads);
+        fill!(
+            survey,
+            output,
+            lightcurves,
+            cutouts,
+            schema,
+            schema_registry,
+            group,
+            batch,
+            wait_ms,
+            threads
+        );
         self
     }
 }

@@ -20,7 +20,10 @@ pub enum StageError {
     #[error(transparent)]
     Output(#[from] StreamError),
     #[error("serializing alert {object}: {source}")]
-    Json { object: String, source: serde_json::Error },
+    Json {
+        object: String,
+        source: serde_json::Error,
+    },
 }
 
 impl StageError {
@@ -48,8 +51,12 @@ impl Stages {
         counts: &Counts,
     ) -> Result<u64, StageError> {
         let decoder = &self.decoder;
-        let decoded: Vec<_> =
-            self.pool.install(|| messages.par_iter().map(|m| decoder.decode(&m.payload)).collect());
+        let decoded: Vec<_> = self.pool.install(|| {
+            messages
+                .par_iter()
+                .map(|m| decoder.decode(&m.payload))
+                .collect()
+        });
         let mut alerts = Vec::with_capacity(messages.len());
         for (message, results) in messages.iter().zip(decoded) {
             for result in results {
@@ -72,7 +79,10 @@ impl Stages {
                 .zip(paths)
                 .map(|(alert, paths)| {
                     serde_json::to_vec(&AlertJson::new(alert, paths)).map_err(|source| {
-                        StageError::Json { object: alert.object_id.0.clone(), source }
+                        StageError::Json {
+                            object: alert.object_id.0.clone(),
+                            source,
+                        }
                     })
                 })
                 .collect::<Result<_, _>>()
@@ -86,14 +96,25 @@ impl Stages {
     }
 
     /// Writes every alert's cutouts in parallel, then syncs them once.
-    fn write_cutouts(&self, alerts: &[Alert]) -> Result<Vec<BTreeMap<&'static str, String>>, StageError> {
+    fn write_cutouts(
+        &self,
+        alerts: &[Alert],
+    ) -> Result<Vec<BTreeMap<&'static str, String>>, StageError> {
         let Some(store) = &self.cutouts else {
             return Ok(vec![BTreeMap::new(); alerts.len()]);
         };
-        let err = |source| StageError::Cutouts { dir: store.root().display().to_string(), source };
+        let err = |source| StageError::Cutouts {
+            dir: store.root().display().to_string(),
+            source,
+        };
         let paths = self
             .pool
-            .install(|| alerts.par_iter().map(|a| store.write(a)).collect::<Result<Vec<_>, _>>())
+            .install(|| {
+                alerts
+                    .par_iter()
+                    .map(|a| store.write(a))
+                    .collect::<Result<Vec<_>, _>>()
+            })
             .map_err(err)?;
         store.sync().map_err(err)?;
         Ok(paths)

@@ -37,7 +37,10 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
         None => args,
     };
     if args.print_config {
-        print!("[ingest]\n{}", toml::to_string(&args).context("printing the config")?);
+        print!(
+            "[ingest]\n{}",
+            toml::to_string(&args).context("printing the config")?
+        );
         return Ok(Outcome::Ok);
     }
     let shutdown = lasair_stream::shutdown::install().context("installing signal handlers")?;
@@ -73,11 +76,21 @@ pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
         (None, None) => None,
     };
     let kafka = kafka_options(&args)?;
-    let inputs = if args.inputs.is_empty() { vec!["-".to_owned()] } else { args.inputs.clone() };
+    let inputs = if args.inputs.is_empty() {
+        vec!["-".to_owned()]
+    } else {
+        args.inputs.clone()
+    };
     let mut source = open_source(&inputs, SourceKind::AvroFiles, &kafka)?;
     let mut sink = open_sink(args.output.as_deref().unwrap_or("-"), &kafka)?;
-    let lightcurves = args.lightcurves.as_deref().map(open_lightcurves).transpose()?;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    let lightcurves = args
+        .lightcurves
+        .as_deref()
+        .map(open_lightcurves)
+        .transpose()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()?;
     let mut stages = Stages {
         decoder: Decoder::new(survey, wire),
         cutouts: args.cutouts.clone().map(CutoutStore::new),
@@ -118,7 +131,11 @@ pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
         progress.inc(n);
     }
     progress.finish_and_clear();
-    Ok(Report { alerts, seconds: started.elapsed().as_secs_f64(), ..report })
+    Ok(Report {
+        alerts,
+        seconds: started.elapsed().as_secs_f64(),
+        ..report
+    })
 }
 
 fn kafka_options(args: &Args) -> anyhow::Result<KafkaOptions> {
@@ -131,5 +148,9 @@ fn kafka_options(args: &Args) -> anyhow::Result<KafkaOptions> {
                 .with_context(|| format!("--kafka-option {kv:?} is not KEY=VALUE"))
         })
         .collect::<anyhow::Result<_>>()?;
-    Ok(KafkaOptions { group: args.group.clone(), extra, client_id: "lasair-ingest".into() })
+    Ok(KafkaOptions {
+        group: args.group.clone(),
+        extra,
+        client_id: "lasair-ingest".into(),
+    })
 }

@@ -37,7 +37,10 @@ impl SchemaCache {
         let text = std::str::from_utf8(json)
             .map_err(|_| AvroError::BadHeader("schema is not UTF-8".into()))?;
         let compiled = Arc::new(CompiledSchema::parse(text)?);
-        self.by_text.write().map_err(poisoned)?.insert(key, compiled.clone());
+        self.by_text
+            .write()
+            .map_err(poisoned)?
+            .insert(key, compiled.clone());
         Ok(compiled)
     }
 }
@@ -71,7 +74,11 @@ pub fn read_container(bytes: &[u8], cache: &SchemaCache) -> Result<Container, Av
     let sync = cur.take(16)?;
     let mut datums = Vec::new();
     let error = read_blocks(&mut cur, sync, &codec, &schema.root, &mut datums).err();
-    Ok(Container { schema, datums, error })
+    Ok(Container {
+        schema,
+        datums,
+        error,
+    })
 }
 
 fn read_metadata(cur: &mut Cursor<'_>) -> Result<Vec<(String, Vec<u8>)>, AvroError> {
@@ -145,7 +152,10 @@ mod tests {
                 ("id".into(), Value::Long(i * 1_000_000_007)),
                 ("mag".into(), Value::Union(1, Box::new(Value::Float(18.5)))),
                 ("band".into(), Value::Enum(1, "r".into())),
-                ("prv".into(), Value::Array(vec![Value::Double(-1.5); i as usize])),
+                (
+                    "prv".into(),
+                    Value::Array(vec![Value::Double(-1.5); i as usize]),
+                ),
             ]);
             w.append(rec).expect("append");
         }
@@ -154,12 +164,17 @@ mod tests {
 
     #[test]
     fn decodes_what_apache_avro_writes_with_both_codecs() {
-        for codec in [apache_avro::Codec::Null, apache_avro::Codec::Deflate(Default::default())] {
+        for codec in [
+            apache_avro::Codec::Null,
+            apache_avro::Codec::Deflate(Default::default()),
+        ] {
             let bytes = container(codec, 5);
             let c = read_container(&bytes, &SchemaCache::default()).expect("header");
             assert!(c.error.is_none(), "{:?}", c.error);
             assert_eq!(c.datums.len(), 5);
-            let Datum::Record(r) = &c.datums[4] else { panic!("not a record") };
+            let Datum::Record(r) = &c.datums[4] else {
+                panic!("not a record")
+            };
             assert_eq!(r.i64("id"), Some(4_000_000_028));
             assert_eq!(r.f64("mag"), Some(18.5));
             assert_eq!(r.str("band"), Some("r"));

@@ -45,7 +45,9 @@ impl Record {
     /// Removes a field's value (leaving `Null`) and returns it; used to take cutouts out.
     pub fn take(&mut self, field: &str) -> Option<Datum> {
         let i = self.schema.position(field)?;
-        self.values.get_mut(i).map(|v| std::mem::replace(v, Datum::Null))
+        self.values
+            .get_mut(i)
+            .map(|v| std::mem::replace(v, Datum::Null))
     }
 
     pub fn f64(&self, field: &str) -> Option<f64> {
@@ -76,7 +78,11 @@ impl Record {
 
     /// Field names and values, in schema order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Datum)> {
-        self.schema.field_names.iter().map(|n| &**n).zip(self.values.iter())
+        self.schema
+            .field_names
+            .iter()
+            .map(|n| &**n)
+            .zip(self.values.iter())
     }
 }
 

@@ -19,7 +19,10 @@ impl<'a> Cursor<'a> {
 
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], AvroError> {
         if n > self.remaining() {
-            return Err(AvroError::Truncated { at: self.pos, wanted: n - self.remaining() });
+            return Err(AvroError::Truncated {
+                at: self.pos,
+                wanted: n - self.remaining(),
+            });
         }
         let out = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -30,10 +33,10 @@ impl<'a> Cursor<'a> {
         let start = self.pos;
         let mut value: u64 = 0;
         for shift in (0..64).step_by(7) {
-            let byte = *self
-                .buf
-                .get(self.pos)
-                .ok_or(AvroError::Truncated { at: self.pos, wanted: 1 })?;
+            let byte = *self.buf.get(self.pos).ok_or(AvroError::Truncated {
+                at: self.pos,
+                wanted: 1,
+            })?;
             self.pos += 1;
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
@@ -57,7 +60,9 @@ impl<'a> Cursor<'a> {
     fn string(&mut self) -> Result<String, AvroError> {
         let at = self.pos;
         let raw = self.bytes()?;
-        std::str::from_utf8(raw).map(str::to_owned).map_err(|_| AvroError::BadUtf8 { at })
+        std::str::from_utf8(raw)
+            .map(str::to_owned)
+            .map_err(|_| AvroError::BadUtf8 { at })
     }
 
     /// Array and map blocks: a count, negative when followed by the block's byte size.
@@ -71,7 +76,10 @@ impl<'a> Cursor<'a> {
         // Every item takes at least one byte unless it is null, so a count larger than the
         // remaining bytes times a generous factor means a corrupt count, not a big array.
         if count > self.remaining().saturating_mul(8).max(1024) {
-            return Err(AvroError::NegativeLength { at, len: count as i64 });
+            return Err(AvroError::NegativeLength {
+                at,
+                len: count as i64,
+            });
         }
         Ok(count)
     }
@@ -82,7 +90,9 @@ pub fn decode_datum(node: &Node, buf: &[u8]) -> Result<Datum, AvroError> {
     let mut cur = Cursor::new(buf);
     let datum = decode(node, &mut cur)?;
     if cur.remaining() != 0 {
-        return Err(AvroError::Trailing { extra: cur.remaining() });
+        return Err(AvroError::Trailing {
+            extra: cur.remaining(),
+        });
     }
     Ok(datum)
 }
@@ -150,7 +160,10 @@ pub(crate) fn decode(node: &Node, cur: &mut Cursor<'_>) -> Result<Datum, AvroErr
             for field in schema.fields.iter() {
                 values.push(decode(field, cur)?);
             }
-            Datum::Record(Record { schema: schema.clone(), values })
+            Datum::Record(Record {
+                schema: schema.clone(),
+                values,
+            })
         }
     })
 }

@@ -40,7 +40,10 @@ pub enum AvroError {
     #[error("unsupported codec {0:?}")]
     Codec(String),
     #[error("deflate block {block}: {source}")]
-    Deflate { block: usize, source: std::io::Error },
+    Deflate {
+        block: usize,
+        source: std::io::Error,
+    },
     #[error("schema: {0}")]
     Schema(String),
     #[error("{extra} bytes left over after the datum")]

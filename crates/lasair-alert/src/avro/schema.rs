@@ -74,10 +74,16 @@ impl CompiledSchema {
         for s in others.iter().chain(std::iter::once(schema)) {
             collect_names(s, &mut names);
         }
-        let mut compiler = Compiler { names, done: HashMap::new() };
+        let mut compiler = Compiler {
+            names,
+            done: HashMap::new(),
+        };
         let root = compiler.compile(schema)?;
         let json = schema.canonical_form();
-        Ok(Self { root, json: json.into() })
+        Ok(Self {
+            root,
+            json: json.into(),
+        })
     }
 
     /// The root record, when the schema is a record (alert schemas always are).
@@ -136,11 +142,16 @@ impl Compiler<'_> {
             Schema::Fixed(f) => Node::Fixed(f.size),
             Schema::Duration => Node::Fixed(12),
             Schema::Decimal(d) => self.compile(&d.inner)?,
-            Schema::Enum(e) => Node::Enum(e.symbols.iter().map(|s| Arc::from(s.as_str())).collect()),
+            Schema::Enum(e) => {
+                Node::Enum(e.symbols.iter().map(|s| Arc::from(s.as_str())).collect())
+            }
             Schema::Array(a) => Node::Array(Box::new(self.compile(&a.items)?)),
             Schema::Map(m) => Node::Map(Box::new(self.compile(&m.types)?)),
             Schema::Union(u) => Node::Union(
-                u.variants().iter().map(|v| self.compile(v)).collect::<Result<_, _>>()?,
+                u.variants()
+                    .iter()
+                    .map(|v| self.compile(v))
+                    .collect::<Result<_, _>>()?,
             ),
             Schema::Record(r) => Node::Record(self.record(r)?),
             Schema::Ref { name } => {
@@ -160,11 +171,27 @@ impl Compiler<'_> {
         if let Some(done) = self.done.get(&r.name) {
             return Ok(done.clone());
         }
-        let field_names: Box<[Arc<str>]> =
-            r.fields.iter().map(|f| Arc::from(f.name.as_str())).collect();
-        let fields = r.fields.iter().map(|f| self.compile(&f.schema)).collect::<Result<_, _>>()?;
-        let index = field_names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
-        let node = Arc::new(RecordNode { name: r.name.fullname(None), field_names, fields, index });
+        let field_names: Box<[Arc<str>]> = r
+            .fields
+            .iter()
+            .map(|f| Arc::from(f.name.as_str()))
+            .collect();
+        let fields = r
+            .fields
+            .iter()
+            .map(|f| self.compile(&f.schema))
+            .collect::<Result<_, _>>()?;
+        let index = field_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        let node = Arc::new(RecordNode {
+            name: r.name.fullname(None),
+            field_names,
+            fields,
+            index,
+        });
         self.done.insert(r.name.clone(), node.clone());
         Ok(node)
     }

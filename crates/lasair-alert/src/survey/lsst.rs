@@ -13,7 +13,18 @@ fn point(kind: PointKind, id_field: &str, rank: u8, fields: Record) -> Option<Po
     let mjd = fields.f64("midpointMjdTai")?;
     let band = fields.str("band").unwrap_or("?").to_owned();
     let (flux, flux_err) = (fields.f64("psfFlux"), fields.f64("psfFluxErr"));
-    Some(Point { kind, id, mjd, band, mag: None, mag_err: None, flux, flux_err, rank, fields })
+    Some(Point {
+        kind,
+        id,
+        mjd,
+        band,
+        mag: None,
+        mag_err: None,
+        flux,
+        flux_err,
+        rank,
+        fields,
+    })
 }
 
 impl super::SurveyModel for Lsst {
@@ -24,15 +35,31 @@ impl super::SurveyModel for Lsst {
         let dec = required_f64(&source, "dec")?;
         let mjd = required_f64(&source, "midpointMjdTai")?;
         let ss_source = rec.record("ssSource");
-        let ss_name = ss_source.and_then(|s| s.str("designation")).map(str::to_owned);
+        let ss_name = ss_source
+            .and_then(|s| s.str("designation"))
+            .map(str::to_owned);
         let ss_object = source.i64("ssObjectId").filter(|&id| id != 0);
         let solar_system = ss_source.is_some() || ss_object.is_some();
         // Sources of known solar-system objects carry no diaObjectId; they are keyed by ssObjectId.
-        let object = source.i64("diaObjectId").filter(|&id| id != 0).or(ss_object);
-        let object_id = ObjectId(object.ok_or(AlertError::Missing { field: "diaObjectId" })?.to_string());
+        let object = source
+            .i64("diaObjectId")
+            .filter(|&id| id != 0)
+            .or(ss_object);
+        let object_id = ObjectId(
+            object
+                .ok_or(AlertError::Missing {
+                    field: "diaObjectId",
+                })?
+                .to_string(),
+        );
 
         let mut lightcurve = Vec::new();
-        lightcurve.extend(point(PointKind::Detection, "diaSourceId", 2, source.clone()));
+        lightcurve.extend(point(
+            PointKind::Detection,
+            "diaSourceId",
+            2,
+            source.clone(),
+        ));
         for prv in take_records(&mut rec, "prvDiaSources") {
             lightcurve.extend(point(PointKind::Detection, "diaSourceId", 1, prv));
         }

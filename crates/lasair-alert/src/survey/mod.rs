@@ -31,7 +31,9 @@ fn required_record(rec: &mut Record, field: &'static str) -> Result<Record, Aler
 }
 
 fn required_f64(rec: &Record, field: &'static str) -> Result<f64, AlertError> {
-    rec.f64(field).filter(|v| v.is_finite()).ok_or(AlertError::Missing { field })
+    rec.f64(field)
+        .filter(|v| v.is_finite())
+        .ok_or(AlertError::Missing { field })
 }
 
 fn required_i64(rec: &Record, field: &'static str) -> Result<i64, AlertError> {
@@ -73,5 +75,10 @@ fn settle(points: &mut Vec<Point>) {
         (a.kind, a.id, std::cmp::Reverse(a.rank)).cmp(&(b.kind, b.id, std::cmp::Reverse(b.rank)))
     });
     points.dedup_by(|later, first| later.kind == first.kind && later.id == first.id);
-    points.sort_by(|a, b| a.mjd.total_cmp(&b.mjd).then(a.kind.cmp(&b.kind)).then(a.id.cmp(&b.id)));
+    points.sort_by(|a, b| {
+        a.mjd
+            .total_cmp(&b.mjd)
+            .then(a.kind.cmp(&b.kind))
+            .then(a.id.cmp(&b.id))
+    });
 }

@@ -27,15 +27,33 @@ fn point(kind: PointKind, id: i64, rank: u8, fields: Record) -> Option<Point> {
         PointKind::Forced => {
             // -99999 marks forced photometry that could not be measured.
             let ok = |v: f64| (v > -99_000.0).then_some(v);
-            (None, None, fields.f64("forcediffimflux").and_then(ok), fields.f64("forcediffimfluxunc").and_then(ok))
+            (
+                None,
+                None,
+                fields.f64("forcediffimflux").and_then(ok),
+                fields.f64("forcediffimfluxunc").and_then(ok),
+            )
         }
     };
-    Some(Point { kind, id, mjd: jd_to_mjd(jd), band: band(fields.i64("fid")), mag, mag_err, flux, flux_err, rank, fields })
+    Some(Point {
+        kind,
+        id,
+        mjd: jd_to_mjd(jd),
+        band: band(fields.i64("fid")),
+        mag,
+        mag_err,
+        flux,
+        flux_err,
+        rank,
+        fields,
+    })
 }
 
 impl super::SurveyModel for Ztf {
     fn alert(&self, mut rec: Record) -> Result<Alert, AlertError> {
-        let object_id = rec.str("objectId").ok_or(AlertError::Missing { field: "objectId" })?;
+        let object_id = rec
+            .str("objectId")
+            .ok_or(AlertError::Missing { field: "objectId" })?;
         let object_id = ObjectId(object_id.to_owned());
         let candidate = required_record(&mut rec, "candidate")?;
         let candid = rec.i64("candid").or(candidate.i64("candid"));
@@ -54,12 +72,17 @@ impl super::SurveyModel for Ztf {
         for prv in take_records(&mut rec, "prv_candidates") {
             let point = match prv.i64("candid") {
                 Some(candid) => point(PointKind::Detection, candid, 1, prv),
-                None => prv.i64("pid").and_then(|pid| point(PointKind::Nondetection, pid, 1, prv)),
+                None => prv
+                    .i64("pid")
+                    .and_then(|pid| point(PointKind::Nondetection, pid, 1, prv)),
             };
             lightcurve.extend(point);
         }
         for fp in take_records(&mut rec, "fp_hists") {
-            lightcurve.extend(fp.i64("pid").and_then(|pid| point(PointKind::Forced, pid, 1, fp)));
+            lightcurve.extend(
+                fp.i64("pid")
+                    .and_then(|pid| point(PointKind::Forced, pid, 1, fp)),
+            );
         }
         settle(&mut lightcurve);
 

@@ -1,11 +1,13 @@
 //! The lightcurve store: every detection, upper limit and forced-photometry point of every
 //! object, keyed by (survey, objectId, kind, id) so that re-ingesting changes nothing.
 
+mod scylla;
 mod sqlite;
 
 use lasair_alert::{Alert, ObjectId, PointKind, Survey};
 use thiserror::Error;
 
+pub use scylla::ScyllaLightcurves;
 pub use sqlite::SqliteLightcurves;
 
 #[derive(Debug, Error)]
@@ -41,7 +43,11 @@ pub trait LightcurveStore: Send {
     /// Writes the lightcurve points of every alert; durable when it returns.
     fn upsert(&mut self, alerts: &[Alert]) -> Result<(), StoreError>;
     /// Every stored point of an object, sorted by (mjd, kind, id).
-    fn lightcurve(&mut self, survey: Survey, object: &ObjectId) -> Result<Vec<StoredPoint>, StoreError>;
+    fn lightcurve(
+        &mut self,
+        survey: Survey,
+        object: &ObjectId,
+    ) -> Result<Vec<StoredPoint>, StoreError>;
     /// How many points are stored in all (for reports and tests).
     fn count(&mut self) -> Result<u64, StoreError>;
 }
@@ -51,6 +57,9 @@ pub fn open_lightcurves(url: &str) -> Result<Box<dyn LightcurveStore>, StoreErro
     if let Some(path) = url.strip_prefix("sqlite:") {
         return Ok(Box::new(SqliteLightcurves::open(path)?));
     }
+    if url.starts_with("scylla://") {
+        return Ok(Box::new(ScyllaLightcurves::open(url)?));
+    }
     Err(StoreError::Open {
         url: url.to_owned(),
         reason: "unknown scheme (expected sqlite:PATH or scylla://HOST:PORT/KEYSPACE)".into(),
@@ -59,5 +68,10 @@ pub fn open_lightcurves(url: &str) -> Result<Box<dyn LightcurveStore>, StoreErro
 
 /// Sorts points as every backend returns them.
 pub(crate) fn sort_points(points: &mut [StoredPoint]) {
-    points.sort_by(|a, b| a.mjd.total_cmp(&b.mjd).then(a.kind.cmp(&b.kind)).then(a.id.cmp(&b.id)));
+    points.sort_by(|a, b| {
+        a.mjd
+            .total_cmp(&b.mjd)
+            .then(a.kind.cmp(&b.kind))
+            .then(a.id.cmp(&b.id))
+    });
 }

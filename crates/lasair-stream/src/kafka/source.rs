@@ -1,0 +1,140 @@
+//! Kafka source: a consumer-group member that commits only what the tool has finished.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::BorrowedMessage;
+use rdkafka::{Message as _, Offset, TopicPartitionList};
+
+use crate::spec::KafkaSpec;
+use crate::{KafkaOptions, Message, Origin, Source, StreamError};
+
+pub(crate) struct KafkaSource {
+    consumer: BaseConsumer,
+    /// The subscription as written, for error messages.
+    topics: String,
+    /// Per partition, the offset after the last message returned: what `commit` commits.
+    returned: HashMap<(Arc<str>, i32), i64>,
+    /// Topic names shared by every message's origin.
+    names: HashSet<Arc<str>>,
+    /// A poll error met after part of a batch was read, returned by the next call.
+    pending: Option<StreamError>,
+}
+
+impl KafkaSource {
+    pub(crate) fn open(spec: &KafkaSpec, options: &KafkaOptions) -> Result<Self, StreamError> {
+        let topics = spec.topics.describe();
+        let group = spec.group.as_ref().or(options.group.as_ref());
+        let group = group.ok_or_else(|| StreamError::NoGroup {
+            spec: spec.spec.clone(),
+        })?;
+        let config = super::consumer_config(spec, group, options);
+        let consumer: BaseConsumer = config
+            .create()
+            .map_err(|e| failed(&topics, "creating consumer", e))?;
+        consumer
+            .subscribe(&spec.topics.subscription())
+            .map_err(|e| failed(&topics, "subscribing", e))?;
+        Ok(KafkaSource {
+            consumer,
+            topics,
+            returned: HashMap::new(),
+            names: HashSet::new(),
+            pending: None,
+        })
+    }
+
+    fn error(&self, what: &'static str, source: KafkaError) -> StreamError {
+        failed(&self.topics, what, source)
+    }
+}
+
+fn failed(topics: &str, what: &'static str, source: KafkaError) -> StreamError {
+    StreamError::Kafka {
+        topics: topics.to_owned(),
+        what,
+        source,
+    }
+}
+
+/// The shared name of a topic, so messages do not each allocate one.
+fn intern(names: &mut HashSet<Arc<str>>, name: &str) -> Arc<str> {
+    if let Some(topic) = names.get(name) {
+        return topic.clone();
+    }
+    let topic: Arc<str> = Arc::from(name);
+    names.insert(topic.clone());
+    topic
+}
+
+/// Copies a message out of librdkafka's buffer so the consumer can be polled again.
+fn owned(message: &BorrowedMessage<'_>, topic: Arc<str>) -> Message {
+    Message {
+        payload: message.payload().unwrap_or_default().to_vec(),
+        key: message.key().map(<[u8]>::to_vec),
+        origin: Origin::Kafka {
+            topic,
+            partition: message.partition(),
+            offset: message.offset(),
+        },
+    }
+}
+
+impl Source for KafkaSource {
+    fn next_batch(&mut self, max: usize, wait: Duration) -> Result<Vec<Message>, StreamError> {
+        if let Some(error) = self.pending.take() {
+            return Err(error);
+        }
+        let deadline = Instant::now() + wait;
+        let mut batch = Vec::new();
+        while batch.len() < max.max(1) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            // A poll also ends early, with nothing, when it handled a rebalance.
+            let polled = match self.consumer.poll(left) {
+                None if left.is_zero() => break,
+                None => continue,
+                Some(Err(KafkaError::PartitionEOF(_))) => continue,
+                Some(polled) => polled,
+            };
+            match polled {
+                Ok(message) => {
+                    let topic = intern(&mut self.names, message.topic());
+                    let next = message.offset() + 1;
+                    self.returned
+                        .insert((topic.clone(), message.partition()), next);
+                    batch.push(owned(&message, topic));
+                }
+                Err(source) if batch.is_empty() => return Err(self.error("polling", source)),
+                Err(source) => {
+                    self.pending = Some(self.error("polling", source));
+                    break;
+                }
+            }
+        }
+        Ok(batch)
+    }
+
+    fn finished(&self) -> bool {
+        false
+    }
+
+    fn commit(&mut self) -> Result<(), StreamError> {
+        if self.returned.is_empty() {
+            return Ok(());
+        }
+        let mut offsets = TopicPartitionList::new();
+        for ((topic, partition), next) in &self.returned {
+            offsets
+                .add_partition_offset(topic, *partition, Offset::Offset(*next))
+                .map_err(|e| self.error("committing offsets", e))?;
+        }
+        self.consumer
+            .commit(&offsets, CommitMode::Sync)
+            .map_err(|e| self.error("committing offsets", e))?;
+        self.returned.clear();
+        Ok(())
+    }
+}

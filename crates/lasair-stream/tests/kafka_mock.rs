@@ -1,0 +1,136 @@
+//! Kafka sources and sinks against librdkafka's in-process mock broker: delivery, commits,
+//! at-least-once redelivery, topic patterns.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{payloads, produce, read_for, read_until, sorted, source, texts};
+use lasair_stream::{open_sink, open_source, KafkaOptions, Origin, SourceKind, StreamError};
+use rdkafka::mocking::MockCluster;
+
+fn cluster(
+    topics: &[&str],
+) -> (
+    MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
+    String,
+) {
+    let cluster = MockCluster::new(1).expect("mock cluster");
+    for topic in topics {
+        cluster.create_topic(topic, 3, 1).expect("create topic");
+    }
+    let brokers = cluster.bootstrap_servers();
+    (cluster, brokers)
+}
+
+fn topic_of(origin: &Origin) -> &str {
+    match origin {
+        Origin::Kafka { topic, .. } => topic,
+        other => panic!("not a Kafka origin: {other}"),
+    }
+}
+
+#[test]
+fn committed_messages_are_not_delivered_again_to_the_group() {
+    let (_cluster, brokers) = cluster(&["t"]);
+    let mut sent = payloads("first", 50);
+    // A large message, as LSST alerts with cutouts are.
+    sent.push(vec![b'x'; 3 * 1024 * 1024]);
+    produce(&brokers, "t", &sent);
+
+    let mut first = source(&format!("kafka://{brokers}/t?group=g"));
+    let got = read_until(first.as_mut(), sent.len(), |_| true);
+    assert_eq!(got.len(), sent.len(), "no duplicates within one consumer");
+    assert_eq!(texts(&got), sorted(&sent));
+    assert!(got.iter().all(|m| topic_of(&m.origin) == "t"));
+    assert_eq!(
+        common::partitions(&got),
+        [0, 1, 2],
+        "keys spread over every partition"
+    );
+    first.commit().expect("commit");
+    drop(first);
+
+    // Only what was produced after the commit reaches the next member of the group.
+    let later = payloads("later", 5);
+    produce(&brokers, "t", &later);
+    let mut second = source(&format!("kafka://{brokers}/t?group=g"));
+    let mut got = read_until(second.as_mut(), later.len(), |_| true);
+    got.extend(read_for(second.as_mut(), Duration::from_secs(1)));
+    assert_eq!(texts(&got), sorted(&later));
+}
+
+#[test]
+fn uncommitted_messages_are_delivered_again() {
+    let (_cluster, brokers) = cluster(&["t"]);
+    let sent = payloads("m", 20);
+    produce(&brokers, "t", &sent);
+    let options = KafkaOptions {
+        group: Some("g".into()),
+        ..common::options()
+    };
+    let spec = [format!("kafka://{brokers}/t")];
+    for attempt in 0..2 {
+        let mut source = open_source(&spec, SourceKind::Lines, &options).expect("open");
+        let got = read_until(source.as_mut(), sent.len(), |_| true);
+        assert_eq!(texts(&got), sorted(&sent), "attempt {attempt}");
+        // No commit: the tool "crashed" before its batch was durable.
+    }
+}
+
+#[test]
+fn topic_pattern_receives_from_every_matching_topic() {
+    let (_cluster, brokers) = cluster(&["pat_a", "pat_b", "other"]);
+    produce(&brokers, "pat_a", &payloads("a", 3));
+    produce(&brokers, "pat_b", &payloads("b", 4));
+    produce(&brokers, "other", &payloads("o", 5));
+    let mut source = source(&format!("kafka://{brokers}/^pat_.*?group=g"));
+    let mut got = read_until(source.as_mut(), 7, |_| true);
+    got.extend(read_for(source.as_mut(), Duration::from_secs(1)));
+    let mut from: Vec<&str> = got.iter().map(|m| topic_of(&m.origin)).collect();
+    from.dedup();
+    from.sort();
+    from.dedup();
+    assert_eq!(from, ["pat_a", "pat_b"]);
+    assert_eq!(got.len(), 7);
+}
+
+#[test]
+fn flush_reports_undelivered_messages_naming_the_topic() {
+    let (cluster, brokers) = cluster(&["t"]);
+    cluster.broker_down(1).expect("broker down");
+    let options = KafkaOptions {
+        extra: vec![("message.timeout.ms".into(), "1000".into())],
+        ..KafkaOptions::default()
+    };
+    let mut sink = open_sink(&format!("kafka://{brokers}/t"), &options).expect("open sink");
+    sink.send(None, b"lost").expect("queued");
+    let err = sink.flush().expect_err("the broker is down");
+    assert!(
+        matches!(err, StreamError::Delivery { failed: 1, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("kafka t:"), "{err}");
+}
+
+#[test]
+fn kafka_source_without_group_is_a_clear_error() {
+    let spec = ["kafka://127.0.0.1:9/t".to_owned()];
+    let err = open_source(&spec, SourceKind::Lines, &KafkaOptions::default())
+        .err()
+        .expect("no group");
+    assert!(matches!(err, StreamError::NoGroup { .. }), "{err:?}");
+    assert!(err.to_string().contains("?group=NAME"), "{err}");
+}
+
+#[test]
+fn kafka_sink_takes_exactly_one_topic() {
+    for spec in [
+        "kafka://b:9092/a,b",
+        "kafka://b:9092/^a.*",
+        "kafka://b:9092/a?group=g",
+    ] {
+        let err = open_sink(spec, &KafkaOptions::default()).err().expect(spec);
+        assert!(err.to_string().contains("one topic"), "{err}");
+    }
+}

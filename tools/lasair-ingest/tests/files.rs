@@ -1,0 +1,176 @@
+//! lasair-ingest on Avro files: JSON out, lightcurves, cutouts, bad input, idempotence.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use lasair_alert::Survey;
+
+#[test]
+fn simulated_ztf_files_give_one_json_per_alert_and_the_union_of_their_lightcurves() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let alerts = sim(Survey::Ztf, 120, 25, 7);
+    write_files(&tmp.path().join("in"), &alerts);
+    let db = tmp.path().join("lc.db");
+    let cutouts = tmp.path().join("cutouts");
+    let input = tmp.path().join("in");
+    let store = format!("sqlite:{}", db.display());
+    let args = [
+        "--survey",
+        "ztf",
+        input.to_str().expect("utf8"),
+        "--lightcurves",
+        &store,
+        "--cutouts",
+        cutouts.to_str().expect("utf8"),
+        "--batch",
+        "16",
+        "--quiet",
+    ];
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), alerts.len());
+    let ids: BTreeSet<i64> = lines
+        .iter()
+        .map(|l| l["sourceId"].as_i64().expect("id"))
+        .collect();
+    let expected: BTreeSet<i64> = alerts.iter().map(|a| a.source_id).collect();
+    assert_eq!(ids, expected);
+    for line in &lines {
+        for kind in ["science", "template", "difference"] {
+            let path = line["cutouts"][kind].as_str().expect("cutout path");
+            let bytes = std::fs::read(path).expect("cutout written");
+            assert_eq!(&bytes[..2], &[0x1f, 0x8b], "ZTF stamps stay gzipped FITS");
+        }
+        assert!(line["detection"]["candid"].as_i64() == line["sourceId"].as_i64());
+    }
+    let payloads: Vec<_> = alerts.iter().map(|a| a.payload.clone()).collect();
+    let union = union_of(&decode_all(Survey::Ztf, &payloads));
+    assert_eq!(stored_keys(&db), union);
+
+    // The same files again: the same JSON, the same store, the same cutout files.
+    let files_before = count_files(&cutouts);
+    let again = run(&args);
+    assert!(again.status.success());
+    assert_eq!(json_lines(&again.stdout), lines);
+    assert_eq!(stored_keys(&db), union);
+    assert_eq!(count_files(&cutouts), files_before);
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    let mut n = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn bad_files_are_named_counted_skipped_and_exit_1() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let alerts = sim(Survey::Ztf, 5, 5, 3);
+    write_files(tmp.path(), &alerts);
+    let truncated = &alerts[0].payload[..alerts[0].payload.len() / 2];
+    std::fs::write(tmp.path().join("truncated.avro"), truncated).expect("write");
+    std::fs::write(tmp.path().join("not-avro.avro"), b"{\"objectId\": 1}\n").expect("write");
+    let out = run(&["--survey", "ztf", tmp.path().to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("truncated.avro"), "{stderr}");
+    assert!(stderr.contains("not-avro.avro"), "{stderr}");
+    assert!(stderr.contains("2 bad"), "{stderr}");
+    assert_eq!(
+        json_lines(&out.stdout).len(),
+        5,
+        "the good alerts are not lost"
+    );
+}
+
+#[test]
+fn real_bad_ztf_files_are_rejected_cleanly() {
+    let Some(data) = shared_data() else { return };
+    let out = run(&[
+        "--survey",
+        "ztf",
+        data.join("ztf/bad").to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for entry in std::fs::read_dir(data.join("ztf/bad"))
+        .expect("dir")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".avro") {
+            assert!(stderr.contains(&name), "{name} not reported: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn real_lsst_wire_payloads_need_and_use_a_schema() {
+    let Some(data) = shared_data() else { return };
+    let wire = data.join("lsst/alerts/rubin_v10_0/wire");
+    let wire = wire.to_str().expect("utf8");
+    let out = run(&["--survey", "lsst", &format!("{wire}/*.bin")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no --schema"));
+    let schema = data.join("lsst/schema/10/0");
+    let out = run(&[
+        "--survey",
+        "lsst",
+        "--schema",
+        schema.to_str().expect("utf8"),
+        &format!("{wire}/*.bin"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 25);
+    assert!(lines
+        .iter()
+        .all(|l| l["survey"] == "lsst" && l["detection"]["diaSourceId"] == l["sourceId"]));
+}
+
+#[test]
+fn config_file_fills_what_flags_leave_unset() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cfg = tmp.path().join("node.toml");
+    std::fs::write(&cfg, "[ingest]\nsurvey = \"lsst\"\nbatch = 7\n").expect("write");
+    let out = run(&[
+        "--config",
+        cfg.to_str().expect("utf8"),
+        "--batch",
+        "9",
+        "--print-config",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("survey = \"lsst\"") && text.contains("batch = 9"),
+        "{text}"
+    );
+    std::fs::write(&cfg, "[ingest]\nsurvy = \"lsst\"\n").expect("write");
+    let out = run(&["--config", cfg.to_str().expect("utf8"), "--print-config"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a typo in the config is a setup error"
+    );
+}
