@@ -38,6 +38,22 @@ pub fn sim(survey: Survey, alerts: usize, objects: usize, seed: u64) -> Vec<SimA
     .collect()
 }
 
+pub fn sim_without_cutouts(
+    survey: Survey,
+    alerts: usize,
+    objects: usize,
+    seed: u64,
+) -> Vec<SimAlert> {
+    simulate(&SimConfig {
+        survey,
+        alerts,
+        objects,
+        seed,
+        cutouts: false,
+    })
+    .collect()
+}
+
 /// Writes simulated ZTF alerts as `<candid>.avro` files.
 pub fn write_files(dir: &Path, alerts: &[SimAlert]) {
     std::fs::create_dir_all(dir).expect("mkdir");
