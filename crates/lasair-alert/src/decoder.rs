@@ -35,6 +35,9 @@ impl Decoder {
     pub fn decode(&self, payload: &[u8]) -> Vec<Result<Alert, AlertError>> {
         if payload.starts_with(b"Obj\x01") {
             let container = match read_container(payload, &self.containers) {
+                Ok(c) if c.datums.is_empty() && c.error.is_none() => {
+                    return vec![Err(AlertError::EmptyContainer)]
+                }
                 Ok(c) => c,
                 Err(e) => return vec![Err(e.into())],
             };

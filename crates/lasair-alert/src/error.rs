@@ -14,6 +14,8 @@ pub enum AlertError {
     SchemaId { id: u32, reason: String },
     #[error("alert has no usable {field}")]
     Missing { field: &'static str },
+    #[error("the Avro container holds no alerts (truncated after its header?)")]
+    EmptyContainer,
     #[error("not an alert record (the schema's root is not a record)")]
     NotARecord,
 }

@@ -62,9 +62,18 @@ impl Sink for LineSink {
         let flushed = match &mut self.output {
             Output::Stdout(out) => out.flush(),
             // Durable means on disk, not in the page cache: offsets are committed after this.
-            Output::File(out) => out.flush().and_then(|()| out.get_ref().sync_data()),
+            Output::File(out) => out.flush().and_then(|()| sync_if_possible(out.get_ref())),
         };
         flushed.map_err(|e| StreamError::write(&self.target, e))
+    }
+}
+
+/// Syncs a file to disk; a device or pipe named as the output (`/dev/null`, a FIFO) cannot be
+/// synced (EINVAL) and has nothing to lose, so that is not an error.
+fn sync_if_possible(file: &File) -> std::io::Result<()> {
+    match file.sync_data() {
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+        other => other,
     }
 }
 
@@ -84,6 +93,14 @@ mod tests {
         sink.flush().expect("flush");
         let text = std::fs::read_to_string(path).expect("read back");
         assert_eq!(text, "{\"a\":1}\n{\"b\":2}\n");
+    }
+
+    #[test]
+    fn dev_null_is_a_valid_output() {
+        let mut sink = LineSink::file("/dev/null").expect("open /dev/null");
+        sink.send(None, b"x").expect("send");
+        sink.flush()
+            .expect("a device that cannot sync is not an error");
     }
 
     #[test]

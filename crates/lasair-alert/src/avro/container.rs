@@ -183,13 +183,16 @@ mod tests {
     }
 
     #[test]
-    fn truncated_container_keeps_nothing_false_and_reports() {
+    fn truncation_anywhere_is_reported_never_silent() {
         let bytes = container(apache_avro::Codec::Null, 3);
-        for cut in [bytes.len() - 1, bytes.len() - 17, bytes.len() / 2] {
-            let c = read_container(&bytes[..cut], &SchemaCache::default());
-            match c {
-                Ok(c) => assert!(c.error.is_some(), "cut at {cut} went unnoticed"),
-                Err(_) => {}
+        for cut in (1..bytes.len()).step_by(7) {
+            // Err: the header itself was cut. A cut right after the header reads as a valid
+            // empty container, which the decoder refuses as holding no alerts.
+            if let Ok(c) = read_container(&bytes[..cut], &SchemaCache::default()) {
+                assert!(
+                    c.error.is_some() || c.datums.is_empty(),
+                    "cut at {cut} went unnoticed"
+                );
             }
         }
     }
