@@ -174,3 +174,19 @@ fn config_file_fills_what_flags_leave_unset() {
         "a typo in the config is a setup error"
     );
 }
+
+#[test]
+fn the_example_node_config_is_valid() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../systemd/node.example.toml"
+    );
+    let out = run(&["--config", example, "--print-config"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("scylla://cassandra1:9042"), "{text}");
+}
