@@ -6,6 +6,7 @@
 pub mod avro;
 mod decoder;
 mod error;
+pub mod hash;
 mod json;
 mod model;
 mod registry;
@@ -13,7 +14,7 @@ mod survey;
 
 pub use decoder::{frame_wire, split_wire, Decoder};
 pub use error::AlertError;
-pub use json::{AlertJson, NonNull};
+pub use json::AlertJson;
 pub use model::{jd_to_mjd, Alert, Cutout, CutoutKind, ObjectId, Point, PointKind, Survey};
 pub use registry::WireSchemas;
 pub use survey::SurveyModel;

@@ -98,7 +98,7 @@ impl PointKind {
 
 /// One point of a lightcurve. Its identity is (object, kind, id): ZTF candid for detections
 /// and the image's pid otherwise; LSST diaSourceId or diaForcedSourceId.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     pub kind: PointKind,
     pub id: i64,
@@ -106,18 +106,13 @@ pub struct Point {
     pub mjd: f64,
     pub band: String,
     /// ZTF: magpsf (detections) or diffmaglim (limits); none for LSST.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mag: Option<f64>,
-    #[serde(rename = "magErr", skip_serializing_if = "Option::is_none")]
     pub mag_err: Option<f64>,
     /// Difference-image flux in nJy (LSST psfFlux; ZTF forced photometry in DN).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flux: Option<f64>,
-    #[serde(rename = "fluxErr", skip_serializing_if = "Option::is_none")]
     pub flux_err: Option<f64>,
     /// How complete `fields` is: 2 for the alert's own triggering record, 1 for a record
     /// repeated from history. Stores keep the highest, so arrival order does not matter.
-    #[serde(skip)]
     pub rank: u8,
     /// Every field of the survey's own record for this point.
     pub fields: Record,

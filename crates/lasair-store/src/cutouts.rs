@@ -7,6 +7,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use lasair_alert::hash::fnv1a;
 use lasair_alert::Alert;
 
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ impl CutoutStore {
 
     /// The folder of one object's cutouts.
     pub fn object_dir(&self, alert: &Alert) -> PathBuf {
+        // FNV-1a is stable across platforms and releases, so cutout paths never move.
         let h = fnv1a(alert.object_id.0.as_bytes());
         self.root
             .join(alert.survey.as_str())
@@ -69,24 +71,5 @@ impl CutoutStore {
         let dir = fs::File::open(&self.root)?;
         rustix::fs::syncfs(&dir)?;
         Ok(())
-    }
-}
-
-/// FNV-1a: stable across platforms and releases (unlike std's hasher), so paths never move.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fnv1a;
-
-    #[test]
-    fn shard_hash_is_stable() {
-        // FNV-1a reference values: a change here would move every stored cutout.
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
 }

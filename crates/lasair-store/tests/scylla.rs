@@ -80,7 +80,7 @@ fn ingest(store: &mut dyn LightcurveStore, alerts: &[Alert], order: &[usize]) {
 fn union(alerts: &[Alert]) -> BTreeMap<(PointKind, i64), (u8, BTreeSet<String>)> {
     let mut union: BTreeMap<(PointKind, i64), (u8, BTreeSet<String>)> = BTreeMap::new();
     for point in alerts.iter().flat_map(|a| &a.lightcurve) {
-        let fields = serde_json::to_string(&point.fields).expect("fields as JSON");
+        let fields = point.fields.to_json();
         let entry = union
             .entry((point.kind, point.id))
             .or_insert((point.rank, BTreeSet::new()));

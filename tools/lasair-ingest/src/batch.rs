@@ -13,17 +13,12 @@ use thiserror::Error;
 /// A failure that stops the run: the batch is not committed, so it will be read again.
 #[derive(Debug, Error)]
 pub enum StageError {
-    #[error("writing cutouts under {dir}: {source}")]
-    Cutouts { dir: String, source: std::io::Error },
+    #[error("writing cutouts under {dir}: {cause}")]
+    Cutouts { dir: String, cause: std::io::Error },
     #[error(transparent)]
     Lightcurves(#[from] StoreError),
     #[error(transparent)]
     Output(#[from] StreamError),
-    #[error("serializing alert {object}: {source}")]
-    Json {
-        object: String,
-        source: serde_json::Error,
-    },
 }
 
 impl StageError {
@@ -77,16 +72,9 @@ impl Stages {
             alerts
                 .par_iter()
                 .zip(paths)
-                .map(|(alert, paths)| {
-                    serde_json::to_vec(&AlertJson::new(alert, paths)).map_err(|source| {
-                        StageError::Json {
-                            object: alert.object_id.0.clone(),
-                            source,
-                        }
-                    })
-                })
-                .collect::<Result<_, _>>()
-        })?;
+                .map(|(alert, paths)| AlertJson::new(alert, paths).to_line())
+                .collect()
+        });
         for (alert, line) in alerts.iter().zip(&lines) {
             sink.send(Some(alert.object_id.0.as_bytes()), line)?;
         }
@@ -103,9 +91,9 @@ impl Stages {
         let Some(store) = &self.cutouts else {
             return Ok(vec![BTreeMap::new(); alerts.len()]);
         };
-        let err = |source| StageError::Cutouts {
+        let err = |cause| StageError::Cutouts {
             dir: store.root().display().to_string(),
-            source,
+            cause,
         };
         let paths = self
             .pool

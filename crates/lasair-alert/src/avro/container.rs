@@ -1,7 +1,5 @@
 //! Avro object container files: a header carrying the writer schema, then blocks of datums.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Read;
 use std::sync::{Arc, RwLock};
 
@@ -9,6 +7,7 @@ use super::decode::{decode, Cursor};
 use super::{AvroError, CompiledSchema, Datum, Node};
 
 const MAGIC: &[u8; 4] = b"Obj\x01";
+const MAX_SCHEMAS: usize = 64;
 
 /// What a container held: the writer schema, every datum that decoded, and the error that
 /// stopped decoding, if one did (datums before a corrupt block are kept, not lost).
@@ -19,28 +18,42 @@ pub struct Container {
     pub error: Option<AvroError>,
 }
 
-/// Writer schemas seen so far, keyed by their JSON text: ZTF repeats the same schema in every
-/// file, and compiling it each time would cost more than decoding the alert.
+/// Writer schemas seen so far, with their JSON text: ZTF repeats the same schema in every
+/// file, and compiling it each time would cost more than decoding the alert. A stream uses a
+/// handful of schema versions, so a short list compared byte for byte (newest first) beats
+/// hashing ten kilobytes of schema text per alert.
 #[derive(Debug, Default)]
 pub struct SchemaCache {
-    by_text: RwLock<HashMap<u64, Arc<CompiledSchema>>>,
+    seen: RwLock<Vec<Known>>,
 }
+
+/// A writer schema's JSON text and its compiled form.
+type Known = (Box<[u8]>, Arc<CompiledSchema>);
+type Seen = [Known];
 
 impl SchemaCache {
     pub fn get_or_compile(&self, json: &[u8]) -> Result<Arc<CompiledSchema>, AvroError> {
-        let mut h = DefaultHasher::new();
-        json.hash(&mut h);
-        let key = h.finish();
-        if let Some(s) = self.by_text.read().map_err(poisoned)?.get(&key) {
-            return Ok(s.clone());
+        let find = |seen: &Seen| {
+            seen.iter()
+                .rev()
+                .find(|(t, _)| **t == *json)
+                .map(|(_, s)| s.clone())
+        };
+        if let Some(s) = find(&self.seen.read().map_err(poisoned)?) {
+            return Ok(s);
         }
         let text = std::str::from_utf8(json)
             .map_err(|_| AvroError::BadHeader("schema is not UTF-8".into()))?;
         let compiled = Arc::new(CompiledSchema::parse(text)?);
-        self.by_text
-            .write()
-            .map_err(poisoned)?
-            .insert(key, compiled.clone());
+        let mut seen = self.seen.write().map_err(poisoned)?;
+        if let Some(s) = find(&seen) {
+            return Ok(s);
+        }
+        // A stream that sends endless new schemas must not grow this without bound.
+        if seen.len() >= MAX_SCHEMAS {
+            seen.remove(0);
+        }
+        seen.push((json.into(), compiled.clone()));
         Ok(compiled)
     }
 }

@@ -6,6 +6,10 @@
 
 mod container;
 mod datum;
+pub(crate) mod datum_json {
+    //! The JSON writer's scalar helper, shared with the alert line writer.
+    pub(crate) use super::datum::write_scalar;
+}
 mod decode;
 mod schema;
 

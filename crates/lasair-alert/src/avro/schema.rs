@@ -6,6 +6,7 @@ use std::sync::Arc;
 use apache_avro::schema::{Name, RecordSchema, Schema};
 
 use super::AvroError;
+use crate::hash::FnvBuild;
 
 /// One node of a compiled schema. Logical types decode as their underlying type.
 #[derive(Debug, Clone)]
@@ -32,7 +33,9 @@ pub struct RecordNode {
     pub name: String,
     pub field_names: Box<[Arc<str>]>,
     pub fields: Box<[Node]>,
-    index: HashMap<Arc<str>, usize>,
+    /// Each field's name rendered once as a JSON object key, `"name":`.
+    pub json_keys: Box<[Box<[u8]>]>,
+    index: HashMap<Arc<str>, usize, FnvBuild>,
 }
 
 impl RecordNode {
@@ -186,13 +189,24 @@ impl Compiler<'_> {
             .enumerate()
             .map(|(i, n)| (n.clone(), i))
             .collect();
+        let json_keys = field_names.iter().map(|n| json_key(n)).collect();
         let node = Arc::new(RecordNode {
             name: r.name.fullname(None),
             field_names,
             fields,
+            json_keys,
             index,
         });
         self.done.insert(r.name.clone(), node.clone());
         Ok(node)
     }
+}
+
+/// `"name":` with the name escaped as JSON requires (Avro names never need it, but a schema is
+/// input like any other).
+fn json_key(name: &str) -> Box<[u8]> {
+    let mut key = Vec::with_capacity(name.len() + 3);
+    super::datum::write_scalar(&mut key, name);
+    key.push(b':');
+    key.into_boxed_slice()
 }

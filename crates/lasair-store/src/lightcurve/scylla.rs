@@ -326,12 +326,7 @@ fn most_complete(alerts: &[Alert]) -> Vec<(&Alert, &Point)> {
 }
 
 fn row<'a>(alert: &'a Alert, p: &'a Point) -> Result<WriteRow<'a>, StoreError> {
-    let fields = serde_json::to_string(&p.fields).map_err(|e| {
-        backend(
-            &format!("encoding point {} of {}", p.id, alert.object_id),
-            e,
-        )
-    })?;
+    let fields = p.fields.to_json();
     Ok(WriteRow {
         survey: alert.survey.as_str(),
         object_id: alert.object_id.0.as_str(),

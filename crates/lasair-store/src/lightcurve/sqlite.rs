@@ -88,8 +88,7 @@ impl LightcurveStore for SqliteLightcurves {
                     {
                         continue;
                     }
-                    let fields = serde_json::to_string(&p.fields)
-                        .map_err(|e| StoreError::Backend(e.to_string()))?;
+                    let fields = p.fields.to_json();
                     stmt.execute(params![
                         alert.survey.as_str(),
                         alert.object_id.0,
