@@ -13,7 +13,9 @@ use anyhow::{bail, Context};
 use lasair_alert::{Decoder, Survey, WireSchemas};
 use lasair_cli::{Counts, Outcome};
 use lasair_store::{open_lightcurves, CutoutStore};
-use lasair_stream::{open_sink, open_source, KafkaOptions, SourceKind};
+use lasair_stream::{
+    open_sink, open_source, KafkaOptions, Message, Sink, Source, SourceKind, StreamError,
+};
 
 pub use args::Args;
 pub use batch::Stages;
@@ -63,6 +65,46 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
 /// Runs the ingest until the input ends or `shutdown` is set (then drains the current batch).
 pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
     let started = Instant::now();
+    let (mut source, mut sink, mut stages) = open(&args)?;
+    let report = Report::default();
+    let mut alerts = 0;
+    let progress = lasair_cli::progress::bar(None, "alerts", !args.quiet);
+    let batch_size = args.batch.unwrap_or(1000).max(1);
+    let wait = Duration::from_millis(args.wait_ms.unwrap_or(500));
+    while !shutdown.load(Ordering::Relaxed) {
+        let Some(messages) = read_batch(source.as_mut(), batch_size, wait, &report.counts)? else {
+            continue;
+        };
+        if messages.is_empty() {
+            if source.finished() {
+                break;
+            }
+            continue;
+        }
+        report.counts.add_read(messages.len() as u64);
+        let n = match stages.process(&messages, sink.as_mut(), &report.counts) {
+            Ok(n) => n,
+            Err(e) if e.is_broken_pipe() => break,
+            Err(e) => return Err(e.into()),
+        };
+        source.commit()?;
+        alerts += n;
+        progress.inc(n);
+    }
+    progress.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(Report {
+        alerts,
+        seconds,
+        ..report
+    })
+}
+
+/// What a run reads from, writes to, and does in between.
+type Pipeline = (Box<dyn Source>, Box<dyn Sink>, Stages);
+
+/// The source, the sink and the stages the arguments name.
+fn open(args: &Args) -> anyhow::Result<Pipeline> {
     let survey: Survey = args
         .survey
         .as_deref()
@@ -75,14 +117,15 @@ pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
         (None, Some(url)) => Some(WireSchemas::registry(url)),
         (None, None) => None,
     };
-    let kafka = kafka_options(&args)?;
+    let kafka = kafka_options(args)?;
+    let stdin = vec!["-".to_owned()];
     let inputs = if args.inputs.is_empty() {
-        vec!["-".to_owned()]
+        &stdin
     } else {
-        args.inputs.clone()
+        &args.inputs
     };
-    let mut source = open_source(&inputs, SourceKind::AvroFiles, &kafka)?;
-    let mut sink = open_sink(args.output.as_deref().unwrap_or("-"), &kafka)?;
+    let source = open_source(inputs, SourceKind::AvroFiles, &kafka)?;
+    let sink = open_sink(args.output.as_deref().unwrap_or("-"), &kafka)?;
     let lightcurves = args
         .lightcurves
         .as_deref()
@@ -91,51 +134,38 @@ pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()?;
-    let mut stages = Stages {
+    let stages = Stages {
         decoder: Decoder::new(survey, wire),
         cutouts: args.cutouts.clone().map(CutoutStore::new),
         lightcurves,
         pool,
     };
+    Ok((source, sink, stages))
+}
 
-    let report = Report::default();
-    let mut alerts = 0;
-    let progress = lasair_cli::progress::bar(None, "alerts", !args.quiet);
-    let batch_size = args.batch.unwrap_or(1000).max(1);
-    let wait = Duration::from_millis(args.wait_ms.unwrap_or(500));
-    while !shutdown.load(Ordering::Relaxed) {
-        let messages = match source.next_batch(batch_size, wait) {
-            Ok(messages) => messages,
-            // An unreadable file is a bad input like any other: reported, counted, skipped.
-            Err(e) => {
-                report.counts.add_bad(1);
-                eprintln!("lasair-ingest: {e}");
-                continue;
-            }
-        };
-        if messages.is_empty() {
-            if source.finished() {
-                break;
-            }
-            continue;
+/// The next batch; `None` when an input failed and the caller should read on.
+fn read_batch(
+    source: &mut dyn Source,
+    size: usize,
+    wait: Duration,
+    counts: &Counts,
+) -> anyhow::Result<Option<Vec<Message>>> {
+    match source.next_batch(size, wait) {
+        Ok(messages) => Ok(Some(messages)),
+        // An unreadable file is a bad input like any other: reported, counted, skipped.
+        Err(e @ (StreamError::Read { .. } | StreamError::NoInput { .. })) => {
+            counts.add_bad(1);
+            eprintln!("lasair-ingest: {e}");
+            Ok(None)
         }
-        report.counts.add_read(messages.len() as u64);
-        let done = stages.process(&messages, sink.as_mut(), &report.counts);
-        let n = match done {
-            Ok(n) => n,
-            Err(e) if e.is_broken_pipe() => break,
-            Err(e) => return Err(e.into()),
-        };
-        source.commit()?;
-        alerts += n;
-        progress.inc(n);
+        // A broker away for a while: librdkafka reconnects by itself; keep polling, slowly.
+        Err(e @ StreamError::Kafka { .. }) => {
+            eprintln!("lasair-ingest: {e} (polling again)");
+            std::thread::sleep(Duration::from_secs(1));
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
     }
-    progress.finish_and_clear();
-    Ok(Report {
-        alerts,
-        seconds: started.elapsed().as_secs_f64(),
-        ..report
-    })
 }
 
 fn kafka_options(args: &Args) -> anyhow::Result<KafkaOptions> {
