@@ -70,3 +70,29 @@ start_cql() {
     export LASAIR_TEST_CQL="127.0.0.1:$port"
     say "CQL test server on $LASAIR_TEST_CQL"
 }
+
+# MariaDB: a throw-away instance (its own datadir and socket) with the database `lasair`, a
+# read/write account and a read-only account (user queries run on the latter).
+start_mariadb() {
+    local port; port=$(free_port)
+    local dir="$LASAIR_SVC_DIR/mariadb"
+    mkdir -p "$dir"
+    mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal \
+        --user="$(id -un)" >"$LASAIR_SVC_DIR/mariadb-install.log" 2>&1
+    mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/sock" --port="$port" \
+        --bind-address=127.0.0.1 --skip-name-resolve --user="$(id -un)" --skip-log-bin \
+        --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=64M \
+        >"$LASAIR_SVC_DIR/mariadb.log" 2>&1 &
+    SERVICE_PIDS+=($!)
+    wait_for_port "$port" mariadbd
+    mariadb --no-defaults --socket="$dir/sock" -uroot <<SQL
+CREATE DATABASE lasair;
+CREATE USER 'lasair'@'127.0.0.1' IDENTIFIED BY 'lasair';
+GRANT ALL ON lasair.* TO 'lasair'@'127.0.0.1';
+CREATE USER 'lasair_ro'@'127.0.0.1' IDENTIFIED BY 'lasair_ro';
+GRANT SELECT ON lasair.* TO 'lasair_ro'@'127.0.0.1';
+SQL
+    export LASAIR_TEST_MYSQL="mysql://lasair:lasair@127.0.0.1:$port/lasair"
+    export LASAIR_TEST_MYSQL_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair"
+    say "MariaDB on 127.0.0.1:$port"
+}

@@ -50,7 +50,10 @@ impl<'a> AlertJson<'a> {
         out.extend_from_slice(b",\"ssName\":");
         write_scalar(out, &a.ss_name);
         out.extend_from_slice(b",\"detection\":");
-        a.trigger.write_json(out);
+        match a.trigger() {
+            Some(record) => record.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
         out.extend_from_slice(b",\"alert\":");
         a.envelope.write_json_non_null(out);
         out.extend_from_slice(b",\"lightcurve\":[");

@@ -175,11 +175,10 @@ pub struct Alert {
     /// Known solar-system object (ZTF ssnamenr set; LSST ssSource present).
     pub solar_system: bool,
     pub ss_name: Option<String>,
-    /// The triggering detection's own record (ZTF candidate; LSST diaSource).
-    pub trigger: Record,
     /// The whole alert record without its lightcurve arrays and cutouts (schemavsn, diaObject...).
     pub envelope: Record,
-    /// Detections, limits and forced photometry, sorted by (mjd, kind, id), the trigger included.
+    /// Detections, limits and forced photometry, sorted by (mjd, kind, id); the triggering
+    /// detection is among them, with its whole record (see [`Alert::trigger`]).
     pub lightcurve: Vec<Point>,
     pub cutouts: Vec<Cutout>,
 }
@@ -187,6 +186,17 @@ pub struct Alert {
 impl Alert {
     pub fn points(&self, kind: PointKind) -> impl Iterator<Item = &Point> {
         self.lightcurve.iter().filter(move |p| p.kind == kind)
+    }
+
+    /// The triggering detection's own record (ZTF candidate; LSST diaSource): the detection
+    /// whose id is the alert's sourceId. Every decoded alert has one.
+    pub fn trigger(&self) -> Option<&Record> {
+        let is_trigger = |p: &&Point| p.kind == PointKind::Detection && p.id == self.source_id;
+        self.lightcurve
+            .iter()
+            .rev()
+            .find(is_trigger)
+            .map(|p| &p.fields)
     }
 }
 

@@ -92,8 +92,12 @@ fn ztf_fields_match_fastavro() {
             exp["objectId"].as_str().expect("id"),
             "{file}"
         );
-        assert_eq!(a.trigger.f64("jd"), exp["jd"].as_f64(), "{file}");
-        let magpsf = a.trigger.f64("magpsf").expect("magpsf");
+        assert_eq!(
+            a.trigger().expect("trigger").f64("jd"),
+            exp["jd"].as_f64(),
+            "{file}"
+        );
+        let magpsf = a.trigger().expect("trigger").f64("magpsf").expect("magpsf");
         assert!(
             (magpsf - exp["magpsf"].as_f64().expect("mag")).abs() < 1e-6,
             "{file}"

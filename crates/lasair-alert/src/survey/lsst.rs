@@ -53,13 +53,9 @@ impl super::SurveyModel for Lsst {
                 .to_string(),
         );
 
+        let band = source.str("band").unwrap_or("?").to_owned();
         let mut lightcurve = Vec::new();
-        lightcurve.extend(point(
-            PointKind::Detection,
-            "diaSourceId",
-            2,
-            source.clone(),
-        ));
+        lightcurve.extend(point(PointKind::Detection, "diaSourceId", 2, source));
         for prv in take_records(&mut rec, "prvDiaSources") {
             lightcurve.extend(point(PointKind::Detection, "diaSourceId", 1, prv));
         }
@@ -88,10 +84,9 @@ impl super::SurveyModel for Lsst {
             ra,
             dec,
             mjd,
-            band: source.str("band").unwrap_or("?").to_owned(),
+            band,
             solar_system,
             ss_name,
-            trigger: source,
             envelope: rec,
             lightcurve,
             cutouts,

@@ -68,7 +68,7 @@ impl super::SurveyModel for Ztf {
             .map(str::to_owned);
 
         let mut lightcurve = Vec::new();
-        lightcurve.extend(point(PointKind::Detection, candid, 2, candidate.clone()));
+        lightcurve.extend(point(PointKind::Detection, candid, 2, candidate));
         for prv in take_records(&mut rec, "prv_candidates") {
             let point = match prv.i64("candid") {
                 Some(candid) => point(PointKind::Detection, candid, 1, prv),
@@ -112,7 +112,6 @@ impl super::SurveyModel for Ztf {
             band: band(Some(fid)),
             solar_system: ss_name.is_some(),
             ss_name,
-            trigger: candidate,
             envelope: rec,
             lightcurve,
             cutouts,
