@@ -2,25 +2,21 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
-use std::time::Duration;
 
+use crate::finite::{Finite, Messages};
 use crate::inputs::Input;
-use crate::{Message, Origin, Source, StreamError};
+use crate::{Message, Origin, StreamError};
 
-pub(crate) struct FileSource {
+/// Whole files (or all of stdin), one message each, read in turn.
+pub(crate) struct Files {
     inputs: VecDeque<Input>,
-    /// An error met after part of a batch was read, returned by the next call so that the
-    /// messages already read are not lost.
-    pending: Option<StreamError>,
 }
 
-impl FileSource {
-    pub(crate) fn new(inputs: Vec<Input>) -> Self {
-        FileSource {
-            inputs: inputs.into(),
-            pending: None,
-        }
-    }
+/// The source reading `inputs` in order.
+pub(crate) fn source(inputs: Vec<Input>) -> Finite<Files> {
+    Finite::new(Files {
+        inputs: inputs.into(),
+    })
 }
 
 fn read(input: Input) -> Result<Message, StreamError> {
@@ -44,33 +40,12 @@ fn read(input: Input) -> Result<Message, StreamError> {
     })
 }
 
-impl Source for FileSource {
-    fn next_batch(&mut self, max: usize, _wait: Duration) -> Result<Vec<Message>, StreamError> {
-        if let Some(error) = self.pending.take() {
-            return Err(error);
-        }
-        let mut batch = Vec::new();
-        while batch.len() < max.max(1) {
-            let Some(input) = self.inputs.pop_front() else {
-                break;
-            };
-            match read(input) {
-                Ok(message) => batch.push(message),
-                Err(error) if batch.is_empty() => return Err(error),
-                Err(error) => {
-                    self.pending = Some(error);
-                    break;
-                }
-            }
-        }
-        Ok(batch)
+impl Messages for Files {
+    fn next_message(&mut self) -> Result<Option<Message>, StreamError> {
+        self.inputs.pop_front().map(read).transpose()
     }
 
-    fn finished(&self) -> bool {
-        self.inputs.is_empty() && self.pending.is_none()
-    }
-
-    fn commit(&mut self) -> Result<(), StreamError> {
-        Ok(())
+    fn exhausted(&self) -> bool {
+        self.inputs.is_empty()
     }
 }

@@ -35,6 +35,7 @@
 
 mod error;
 mod files;
+mod finite;
 mod inputs;
 mod kafka;
 mod lines;
@@ -130,8 +131,8 @@ pub fn open_source(
     }
     let inputs = inputs::expand(specs, kind)?;
     Ok(match kind {
-        SourceKind::AvroFiles => Box::new(files::FileSource::new(inputs)),
-        SourceKind::Lines => Box::new(lines::LineSource::new(inputs)),
+        SourceKind::AvroFiles => Box::new(files::source(inputs)),
+        SourceKind::Lines => Box::new(lines::source(inputs)),
     })
 }
 

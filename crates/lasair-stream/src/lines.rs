@@ -4,10 +4,10 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::sync::Arc;
-use std::time::Duration;
 
+use crate::finite::{Finite, Messages};
 use crate::inputs::Input;
-use crate::{Message, Origin, Source, StreamError};
+use crate::{Message, Origin, StreamError};
 
 /// Large reads: alert lines are often tens of kilobytes.
 const BUFFER: usize = 256 * 1024;
@@ -19,23 +19,21 @@ struct Current {
     line: u64,
 }
 
-pub(crate) struct LineSource {
+/// The lines of each input in turn.
+pub(crate) struct Lines {
     inputs: VecDeque<Input>,
     current: Option<Current>,
-    /// An error met after part of a batch was read, returned by the next call.
-    pending: Option<StreamError>,
 }
 
-impl LineSource {
-    pub(crate) fn new(inputs: Vec<Input>) -> Self {
-        LineSource {
-            inputs: inputs.into(),
-            current: None,
-            pending: None,
-        }
-    }
+/// The source reading `inputs` in order.
+pub(crate) fn source(inputs: Vec<Input>) -> Finite<Lines> {
+    Finite::new(Lines {
+        inputs: inputs.into(),
+        current: None,
+    })
+}
 
-    /// The next message, `Ok(None)` once every input is exhausted.
+impl Messages for Lines {
     fn next_message(&mut self) -> Result<Option<Message>, StreamError> {
         loop {
             let current = match &mut self.current {
@@ -74,6 +72,10 @@ impl LineSource {
             }
         }
     }
+
+    fn exhausted(&self) -> bool {
+        self.inputs.is_empty() && self.current.is_none()
+    }
 }
 
 fn open(input: Input) -> Result<Current, StreamError> {
@@ -105,34 +107,5 @@ fn trim_end(line: &mut Vec<u8>) {
         if line.last() == Some(&b'\r') {
             line.pop();
         }
-    }
-}
-
-impl Source for LineSource {
-    fn next_batch(&mut self, max: usize, _wait: Duration) -> Result<Vec<Message>, StreamError> {
-        if let Some(error) = self.pending.take() {
-            return Err(error);
-        }
-        let mut batch = Vec::new();
-        while batch.len() < max.max(1) {
-            match self.next_message() {
-                Ok(Some(message)) => batch.push(message),
-                Ok(None) => break,
-                Err(error) if batch.is_empty() => return Err(error),
-                Err(error) => {
-                    self.pending = Some(error);
-                    break;
-                }
-            }
-        }
-        Ok(batch)
-    }
-
-    fn finished(&self) -> bool {
-        self.inputs.is_empty() && self.current.is_none() && self.pending.is_none()
-    }
-
-    fn commit(&mut self) -> Result<(), StreamError> {
-        Ok(())
     }
 }

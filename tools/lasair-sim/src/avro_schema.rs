@@ -69,6 +69,14 @@ pub fn schema(
     Ok(Value::Object(record))
 }
 
+/// A schema document as published (compact JSON) and parsed for the encoder.
+pub fn compile(doc: &Value) -> Result<(String, apache_avro::Schema), SimError> {
+    let json = doc.to_string();
+    let schema =
+        apache_avro::Schema::parse_str(&json).map_err(|e| SimError::Schema(e.to_string()))?;
+    Ok((json, schema))
+}
+
 struct Builder<'d> {
     defs: &'d [RecordDef],
     defined: HashSet<&'static str>,

@@ -33,6 +33,15 @@ fn read(schema: &Schema, alert: &SimAlert) -> Value {
     value
 }
 
+/// The alerts of `cfg`, each with its body as read with the published schema.
+fn decoded(cfg: &SimConfig) -> impl Iterator<Item = (SimAlert, Value)> {
+    let schema = schema();
+    simulate(cfg).map(move |alert| {
+        let v = read(&schema, &alert);
+        (alert, v)
+    })
+}
+
 fn schema() -> Schema {
     Schema::parse_str(&lsst_schema_json()).expect("schema parses")
 }
@@ -47,10 +56,8 @@ fn the_schema_is_one_self_contained_document() {
 
 #[test]
 fn every_payload_decodes_with_the_schema() {
-    let schema = schema();
     let mut last = 0.0;
-    for alert in simulate(&config(300, 40, false)) {
-        let v = read(&schema, &alert);
+    for (alert, v) in decoded(&config(300, 40, false)) {
         let source = field(&v, "diaSource");
         assert_eq!(long(field(&v, "diaSourceId")), Some(alert.source_id));
         assert_eq!(long(field(source, "diaSourceId")), Some(alert.source_id));
@@ -75,9 +82,7 @@ fn every_payload_decodes_with_the_schema() {
 
 #[test]
 fn cutouts_are_plain_fits() {
-    let schema = schema();
-    for alert in simulate(&config(10, 5, true)) {
-        let v = read(&schema, &alert);
+    for (_, v) in decoded(&config(10, 5, true)) {
         for kind in ["cutoutDifference", "cutoutScience", "cutoutTemplate"] {
             check_fits(bytes(field(&v, kind)).expect("cutout"), 30);
         }
@@ -86,11 +91,9 @@ fn cutouts_are_plain_fits() {
 
 #[test]
 fn lightcurves_grow_and_objects_summarise_them() {
-    let schema = schema();
     let mut seen: HashMap<String, Vec<i64>> = HashMap::new();
     let mut checked = 0;
-    for alert in simulate(&config(300, 15, false)) {
-        let v = read(&schema, &alert);
+    for (alert, v) in decoded(&config(300, 15, false)) {
         let prv: Vec<i64> = array(field(&v, "prvDiaSources"))
             .iter()
             .filter_map(|p| long(field(p, "diaSourceId")))
@@ -116,10 +119,8 @@ fn lightcurves_grow_and_objects_summarise_them() {
 
 #[test]
 fn asteroids_have_an_ss_source_and_no_dia_object() {
-    let schema = schema();
     let mut asteroids = 0;
-    for alert in simulate(&config(500, 100, false)) {
-        let v = read(&schema, &alert);
+    for (alert, v) in decoded(&config(500, 100, false)) {
         let ss = field(&v, "ssSource");
         if matches!(ss, Value::Null) {
             continue;

@@ -16,20 +16,28 @@ fn decode(decoder: &Decoder, alert: &SimAlert) -> Alert {
         .unwrap_or_else(|e| panic!("{}: {e}", alert.source_id))
 }
 
-#[test]
-fn ztf_alerts_decode_with_their_whole_lightcurve() {
-    let decoder = Decoder::new(Survey::Ztf, None);
+/// The alerts simulated for `survey`, each with what `decoder` made of it: the simulator's
+/// object and source.
+fn decoded(survey: Survey, decoder: &Decoder) -> impl Iterator<Item = (SimAlert, Alert)> + '_ {
     let cfg = SimConfig {
-        survey: Survey::Ztf,
+        survey,
         alerts: 200,
         objects: 20,
         seed: 3,
         cutouts: true,
     };
-    for sim in simulate(&cfg) {
-        let alert = decode(&decoder, &sim);
+    simulate(&cfg).map(move |sim| {
+        let alert = decode(decoder, &sim);
         assert_eq!(alert.object_id.0, sim.object_id);
         assert_eq!(alert.source_id, sim.source_id);
+        (sim, alert)
+    })
+}
+
+#[test]
+fn ztf_alerts_decode_with_their_whole_lightcurve() {
+    let decoder = Decoder::new(Survey::Ztf, None);
+    for (sim, alert) in decoded(Survey::Ztf, &decoder) {
         let reader = apache_avro::Reader::new(sim.payload.as_slice()).expect("container");
         let value = reader
             .into_iter()
@@ -86,17 +94,7 @@ fn lsst_alerts_decode_with_their_whole_lightcurve() -> Result<(), Box<dyn std::e
     let schema = CompiledSchema::parse(&lsst_schema_json())?;
     let decoder = Decoder::new(Survey::Lsst, Some(WireSchemas::Fixed(Arc::new(schema))));
     let avro = apache_avro::Schema::parse_str(&lsst_schema_json())?;
-    let cfg = SimConfig {
-        survey: Survey::Lsst,
-        alerts: 200,
-        objects: 20,
-        seed: 3,
-        cutouts: true,
-    };
-    for sim in simulate(&cfg) {
-        let alert = decode(&decoder, &sim);
-        assert_eq!(alert.object_id.0, sim.object_id);
-        assert_eq!(alert.source_id, sim.source_id);
+    for (sim, alert) in decoded(Survey::Lsst, &decoder) {
         let value = apache_avro::from_avro_datum(&avro, &mut &sim.payload[5..], None)?;
         let prv = common::array(common::field(&value, "prvDiaSources")).len();
         let forced = common::array(common::field(&value, "prvDiaForcedSources")).len();

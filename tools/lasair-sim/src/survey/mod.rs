@@ -3,6 +3,8 @@
 //! only `match` on [`Survey`] is here.
 
 mod lsst;
+#[cfg(test)]
+mod schema_check;
 mod ztf;
 
 pub use lsst::SCHEMA_ID as LSST_SCHEMA_ID;

@@ -10,6 +10,7 @@ use apache_avro::Schema;
 use lasair_alert::Survey;
 
 use super::{pixel_noise, SurveyParams, SurveySim};
+use crate::avro_schema;
 use crate::cadence::Cadence;
 use crate::calendar::civil;
 use crate::datum;
@@ -117,9 +118,7 @@ fn designation(h: u64) -> String {
 
 impl Lsst {
     pub fn new(seed: u64) -> Result<Self, SimError> {
-        let schema_json = records::schema_json()?.to_string();
-        let schema =
-            Schema::parse_str(&schema_json).map_err(|e| SimError::Schema(e.to_string()))?;
+        let (schema_json, schema) = avro_schema::compile(&records::schema_json()?)?;
         Ok(Lsst {
             params: params(),
             seed,

@@ -1,10 +1,7 @@
 //! LSST ids and names, and the schema checked against Rubin's own lsst.v10_0.
 
-use std::path::Path;
-
-use serde_json::Value;
-
 use super::{designation, records};
+use crate::survey::schema_check::{self, RealSchema};
 
 #[test]
 fn designations_look_provisional() {
@@ -22,85 +19,15 @@ fn designations_look_provisional() {
     }
 }
 
-fn fields_of(schema: &Value, out: &mut Vec<(String, String, Value)>) {
-    match schema {
-        Value::Object(map) if map.get("type") == Some(&Value::from("record")) => {
-            let name = map
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            for f in map
-                .get("fields")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                fields_of(&f["type"], out);
-                out.push((
-                    name.clone(),
-                    f["name"].as_str().unwrap_or_default().to_owned(),
-                    f["type"].clone(),
-                ));
-            }
-        }
-        Value::Object(map) => map.values().for_each(|v| fields_of(v, out)),
-        Value::Array(items) => items.iter().for_each(|v| fields_of(v, out)),
-        _ => {}
-    }
-}
-
-const PRIMITIVES: [&str; 8] = [
-    "null", "boolean", "int", "long", "float", "double", "bytes", "string",
-];
-
-/// Primitive types only: named types are compared by their own fields.
-fn primitive(ty: &Value) -> Option<String> {
-    match ty {
-        Value::String(s) if PRIMITIVES.contains(&s.as_str()) => Some(s.clone()),
-        Value::Array(items) if items.len() == 2 && items[0] == "null" => {
-            primitive(&items[1]).map(|p| format!("{p}?"))
-        }
-        _ => None,
-    }
-}
-
 #[test]
 fn fields_have_rubin_v10_names_types_and_order() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lsst/schema/10/0");
-    if !dir.is_dir() {
-        eprintln!(
-            "skipped: ../shared/data not found (Rubin's schema lives there, outside the repo)"
-        );
-        return Ok(());
-    }
-    let mut ours = Vec::new();
-    fields_of(&records::schema_json()?, &mut ours);
-    let mut last: Option<(String, usize)> = None;
-    for (record, field, ty) in ours {
-        let file = dir.join(format!("lsst.v10_0.{record}.avsc"));
-        let real: Value = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
-        let real_fields = real["fields"].as_array().cloned().unwrap_or_default();
-        let at = real_fields
-            .iter()
-            .position(|r| r["name"] == field.as_str())
-            .ok_or_else(|| format!("{record}.{field} is not in lsst.v10_0"))?;
-        if let Some((prev_record, prev_at)) = &last {
-            assert!(
-                prev_record != &record || at > *prev_at,
-                "{record}.{field} is out of Rubin's order"
-            );
-        }
-        last = Some((record.clone(), at));
-        if let Some(ours) = primitive(&ty) {
-            assert_eq!(
-                Some(ours),
-                primitive(&real_fields[at]["type"]),
-                "{record}.{field}"
-            );
-        }
-    }
-    Ok(())
+    let real = RealSchema {
+        dir: "lsst/schema/10/0",
+        file: |record| format!("lsst.v10_0.{record}.avsc"),
+        name: "lsst.v10_0",
+        publisher: "Rubin's",
+    };
+    schema_check::assert_matches(&records::schema_json()?, &real)
 }
 
 #[test]

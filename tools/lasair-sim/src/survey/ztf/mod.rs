@@ -16,6 +16,7 @@ use lasair_alert::Survey;
 
 use self::records::{Alert, Cutout};
 use super::{pixel_noise, SurveyParams, SurveySim};
+use crate::avro_schema;
 use crate::cadence::Cadence;
 use crate::calendar::{civil, new_year};
 use crate::error::SimError;
@@ -86,9 +87,7 @@ fn params() -> SurveyParams {
 
 impl Ztf {
     pub fn new(seed: u64) -> Result<Self, SimError> {
-        let schema_json = records::schema_json()?.to_string();
-        let schema =
-            Schema::parse_str(&schema_json).map_err(|e| SimError::Schema(e.to_string()))?;
+        let (schema_json, schema) = avro_schema::compile(&records::schema_json()?)?;
         let h = |i| random::hash(seed, Purpose::Population, &[0xa7_0c, i]).to_le_bytes();
         let mut marker = [0u8; 16];
         marker[..8].copy_from_slice(&h(0));

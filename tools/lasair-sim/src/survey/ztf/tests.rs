@@ -1,11 +1,8 @@
 //! ZTF naming, ids and framing, and the schema checked against ZTF's own 4.02 schema.
 
-use std::path::Path;
-
-use serde_json::Value;
-
 use super::container::{header as container_header, put_long};
 use super::{letters, records, Ztf};
+use crate::survey::schema_check::{self, RealSchema};
 use crate::survey::SurveySim;
 
 #[test]
@@ -49,77 +46,13 @@ fn header_is_a_readable_empty_container() -> Result<(), Box<dyn std::error::Erro
     Ok(())
 }
 
-/// The fields of each record of a schema, by record name.
-fn records_of(schema: &Value, out: &mut Vec<(String, Vec<(String, Value)>)>) {
-    match schema {
-        Value::Object(map) if map.get("type") == Some(&Value::from("record")) => {
-            let name = map
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let fields = map
-                .get("fields")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let mut list = Vec::new();
-            for f in &fields {
-                let field_name = f["name"].as_str().unwrap_or_default().to_owned();
-                records_of(&f["type"], out);
-                list.push((field_name, f["type"].clone()));
-            }
-            out.push((name, list));
-        }
-        Value::Object(map) => map.values().for_each(|v| records_of(v, out)),
-        Value::Array(items) => items.iter().for_each(|v| records_of(v, out)),
-        _ => {}
-    }
-}
-
-const PRIMITIVES: [&str; 8] = [
-    "null", "boolean", "int", "long", "float", "double", "bytes", "string",
-];
-
-/// A primitive or nullable primitive type, as comparable text; None for named or complex types.
-fn primitive(ty: &Value) -> Option<String> {
-    match ty {
-        Value::String(s) if PRIMITIVES.contains(&s.as_str()) => Some(s.clone()),
-        Value::Array(items) if items.len() == 2 && items[0] == "null" => {
-            primitive(&items[1]).map(|p| format!("{p}?"))
-        }
-        _ => None,
-    }
-}
-
 #[test]
 fn fields_have_ztf_402_names_types_and_order() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ztf/schema/4.02");
-    if !dir.is_dir() {
-        eprintln!("skipped: ../shared/data not found (ZTF's schema lives there, outside the repo)");
-        return Ok(());
-    }
-    let mut ours = Vec::new();
-    records_of(&records::schema_json()?, &mut ours);
-    for (name, fields) in ours {
-        let file = dir.join(format!("{name}.avsc"));
-        let real: Value = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
-        let real_fields = real["fields"].as_array().cloned().unwrap_or_default();
-        let position = |f: &str| real_fields.iter().position(|r| r["name"] == f);
-        let mut last = 0;
-        for (field, ty) in fields {
-            let at =
-                position(&field).ok_or_else(|| format!("{name}.{field} is not in ZTF 4.02"))?;
-            assert!(at >= last, "{name}.{field} is out of ZTF's order");
-            last = at;
-            if let Some(ours) = primitive(&ty) {
-                assert_eq!(
-                    Some(ours),
-                    primitive(&real_fields[at]["type"]),
-                    "{name}.{field}"
-                );
-            }
-        }
-    }
-    Ok(())
+    let real = RealSchema {
+        dir: "ztf/schema/4.02",
+        file: |record| format!("{record}.avsc"),
+        name: "ZTF 4.02",
+        publisher: "ZTF's",
+    };
+    schema_check::assert_matches(&records::schema_json()?, &real)
 }
