@@ -1,0 +1,189 @@
+//! The user-visible tables and their columns, as plain data, so the query compiler checks
+//! against the same catalogue that a database crate renders DDL from.
+
+/// The SQL type of a column, reduced to what both SQLite and MariaDB share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    /// A 64-bit integer.
+    Int,
+    /// A double-precision float.
+    Real,
+    /// A short string.
+    Text,
+}
+
+/// One column of a user-visible table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// The name as Lasair spells it (users' queries match it case-insensitively).
+    pub name: &'static str,
+    /// Its type.
+    pub ty: ColType,
+}
+
+/// One user-visible table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Table {
+    /// The table name as Lasair spells it.
+    pub name: &'static str,
+    /// The columns, in the order `*` expands to.
+    pub columns: &'static [Column],
+}
+
+impl Table {
+    /// The column named `name`, compared case-insensitively as MySQL does.
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The tables of one survey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Catalog {
+    /// The survey's name, for messages.
+    pub survey: &'static str,
+    /// The object key every table has and joins `objects` on (ZTF `objectId`; LSST's
+    /// catalogue, when added, `diaObjectId`).
+    pub key: &'static str,
+    /// Every user-visible table; the first is `objects`.
+    pub tables: &'static [Table],
+}
+
+impl Catalog {
+    /// The table named `name` (exact, lower-case Lasair names).
+    pub fn table(&self, name: &str) -> Option<&'static Table> {
+        self.tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+}
+
+const fn int(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColType::Int,
+    }
+}
+const fn real(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColType::Real,
+    }
+}
+const fn text(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColType::Text,
+    }
+}
+
+/// Lasair's ZTF `objects` columns (one row per object, features of its latest lightcurve).
+#[rustfmt::skip]
+pub const ZTF_OBJECTS: Table = Table {
+    name: "objects",
+    columns: &[
+        text("objectId"), int("ncand"), real("ramean"), real("rastd"), real("decmean"),
+        real("decstd"), real("jdmin"), real("jdmax"), int("ncandgp"), int("ncandgp_7"),
+        int("ncandgp_14"), real("gmag"), real("rmag"), real("jdgmax"), real("jdrmax"),
+        real("dmdt_g"), real("dmdt_r"), real("dmdt_g_err"), real("dmdt_r_err"),
+        real("mag_g02"), real("mag_g08"), real("mag_g28"), real("mag_r02"), real("mag_r08"),
+        real("mag_r28"), real("maggmin"), real("maggmean"), real("maggmax"), real("maggmedian"),
+        real("magrmin"), real("magrmean"), real("magrmax"), real("magrmedian"),
+        real("g_minus_r"), real("jd_g_minus_r"), real("glatmean"), real("glonmean"),
+        real("distpsnr1"), real("sgscore1"), real("sgmag1"), real("srmag1"), text("ssnamenr"),
+    ],
+};
+
+/// Sherlock's context for each object (its best crossmatch and classification).
+#[rustfmt::skip]
+pub const SHERLOCK_CLASSIFICATIONS: Table = Table {
+    name: "sherlock_classifications",
+    columns: &[
+        text("objectId"), text("classification"), text("association_type"),
+        text("catalogue_table_name"), text("catalogue_object_id"), text("catalogue_object_type"),
+        real("raDeg"), real("decDeg"), real("separationArcsec"), real("northSeparationArcsec"),
+        real("eastSeparationArcsec"), real("physical_separation_kpc"), real("direct_distance"),
+        real("distance"), real("z"), real("photoZ"), real("photoZErr"), real("Mag"),
+        text("MagFilter"), real("MagErr"), int("classificationReliability"),
+        real("major_axis_arcsec"), text("description"), text("summary"),
+    ],
+};
+
+/// Objects within a cone of a user's watchlist.
+#[rustfmt::skip]
+pub const WATCHLIST_HITS: Table = Table {
+    name: "watchlist_hits",
+    columns: &[int("wl_id"), int("cone_id"), text("objectId"), real("arcsec"), text("name")],
+};
+
+/// Objects inside a user's watchmap (MOC area).
+pub const AREA_HITS: Table = Table {
+    name: "area_hits",
+    columns: &[int("ar_id"), text("objectId")],
+};
+
+/// Transient Name Server entries matched to objects.
+#[rustfmt::skip]
+pub const CROSSMATCH_TNS: Table = Table {
+    name: "crossmatch_tns",
+    columns: &[
+        text("objectId"), text("tns_name"), text("tns_prefix"), real("ra"), real("decl"),
+        text("type"), real("z"), text("host_name"), real("disc_mag"), text("disc_mag_filter"),
+        text("disc_date"), text("discoverer"), text("source_group"),
+    ],
+};
+
+/// Annotations that annotators (users' classifiers) attach to objects, one per topic.
+#[rustfmt::skip]
+pub const ANNOTATIONS: Table = Table {
+    name: "annotations",
+    columns: &[
+        text("objectId"), text("topic"), text("classification"), text("version"),
+        text("explanation"), text("classdict"), text("url"), text("timestamp"),
+    ],
+};
+
+/// The ZTF catalogue.
+pub const ZTF: Catalog = Catalog {
+    survey: "ZTF",
+    key: "objectId",
+    tables: &[
+        ZTF_OBJECTS,
+        SHERLOCK_CLASSIFICATIONS,
+        WATCHLIST_HITS,
+        AREA_HITS,
+        CROSSMATCH_TNS,
+        ANNOTATIONS,
+    ],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_has_object_id_and_unique_columns() {
+        for t in ZTF.tables {
+            assert!(t.column(ZTF.key).is_some(), "{} lacks the key", t.name);
+            for (i, c) in t.columns.iter().enumerate() {
+                let dup = t.columns[i + 1..]
+                    .iter()
+                    .any(|d| d.name.eq_ignore_ascii_case(c.name));
+                assert!(!dup, "{}.{} twice", t.name, c.name);
+            }
+        }
+        assert_eq!(ZTF.tables[0].name, "objects");
+    }
+
+    #[test]
+    fn lookups_ignore_case() {
+        assert_eq!(ZTF.table("Objects").map(|t| t.name), Some("objects"));
+        assert_eq!(
+            ZTF_OBJECTS.column("GMAG").map(|c| c.ty),
+            Some(ColType::Real)
+        );
+        assert!(ZTF_OBJECTS.column("password").is_none());
+    }
+}

@@ -1,0 +1,251 @@
+//! The compiler of Lasair users' SQL: a SELECT list, a table list and a WHERE clause (never
+//! whole statements) become one checked statement for SQLite or MariaDB. This is the
+//! security boundary: only whitelisted tables, columns, functions and operators get through,
+//! and the output is rendered from a checked tree, never from the user's text.
+//!
+//! ```
+//! use lasair_sql::{compile, catalog, Dialect, Limits, UserQuery};
+//! let q = UserQuery {
+//!     select: "objectId, gmag".into(),
+//!     tables: "objects, sherlock_classifications".into(),
+//!     conditions: "sherlock_classifications.classification = 'SN' ORDER BY gmag".into(),
+//!     ..UserQuery::default()
+//! };
+//! let compiled = compile(&q, &catalog::ZTF, Dialect::Sqlite, &Limits::default()).unwrap();
+//! assert_eq!(compiled.columns, ["objectId", "gmag"]);
+//! ```
+
+mod allow;
+pub mod catalog;
+mod check;
+mod clauses;
+pub mod error;
+mod ir;
+mod render;
+mod sqlite_fns;
+mod tables;
+
+pub use catalog::Catalog;
+pub use error::{Clause, Place, SqlError};
+pub use render::Dialect;
+pub use sqlite_fns::{SqliteFunction, SQLITE_FUNCTIONS};
+
+use check::Scope;
+use ir::{Checked, Item};
+
+/// What the user typed, as Lasair's forms and API take it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    /// The SELECT list, e.g. `objects.objectId, objects.gmag AS g`.
+    pub select: String,
+    /// The table list, e.g. `objects, sherlock_classifications, watchlist:12`.
+    pub tables: String,
+    /// The WHERE condition, optionally followed by `ORDER BY ...` as Lasair users write it.
+    pub conditions: String,
+    /// A separate ORDER BY list (with or without the words `ORDER BY`).
+    pub order_by: Option<String>,
+    /// Rows wanted; capped at [`Limits::max_rows`].
+    pub limit: Option<u64>,
+    /// Rows to skip.
+    pub offset: Option<u64>,
+}
+
+/// The limits the compiler enforces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// The most rows a query may return (and the LIMIT when the user gives none).
+    pub max_rows: u64,
+    /// The longest each clause may be, in bytes.
+    pub max_clause_bytes: usize,
+    /// The deepest expression nesting (also sqlparser's recursion limit).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_rows: 10_000,
+            max_clause_bytes: 4096,
+            max_depth: 64,
+        }
+    }
+}
+
+/// A checked statement ready to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompiledQuery {
+    /// The SQL, for the dialect asked for.
+    pub sql: String,
+    /// The output columns' names (aliases, column names, or the expression's text).
+    pub columns: Vec<String>,
+}
+
+/// The stack the compiler runs on. sqlparser builds a flat chain like `a + a + ... + a`
+/// without recursion, but printing or measuring that tree (for an error message) recurses
+/// once per operator, so the depth is bounded only by the clause length; a clause of
+/// `max_clause_bytes` needs far less than this (a few kB per level in debug builds).
+const STACK_BYTES: usize = 256 << 20;
+
+/// Checks the user's query against `catalog` and renders it for `dialect`.
+///
+/// Runs on its own thread with a large stack (reserved, not committed), so no input can
+/// overflow the caller's stack.
+pub fn compile(
+    q: &UserQuery,
+    catalog: &Catalog,
+    dialect: Dialect,
+    limits: &Limits,
+) -> Result<CompiledQuery, SqlError> {
+    let stack = STACK_BYTES.max(limits.max_clause_bytes.saturating_mul(32 << 10));
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("lasair-sql".into())
+            .stack_size(stack)
+            .spawn_scoped(s, || compile_here(q, catalog, dialect, limits))
+            .map_err(|e| SqlError::Resources(e.to_string()))?;
+        worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn compile_here(
+    q: &UserQuery,
+    catalog: &Catalog,
+    dialect: Dialect,
+    limits: &Limits,
+) -> Result<CompiledQuery, SqlError> {
+    let texts = [
+        (Clause::Select, q.select.as_str()),
+        (Clause::Tables, q.tables.as_str()),
+        (Clause::Where, q.conditions.as_str()),
+        (Clause::OrderBy, q.order_by.as_deref().unwrap_or("")),
+    ];
+    for (clause, text) in texts {
+        clauses::prescan(clause, text, limits.max_clause_bytes)?;
+    }
+    let tables = tables::parse_tables(&q.tables, catalog)?;
+    let scope = |clause| Scope {
+        tables: &tables,
+        max_depth: limits.max_depth,
+        clause,
+    };
+    let items = clauses::select(&q.select, &scope(Clause::Select))?;
+    let (condition, mut order) = clauses::condition(&q.conditions, &scope(Clause::Where))?;
+    if let Some(text) = q.order_by.as_deref().filter(|t| !t.trim().is_empty()) {
+        if !order.is_empty() {
+            let what = "ORDER BY both in the WHERE text and on its own".into();
+            return Err(SqlError::NotAllowed {
+                clause: Clause::OrderBy,
+                what,
+                at: Place::default(),
+            });
+        }
+        order = clauses::order_by(text, limits.max_depth)?;
+    }
+    let order = clauses::order_keys(&order, &items, &scope(Clause::OrderBy))?;
+    let columns = output_columns(&items, &tables);
+    let checked = Checked {
+        items,
+        condition,
+        order,
+    };
+    let limit = q.limit.unwrap_or(limits.max_rows).min(limits.max_rows);
+    let sql = render::statement(dialect, catalog.key, &checked, &tables, limit, q.offset);
+    Ok(CompiledQuery { sql, columns })
+}
+
+fn output_columns(items: &[Item], tables: &[tables::TableUse]) -> Vec<String> {
+    let names = |t: &catalog::Table| {
+        t.columns
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect::<Vec<_>>()
+    };
+    items
+        .iter()
+        .flat_map(|i| match i {
+            Item::Expr { name, .. } => vec![name.clone()],
+            Item::All => tables.iter().flat_map(|u| names(u.table)).collect(),
+            Item::AllOf(t) => tables
+                .iter()
+                .filter(|u| u.table.name == *t)
+                .flat_map(|u| names(u.table))
+                .collect(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(select: &str, tables: &str, conditions: &str) -> UserQuery {
+        UserQuery {
+            select: select.into(),
+            tables: tables.into(),
+            conditions: conditions.into(),
+            ..UserQuery::default()
+        }
+    }
+
+    #[test]
+    fn output_columns_follow_the_select_list() {
+        let c = compile(
+            &q("objectId, gmag AS g, gmag - rmag", "", ""),
+            &catalog::ZTF,
+            Dialect::Sqlite,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(c.columns, ["objectId", "g", "gmag - rmag"]);
+        let c = compile(
+            &q("area_hits.*", "area:7", ""),
+            &catalog::ZTF,
+            Dialect::Sqlite,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(c.columns, ["ar_id", "objectId"]);
+        assert!(
+            c.sql.contains(r#"AND "area_hits"."ar_id" = 7"#),
+            "{}",
+            c.sql
+        );
+    }
+
+    #[test]
+    fn order_by_in_one_place_only() {
+        let mut query = q("objectId", "", "ncand > 1 ORDER BY jdmax");
+        query.order_by = Some("jdmin".into());
+        let err = compile(&query, &catalog::ZTF, Dialect::Sqlite, &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("both"), "{err}");
+        query.conditions = "ncand > 1".into();
+        let sql = compile(&query, &catalog::ZTF, Dialect::MariaDb, &Limits::default())
+            .unwrap()
+            .sql;
+        assert!(
+            sql.ends_with("ORDER BY `objects`.`jdmin` LIMIT 10000"),
+            "{sql}"
+        );
+    }
+
+    #[test]
+    fn limit_defaults_to_and_is_capped_by_max_rows() {
+        let limits = Limits {
+            max_rows: 50,
+            ..Limits::default()
+        };
+        let mut query = q("objectId", "", "");
+        let sql = |q: &UserQuery| {
+            compile(q, &catalog::ZTF, Dialect::Sqlite, &limits)
+                .unwrap()
+                .sql
+        };
+        assert!(sql(&query).ends_with("LIMIT 50"));
+        (query.limit, query.offset) = (Some(10), Some(20));
+        assert!(sql(&query).ends_with("LIMIT 10 OFFSET 20"));
+        query.limit = Some(51);
+        assert!(sql(&query).ends_with("LIMIT 50 OFFSET 20"));
+    }
+}
