@@ -1,0 +1,129 @@
+//! The main database of Lasair: the schema (rendered from the query compiler's catalogue),
+//! versioned migrations on open, bulk upserts of a batch, and read-only execution of users'
+//! compiled queries under a time limit, on SQLite (the embedded default) or MariaDB.
+//!
+//! ```
+//! use lasair_db::{Db, Value};
+//! let mut db = Db::open("sqlite::memory:").unwrap();
+//! db.upsert("objects", &["objectId", "gmag"], &[vec!["ZTF1".into(), 18.5.into()]]).unwrap();
+//! let rows = db
+//!     .query_readonly("SELECT objectId, gmag FROM objects", std::time::Duration::from_secs(1))
+//!     .unwrap();
+//! assert_eq!(rows.rows, [vec![Value::from("ZTF1"), Value::from(18.5)]]);
+//! ```
+
+mod error;
+mod mariadb;
+pub mod schema;
+pub mod service;
+mod sqlite;
+mod upsert;
+mod url;
+mod value;
+
+use std::time::Duration;
+
+use lasair_sql::catalog::{self, Catalog};
+use lasair_sql::Dialect;
+
+pub use error::DbError;
+pub use value::{Rows, Value};
+
+use upsert::UpsertPlan;
+use url::DbUrl;
+
+/// What each backend does; the rest (name checks, URL handling) is shared in [`Db`].
+trait Backend: Send {
+    /// Brings the schema up to [`schema::VERSION`] (or checks it, on a read-only connection).
+    fn migrate(&mut self, catalog: &Catalog) -> Result<(), DbError>;
+    /// Inserts or replaces `rows` in one transaction.
+    fn upsert(&mut self, plan: &UpsertPlan, rows: &[Vec<Value>]) -> Result<(), DbError>;
+    /// Runs one read-only statement, stopped after `limit`.
+    fn query_readonly(&mut self, sql: &str, limit: Duration) -> Result<Rows, DbError>;
+}
+
+/// The main database: one connection (SQLite) or pool (MariaDB) to it.
+pub struct Db {
+    url: DbUrl,
+    catalog: &'static Catalog,
+    backend: Box<dyn Backend>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("url", &self.url.redacted())
+            .field("survey", &self.catalog.survey)
+            .finish()
+    }
+}
+
+impl Db {
+    /// Opens the ZTF database at `url` for reading and writing, creating or migrating its
+    /// schema: `sqlite:PATH`, `sqlite::memory:` or `mysql://user:pw@host:port/db`.
+    pub fn open(url: &str) -> Result<Db, DbError> {
+        Db::open_with(url, &catalog::ZTF, false)
+    }
+
+    /// Opens `url` read-only, for users' queries: SQLite with `SQLITE_OPEN_READ_ONLY`;
+    /// on MariaDB `url` should name an account granted SELECT only. The schema must exist
+    /// and be no newer than this code knows.
+    pub fn open_readonly(url: &str) -> Result<Db, DbError> {
+        Db::open_with(url, &catalog::ZTF, true)
+    }
+
+    /// Opens `url` with the tables of `catalog`.
+    pub fn open_with(url: &str, catalog: &'static Catalog, readonly: bool) -> Result<Db, DbError> {
+        let url = DbUrl::parse(url)?;
+        let mut backend: Box<dyn Backend> = match &url {
+            DbUrl::Sqlite { .. } => Box::new(sqlite::Sqlite::open(&url, readonly)?),
+            DbUrl::MySql { .. } => Box::new(mariadb::MariaDb::open(&url, readonly)?),
+        };
+        backend.migrate(catalog)?;
+        Ok(Db {
+            url,
+            catalog,
+            backend,
+        })
+    }
+
+    /// The SQL dialect to compile users' queries for.
+    pub fn dialect(&self) -> Dialect {
+        self.url.dialect()
+    }
+
+    /// The URL without its password, for messages.
+    pub fn url(&self) -> String {
+        self.url.redacted()
+    }
+
+    /// Inserts `rows` into `table`, replacing the rows with the same primary key, all in
+    /// one transaction; upserting the same batch again leaves the same rows. `table` and
+    /// `columns` must be in the catalogue or [`service::SERVICE_TABLES`], and `columns`
+    /// must include the table's key (a service table's integer id may be NULL: the
+    /// database assigns one).
+    pub fn upsert(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+    ) -> Result<(), DbError> {
+        let plan = UpsertPlan::new(self.catalog, table, columns, rows).map_err(|reason| {
+            DbError::Invalid {
+                url: self.url.redacted(),
+                table: table.to_owned(),
+                reason,
+            }
+        })?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.backend.upsert(&plan, rows)
+    }
+
+    /// Runs one statement (a query compiled by `lasair_sql` for [`Db::dialect`]) on a
+    /// read-only connection, stopped with [`DbError::Timeout`] after `time_limit`.
+    pub fn query_readonly(&mut self, sql: &str, time_limit: Duration) -> Result<Rows, DbError> {
+        self.backend.query_readonly(sql, time_limit)
+    }
+}

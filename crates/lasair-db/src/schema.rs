@@ -1,0 +1,189 @@
+//! The schema of the main database, rendered for each dialect from the same catalogue the
+//! query compiler checks against, and the versioned migrations that create it.
+//!
+//! Every table has a primary key (Galera replicates only tables that have one). The keys:
+//! `objects`, `sherlock_classifications` and `crossmatch_tns` by the object key (one TNS
+//! entry per object, which is how the compiler joins it, so a query never sees an object
+//! twice); `watchlist_hits` by (wl_id, key); `area_hits` by (ar_id, key); `annotations` by
+//! (key, topic), which is also its uniqueness rule.
+//!
+//! Text compares case-insensitively on both backends (MariaDB `utf8mb4_general_ci`, SQLite
+//! `COLLATE NOCASE`) so the same filter gives the same rows on each, as Lasair's MySQL did.
+
+use lasair_sql::catalog::{Catalog, ColType, Table};
+use lasair_sql::Dialect;
+
+use crate::service;
+
+/// The newest schema version this code creates.
+pub const VERSION: i64 = 2;
+
+/// The primary key columns of `table`.
+pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {
+    if let Some(k) = service::key(table.name) {
+        return vec![k];
+    }
+    let key = catalog.key;
+    match table.name {
+        "watchlist_hits" => vec!["wl_id", key],
+        "area_hits" => vec!["ar_id", key],
+        "annotations" => vec![key, "topic"],
+        _ => vec![key],
+    }
+}
+
+/// The secondary indexes, for the columns users filter and join on.
+const INDEXES: &[(&str, &[&str])] = &[
+    ("objects", &["jdmax"]),
+    ("objects", &["ramean"]),
+    ("objects", &["decmean"]),
+    ("objects", &["ncandgp"]),
+    ("sherlock_classifications", &["classification"]),
+    ("crossmatch_tns", &["tns_name"]),
+    ("annotations", &["topic"]),
+];
+
+/// A name quoted for `dialect`. Only catalogue names (static, checked) are ever quoted here.
+pub fn quote(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => format!("\"{name}\""),
+        Dialect::MariaDb => format!("`{name}`"),
+    }
+}
+
+fn column_type(dialect: Dialect, ty: ColType, indexed: bool) -> &'static str {
+    match (dialect, ty) {
+        (Dialect::Sqlite, ColType::Int) => "INTEGER",
+        (Dialect::Sqlite, ColType::Real) => "REAL",
+        (Dialect::Sqlite, ColType::Text) => "TEXT COLLATE NOCASE",
+        (Dialect::MariaDb, ColType::Int) => "BIGINT",
+        (Dialect::MariaDb, ColType::Real) => "DOUBLE",
+        // Keys and indexed strings need a bounded length in InnoDB; free text does not.
+        (Dialect::MariaDb, ColType::Text) if indexed => "VARCHAR(255)",
+        // MEDIUMTEXT (16 MB) rather than TEXT (64 kB): a watchmap's MOC can be large.
+        (Dialect::MariaDb, ColType::Text) => "MEDIUMTEXT",
+    }
+}
+
+fn create_table(dialect: Dialect, catalog: &Catalog, table: &Table) -> String {
+    let key = primary_key(catalog, table);
+    let indexed = |name: &str| {
+        key.contains(&name)
+            || INDEXES
+                .iter()
+                .chain(service::INDEXES)
+                .any(|(t, cols)| *t == table.name && cols.contains(&name))
+    };
+    // A service table's integer id is assigned by the database when given as NULL (on
+    // SQLite an INTEGER primary key is the rowid, which does that by itself).
+    let auto = |name: &str| {
+        service::key(table.name) == Some(name)
+            && table.column(name).map(|c| c.ty) == Some(ColType::Int)
+            && dialect == Dialect::MariaDb
+    };
+    let mut parts: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let ty = column_type(dialect, c.ty, indexed(c.name));
+            let null = match (key.contains(&c.name), auto(c.name)) {
+                (true, true) => " NOT NULL AUTO_INCREMENT",
+                (true, false) => " NOT NULL",
+                _ => "",
+            };
+            format!("{} {ty}{null}", quote(dialect, c.name))
+        })
+        .collect();
+    let key: Vec<String> = key.iter().map(|k| quote(dialect, k)).collect();
+    parts.push(format!("PRIMARY KEY ({})", key.join(", ")));
+    let tail = match dialect {
+        Dialect::Sqlite => "",
+        Dialect::MariaDb => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci",
+    };
+    let name = quote(dialect, table.name);
+    format!(
+        "CREATE TABLE IF NOT EXISTS {name} (\n  {}\n){tail}",
+        parts.join(",\n  ")
+    )
+}
+
+fn create_index(dialect: Dialect, table: &str, cols: &[&str]) -> String {
+    let name = format!("idx_{table}_{}", cols.join("_"));
+    let cols: Vec<String> = cols.iter().map(|c| quote(dialect, c)).collect();
+    let (table, cols) = (quote(dialect, table), cols.join(", "));
+    match dialect {
+        Dialect::Sqlite => format!("CREATE INDEX IF NOT EXISTS \"{name}\" ON {table} ({cols})"),
+        Dialect::MariaDb => format!("CREATE INDEX IF NOT EXISTS `{name}` ON {table} ({cols})"),
+    }
+}
+
+/// The statements that take a database from version `to - 1` to `to`. Each is idempotent
+/// (`IF NOT EXISTS`), because MariaDB commits DDL one statement at a time: a migration cut
+/// short is simply run again.
+pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
+    match to {
+        1 => {
+            let tables = catalog
+                .tables
+                .iter()
+                .map(|t| create_table(dialect, catalog, t));
+            let indexes = INDEXES
+                .iter()
+                .filter(|(t, _)| catalog.table(t).is_some())
+                .map(|(t, cols)| create_index(dialect, t, cols));
+            tables.chain(indexes).collect()
+        }
+        2 => {
+            let tables = service::SERVICE_TABLES
+                .iter()
+                .map(|(t, _)| create_table(dialect, catalog, t));
+            let indexes = service::INDEXES
+                .iter()
+                .map(|(t, cols)| create_index(dialect, t, cols));
+            tables.chain(indexes).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The table that records the schema version: one row, `id` 1.
+pub fn version_table(dialect: Dialect) -> String {
+    let tail = match dialect {
+        Dialect::Sqlite => "",
+        Dialect::MariaDb => " ENGINE=InnoDB",
+    };
+    format!("CREATE TABLE IF NOT EXISTS schema_version (id INTEGER NOT NULL PRIMARY KEY, version INTEGER NOT NULL){tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lasair_sql::catalog::ZTF;
+
+    #[test]
+    fn every_table_has_a_primary_key_of_its_own_columns() {
+        for t in ZTF.tables {
+            for k in primary_key(&ZTF, t) {
+                assert!(t.column(k).is_some(), "{}.{k}", t.name);
+            }
+        }
+        let sql = migration(Dialect::MariaDb, &ZTF, 1).join(";\n");
+        assert_eq!(sql.matches("PRIMARY KEY").count(), ZTF.tables.len());
+        assert!(sql.contains("PRIMARY KEY (`objectId`, `topic`)"), "{sql}");
+        assert!(sql.contains("`objectId` VARCHAR(255) NOT NULL"), "{sql}");
+        assert!(sql.contains("ENGINE=InnoDB"));
+        let sql = migration(Dialect::MariaDb, &ZTF, 2).join(";\n");
+        assert!(sql.contains("`id` BIGINT NOT NULL AUTO_INCREMENT"), "{sql}");
+        assert!(sql.contains("`token` VARCHAR(255) NOT NULL,"), "{sql}");
+        assert!(sql.contains("`moc` MEDIUMTEXT"), "{sql}");
+    }
+
+    #[test]
+    fn indexes_name_catalogue_columns() {
+        for (t, cols) in INDEXES {
+            let table = ZTF.table(t).unwrap();
+            assert!(cols.iter().all(|c| table.column(c).is_some()), "{t}");
+        }
+        assert!(migration(Dialect::Sqlite, &ZTF, VERSION + 1).is_empty());
+    }
+}

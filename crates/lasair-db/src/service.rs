@@ -1,0 +1,111 @@
+//! The service tables (users, API tokens, watchlists and their cones, watchmaps, saved
+//! filters, annotators, statistics): not visible to users' SQL, so not in the query
+//! compiler's catalogue, but kept in the same database and created by migration 2.
+//!
+//! Integer ids are assigned by the database when a row is upserted with a NULL id (SQLite's
+//! rowid alias, MariaDB's AUTO_INCREMENT, which Galera spaces out per node by itself).
+
+use lasair_sql::catalog::{ColType, Column, Table};
+
+const fn int(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColType::Int,
+    }
+}
+const fn real(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColType::Real,
+    }
+}
+const fn text(name: &'static str) -> Column {
+    Column {
+        name,
+        ty: ColType::Text,
+    }
+}
+
+/// The service tables and each one's key, which is a single column.
+#[rustfmt::skip]
+pub const SERVICE_TABLES: &[(Table, &str)] = &[
+    (Table { name: "users", columns: &[
+        int("id"), text("username"), text("email"), text("first_name"), text("last_name"),
+        text("password"), int("is_staff"), int("is_active"), text("date_joined"),
+    ] }, "id"),
+    (Table { name: "tokens", columns: &[
+        text("token"), int("user_id"), text("created"),
+    ] }, "token"),
+    (Table { name: "watchlists", columns: &[
+        int("wl_id"), int("user_id"), text("name"), text("description"), real("radius"),
+        int("active"), int("public"), text("date_created"), text("date_modified"),
+    ] }, "wl_id"),
+    (Table { name: "watchlist_cones", columns: &[
+        int("cone_id"), int("wl_id"), text("name"), real("ra"), real("decl"), real("radius"),
+    ] }, "cone_id"),
+    (Table { name: "watchmaps", columns: &[
+        int("ar_id"), int("user_id"), text("name"), text("description"), text("moc"),
+        int("active"), int("public"), text("date_created"), text("date_modified"),
+    ] }, "ar_id"),
+    (Table { name: "filters", columns: &[
+        int("mq_id"), int("user_id"), text("name"), text("description"), text("selected"),
+        text("tables"), text("conditions"), int("active"), int("public"), text("topic_name"),
+        text("date_created"), text("date_modified"), text("date_expire"),
+    ] }, "mq_id"),
+    (Table { name: "annotators", columns: &[
+        text("topic"), int("user_id"), text("description"), text("url"), int("active"),
+        int("public"),
+    ] }, "topic"),
+    (Table { name: "statistics", columns: &[
+        text("name"), real("value"), text("updated"),
+    ] }, "name"),
+];
+
+/// The service table named `name`.
+pub fn table(name: &str) -> Option<&'static Table> {
+    SERVICE_TABLES
+        .iter()
+        .map(|(t, _)| t)
+        .find(|t| t.name.eq_ignore_ascii_case(name))
+}
+
+/// The key of service table `name`.
+pub fn key(name: &str) -> Option<&'static str> {
+    SERVICE_TABLES
+        .iter()
+        .find(|(t, _)| t.name == name)
+        .map(|(_, k)| *k)
+}
+
+/// The secondary indexes of the service tables: the owner of each thing, and the names
+/// people log in and look things up by.
+pub const INDEXES: &[(&str, &[&str])] = &[
+    ("users", &["username"]),
+    ("tokens", &["user_id"]),
+    ("watchlists", &["user_id"]),
+    ("watchlist_cones", &["wl_id"]),
+    ("watchmaps", &["user_id"]),
+    ("filters", &["user_id"]),
+    ("filters", &["topic_name"]),
+    ("annotators", &["user_id"]),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_indexes_name_columns_of_their_tables() {
+        for (t, k) in SERVICE_TABLES {
+            assert!(t.column(k).is_some(), "{}.{k}", t.name);
+        }
+        for (t, cols) in INDEXES {
+            let table = table(t).unwrap();
+            assert!(cols.iter().all(|c| table.column(c).is_some()), "{t}");
+        }
+        assert!(lasair_sql::catalog::ZTF
+            .tables
+            .iter()
+            .all(|t| table(t.name).is_none()));
+    }
+}

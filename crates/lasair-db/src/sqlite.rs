@@ -1,0 +1,289 @@
+//! The SQLite backend (the embedded default): one read/write connection, and a second one
+//! opened with `SQLITE_OPEN_READ_ONLY` for users' queries, stopped by a progress handler.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use lasair_sql::catalog::Catalog;
+use lasair_sql::Dialect;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::schema::{self, quote};
+use crate::upsert::UpsertPlan;
+use crate::url::DbUrl;
+use crate::{Backend, DbError, Rows, Value};
+
+/// SQLite virtual-machine steps between looks at the clock.
+const PROGRESS_STEPS: i32 = 1000;
+
+pub(crate) struct Sqlite {
+    url: String,
+    /// The read/write connection (None when opened read-only).
+    rw: Option<Connection>,
+    ro: Connection,
+}
+
+fn fail(url: &str, doing: &str) -> impl Fn(rusqlite::Error) -> DbError {
+    let (url, doing) = (url.to_owned(), doing.to_owned());
+    move |e| DbError::Backend {
+        url: url.clone(),
+        doing: doing.clone(),
+        cause: e.to_string(),
+    }
+}
+
+impl Sqlite {
+    pub fn open(url: &DbUrl, readonly: bool) -> Result<Sqlite, DbError> {
+        let shown = url.redacted();
+        let path = match url {
+            DbUrl::Sqlite { path: Some(p) } => p.clone(),
+            // A private shared-cache memory database, so the read-only connection sees
+            // what the read/write one wrote (a plain `:memory:` is one per connection).
+            _ => {
+                static NEXT: AtomicU64 = AtomicU64::new(0);
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                format!(
+                    "file:lasair-{}-{n}?mode=memory&cache=shared",
+                    std::process::id()
+                )
+            }
+        };
+        let open = |flags: OpenFlags| {
+            let conn = Connection::open_with_flags(&path, flags | OpenFlags::SQLITE_OPEN_URI)
+                .map_err(|e| DbError::Open {
+                    url: shown.clone(),
+                    cause: e.to_string(),
+                })?;
+            register_functions(&conn).map_err(fail(&shown, "registering SQL functions"))?;
+            Ok::<_, DbError>(conn)
+        };
+        let rw = if readonly {
+            None
+        } else {
+            let conn = open(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+            // WAL lets readers run beside the writer; a memory database ignores it.
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(fail(&shown, "setting WAL mode"))?;
+            conn.busy_timeout(Duration::from_secs(10))
+                .map_err(fail(&shown, "setting the busy timeout"))?;
+            Some(conn)
+        };
+        let ro = open(OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        // A shared-cache memory database ignores SQLITE_OPEN_READ_ONLY: query_only holds
+        // on every kind of database.
+        ro.pragma_update(None, "query_only", true)
+            .map_err(fail(&shown, "making the connection read-only"))?;
+        ro.busy_timeout(Duration::from_secs(10))
+            .map_err(fail(&shown, "setting the busy timeout"))?;
+        Ok(Sqlite { url: shown, rw, ro })
+    }
+
+    fn version(conn: &Connection) -> rusqlite::Result<i64> {
+        let exists: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )?;
+        if exists == 0 {
+            return Ok(0);
+        }
+        conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )
+    }
+}
+
+fn too_new(url: &str, found: i64) -> Result<(), DbError> {
+    if found > schema::VERSION {
+        return Err(DbError::SchemaTooNew {
+            url: url.to_owned(),
+            found,
+            known: schema::VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// Registers the math functions the SQLite rendering of user queries calls.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    for f in lasair_sql::SQLITE_FUNCTIONS {
+        let eval = f.eval;
+        let args = i32::try_from(f.args).unwrap_or(-1);
+        conn.create_scalar_function(f.name, args, flags, move |ctx| {
+            let mut xs = Vec::with_capacity(ctx.len());
+            for i in 0..ctx.len() {
+                match ctx.get::<Option<f64>>(i)? {
+                    Some(x) => xs.push(x),
+                    None => return Ok(None),
+                }
+            }
+            Ok(eval(&xs))
+        })?;
+    }
+    Ok(())
+}
+
+impl Backend for Sqlite {
+    fn migrate(&mut self, catalog: &Catalog) -> Result<(), DbError> {
+        let Some(rw) = self.rw.as_mut() else {
+            let found =
+                Sqlite::version(&self.ro).map_err(fail(&self.url, "reading the schema version"))?;
+            return too_new(&self.url, found);
+        };
+        let failed = fail(&self.url, "migrating the schema");
+        // IMMEDIATE takes the write lock first, so two processes opening at once migrate
+        // one after the other rather than both.
+        let tx = rw
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        let found = Sqlite::version(&tx).map_err(&failed)?;
+        if found > schema::VERSION {
+            return too_new(&self.url, found);
+        }
+        tx.execute(&schema::version_table(Dialect::Sqlite), [])
+            .map_err(&failed)?;
+        for to in found + 1..=schema::VERSION {
+            for sql in schema::migration(Dialect::Sqlite, catalog, to) {
+                tx.execute(&sql, []).map_err(&failed)?;
+            }
+            tx.execute(
+                "INSERT INTO schema_version (id, version) VALUES (1, ?1) \
+                 ON CONFLICT(id) DO UPDATE SET version = excluded.version",
+                [to],
+            )
+            .map_err(&failed)?;
+        }
+        tx.commit().map_err(&failed)
+    }
+
+    fn upsert(&mut self, plan: &UpsertPlan, rows: &[Vec<Value>]) -> Result<(), DbError> {
+        let failed = fail(&self.url, &format!("upserting into {}", plan.table.name));
+        let Some(rw) = self.rw.as_mut() else {
+            return Err(failed(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some("opened read-only".into()),
+            )));
+        };
+        let sql = upsert_sql(plan);
+        let tx = rw.transaction().map_err(&failed)?;
+        {
+            let mut stmt = tx.prepare_cached(&sql).map_err(&failed)?;
+            for row in rows {
+                let params = row.iter().map(to_sql);
+                stmt.execute(rusqlite::params_from_iter(params))
+                    .map_err(&failed)?;
+            }
+        }
+        tx.commit().map_err(&failed)
+    }
+
+    fn query_readonly(&mut self, sql: &str, limit: Duration) -> Result<Rows, DbError> {
+        let deadline = Instant::now() + limit;
+        self.ro
+            .progress_handler(PROGRESS_STEPS, Some(move || Instant::now() >= deadline));
+        let result = run_query(&self.ro, sql);
+        self.ro
+            .progress_handler(PROGRESS_STEPS, None::<fn() -> bool>);
+        result.map_err(|e| match e.sqlite_error_code() {
+            Some(ErrorCode::OperationInterrupted) => DbError::Timeout {
+                url: self.url.clone(),
+                limit,
+            },
+            _ => fail(&self.url, "running a read-only query")(e),
+        })
+    }
+}
+
+fn run_query(conn: &Connection, sql: &str) -> rusqlite::Result<Rows> {
+    let mut stmt = conn.prepare(sql)?;
+    if !stmt.readonly() {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some("only a read-only statement may run here".into()),
+        ));
+    }
+    let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+    let width = columns.len();
+    let mut rows = Vec::new();
+    let mut cursor = stmt.query([])?;
+    while let Some(row) = cursor.next()? {
+        let mut out = Vec::with_capacity(width);
+        for i in 0..width {
+            out.push(from_sql(row.get_ref(i)?));
+        }
+        rows.push(out);
+    }
+    Ok(Rows { columns, rows })
+}
+
+fn upsert_sql(plan: &UpsertPlan) -> String {
+    let q = |c: &str| quote(Dialect::Sqlite, c);
+    let cols: Vec<String> = plan.columns.iter().map(|c| q(c)).collect();
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let key: Vec<String> = plan.key.iter().map(|c| q(c)).collect();
+    let sets: Vec<String> = plan
+        .updated()
+        .map(|c| format!("{0} = excluded.{0}", q(c)))
+        .collect();
+    let action = if sets.is_empty() {
+        "NOTHING".to_owned()
+    } else {
+        format!("UPDATE SET {}", sets.join(", "))
+    };
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {action}",
+        q(plan.table.name),
+        cols.join(", "),
+        marks.join(", "),
+        key.join(", ")
+    )
+}
+
+fn to_sql(v: &Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value as S;
+    match v {
+        Value::Null => S::Null,
+        Value::Int(i) => S::Integer(*i),
+        Value::Real(r) => S::Real(*r),
+        Value::Text(t) => S::Text(t.clone()),
+    }
+}
+
+fn from_sql(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            Value::Text(String::from_utf8_lossy(t).into_owned())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lasair_sql::catalog::ZTF;
+
+    #[test]
+    fn upserts_update_all_but_the_key() {
+        let plan = UpsertPlan::new(
+            &ZTF,
+            "watchlist_hits",
+            &["wl_id", "objectId", "arcsec"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            upsert_sql(&plan),
+            r#"INSERT INTO "watchlist_hits" ("wl_id", "objectId", "arcsec") VALUES (?1, ?2, ?3) ON CONFLICT ("wl_id", "objectId") DO UPDATE SET "arcsec" = excluded."arcsec""#
+        );
+        let plan = UpsertPlan::new(&ZTF, "area_hits", &["objectId", "ar_id"], &[]).unwrap();
+        assert!(upsert_sql(&plan).ends_with("DO NOTHING"));
+    }
+}

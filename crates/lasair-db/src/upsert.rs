@@ -1,0 +1,95 @@
+//! The checked form of a bulk upsert: the table and columns resolved against the catalogue
+//! (so only catalogue names, never the caller's strings, reach the SQL) and the rows checked
+//! for width before any backend sees them.
+
+use lasair_sql::catalog::{Catalog, Table};
+
+use crate::schema::primary_key;
+use crate::service;
+use crate::value::Value;
+
+/// A bulk upsert whose names are the catalogue's own.
+#[derive(Debug)]
+pub(crate) struct UpsertPlan {
+    pub table: &'static Table,
+    /// The columns, spelled as the catalogue spells them, in the caller's order.
+    pub columns: Vec<&'static str>,
+    /// The primary key columns (all among `columns`).
+    pub key: Vec<&'static str>,
+}
+
+impl UpsertPlan {
+    /// Resolves `table` and `columns`; the error is the reason, for [`crate::DbError::Invalid`].
+    pub fn new(
+        catalog: &'static Catalog,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+    ) -> Result<UpsertPlan, String> {
+        let t = catalog
+            .tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(table))
+            .or_else(|| service::table(table))
+            .ok_or_else(|| format!("no such table in the {} catalogue", catalog.survey))?;
+        let mut resolved: Vec<&'static str> = Vec::with_capacity(columns.len());
+        for c in columns {
+            let col = t.column(c).ok_or_else(|| format!("no column {c:?}"))?;
+            if resolved.contains(&col.name) {
+                return Err(format!("column {c:?} given twice"));
+            }
+            resolved.push(col.name);
+        }
+        let key = primary_key(catalog, t);
+        if let Some(missing) = key.iter().find(|k| !resolved.contains(k)) {
+            return Err(format!("the key column {missing} is missing"));
+        }
+        if let Some((i, row)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() != resolved.len())
+        {
+            let (n, w) = (row.len(), resolved.len());
+            return Err(format!("row {i} has {n} values for {w} columns"));
+        }
+        Ok(UpsertPlan {
+            table: t,
+            columns: resolved,
+            key,
+        })
+    }
+
+    /// The columns an upsert overwrites on conflict (all but the key).
+    pub fn updated(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.columns
+            .iter()
+            .copied()
+            .filter(|c| !self.key.contains(c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lasair_sql::catalog::ZTF;
+
+    #[test]
+    fn names_come_from_the_catalogue() {
+        let rows = vec![vec![Value::from("ZTF1"), Value::from(1.0)]];
+        let plan = UpsertPlan::new(&ZTF, "OBJECTS", &["objectid", "GMAG"], &rows).unwrap();
+        assert_eq!(plan.table.name, "objects");
+        assert_eq!(plan.columns, ["objectId", "gmag"]);
+        assert_eq!(plan.updated().collect::<Vec<_>>(), ["gmag"]);
+    }
+
+    #[test]
+    fn unknown_names_missing_keys_and_ragged_rows_are_refused() {
+        let rows = vec![vec![Value::from("ZTF1")]];
+        let err = |t, c: &[&str], r: &[Vec<Value>]| UpsertPlan::new(&ZTF, t, c, r).unwrap_err();
+        assert!(err("users; DROP", &["objectId"], &rows).contains("no such table"));
+        assert!(err("objects", &["objectId\"--"], &rows).contains("no column"));
+        assert!(err("watchlist_hits", &["objectId"], &rows).contains("wl_id"));
+        assert!(err("objects", &["objectId", "gmag"], &rows).contains("row 0"));
+        assert!(err("objects", &["objectId", "objectid"], &rows).contains("twice"));
+    }
+}

@@ -1,0 +1,145 @@
+//! The database layer on SQLite files: schema, migrations, upserts and read-only queries.
+
+mod common;
+
+use std::time::Duration;
+
+use lasair_db::{Db, DbError, Value};
+
+fn temp_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("lasair.db").display());
+    (dir, url)
+}
+
+#[test]
+fn opening_twice_keeps_the_schema_and_the_rows() {
+    let (_dir, url) = temp_db();
+    let mut db = Db::open(&url).expect("first open");
+    common::load(&mut db);
+    drop(db);
+    let mut db = Db::open(&url).expect("second open");
+    let rows = db
+        .query_readonly("SELECT version FROM schema_version", Duration::from_secs(1))
+        .expect("version");
+    assert_eq!(rows.rows, [vec![Value::Int(lasair_db::schema::VERSION)]]);
+    let rows = db
+        .query_readonly("SELECT COUNT(*) FROM objects", Duration::from_secs(1))
+        .expect("count");
+    assert_eq!(rows.rows, [vec![Value::Int(4)]]);
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let (_dir, url) = temp_db();
+    drop(Db::open(&url).expect("open"));
+    let path = url.trim_start_matches("sqlite:");
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    conn.execute("UPDATE schema_version SET version = 99", [])
+        .expect("bump");
+    drop(conn);
+    let err = Db::open(&url).expect_err("newer schema");
+    assert!(
+        matches!(err, DbError::SchemaTooNew { found: 99, .. }),
+        "{err}"
+    );
+    let err = Db::open_readonly(&url).expect_err("newer schema, read-only");
+    assert!(err.to_string().contains("99"), "{err}");
+}
+
+#[test]
+fn upserting_the_same_batch_twice_leaves_the_same_rows() {
+    let (_dir, url) = temp_db();
+    let mut db = Db::open(&url).expect("open");
+    common::upsert_is_idempotent(&mut db);
+}
+
+#[test]
+fn compiled_filters_give_the_expected_rows() {
+    let (_dir, url) = temp_db();
+    let mut db = Db::open(&url).expect("open");
+    common::load(&mut db);
+    common::filters_give_the_expected_rows(&mut db);
+    // The same through a separately opened read-only database.
+    let mut ro = Db::open_readonly(&url).expect("open read-only");
+    common::filters_give_the_expected_rows(&mut ro);
+}
+
+#[test]
+fn the_read_only_path_refuses_writes() {
+    let (_dir, url) = temp_db();
+    let mut db = Db::open(&url).expect("open");
+    common::load(&mut db);
+    common::writes_fail_read_only(&mut db);
+    let mut ro = Db::open_readonly(&url).expect("open read-only");
+    common::writes_fail_read_only(&mut ro);
+    let err = ro.upsert(
+        "area_hits",
+        &["ar_id", "objectId"],
+        &[vec![Value::Int(1), "x".into()]],
+    );
+    assert!(err.is_err(), "upsert through a read-only Db");
+}
+
+#[test]
+fn a_slow_query_times_out() {
+    let (_dir, url) = temp_db();
+    let mut db = Db::open(&url).expect("open");
+    common::load(&mut db);
+    common::slow_query_times_out(&mut db);
+}
+
+#[test]
+fn memory_databases_share_data_with_their_read_only_connection() {
+    let mut db = Db::open("sqlite::memory:").expect("open");
+    common::load(&mut db);
+    common::filters_give_the_expected_rows(&mut db);
+    common::writes_fail_read_only(&mut db);
+    let mut other = Db::open("sqlite::memory:").expect("open another");
+    let rows = other
+        .query_readonly("SELECT COUNT(*) FROM objects", Duration::from_secs(1))
+        .expect("count");
+    assert_eq!(
+        rows.rows,
+        [vec![Value::Int(0)]],
+        "memory databases are private"
+    );
+}
+
+#[test]
+fn math_functions_are_registered() {
+    let mut db = Db::open("sqlite::memory:").expect("open");
+    let rows = db
+        .query_readonly("SELECT LOG10(1000), SQRT(-1)", Duration::from_secs(1))
+        .expect("math");
+    assert_eq!(rows.rows, [vec![Value::Real(3.0), Value::Null]]);
+}
+
+#[test]
+fn service_tables_take_assigned_and_given_ids() {
+    let (_dir, url) = temp_db();
+    let mut db = Db::open(&url).expect("open");
+    common::service_tables_work(&mut db);
+}
+
+#[test]
+fn a_version_1_database_is_migrated_to_the_service_tables() {
+    let (_dir, url) = temp_db();
+    let mut db = Db::open(&url).expect("open");
+    common::load(&mut db);
+    drop(db);
+    let conn = rusqlite::Connection::open(url.trim_start_matches("sqlite:")).expect("raw open");
+    for (t, _) in lasair_db::service::SERVICE_TABLES {
+        conn.execute(&format!("DROP TABLE {}", t.name), [])
+            .expect("drop");
+    }
+    conn.execute("UPDATE schema_version SET version = 1", [])
+        .expect("back to 1");
+    drop(conn);
+    let mut db = Db::open(&url).expect("migrate");
+    common::service_tables_work(&mut db);
+    let rows = db
+        .query_readonly("SELECT COUNT(*) FROM objects", Duration::from_secs(1))
+        .expect("count");
+    assert_eq!(rows.rows, [vec![Value::Int(4)]], "version 1 data kept");
+}
