@@ -1,0 +1,95 @@
+//! Rows out: JSON lines (one object per row), CSV with a header, or an aligned table.
+
+use std::io::{self, Write};
+
+use lasair_db::{Rows, Value};
+
+/// Writes the rows in the chosen format.
+pub fn write(rows: &Rows, format: super::Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    match format {
+        super::Format::Json => json(rows, out)?,
+        super::Format::Csv => csv(rows, out)?,
+        super::Format::Table => table(rows, out)?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// True when the reader went away (`| head`): a Unix tool then ends quietly.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(|e| {
+                matches!(e.kind(), csv::ErrorKind::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+fn json(rows: &Rows, out: &mut dyn Write) -> anyhow::Result<()> {
+    for row in &rows.rows {
+        let object: serde_json::Map<String, serde_json::Value> = rows
+            .columns
+            .iter()
+            .zip(row)
+            .map(|(c, v)| (c.clone(), serde_json::to_value(v).unwrap_or_default()))
+            .collect();
+        serde_json::to_writer(&mut *out, &object)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Int(i) => i.to_string(),
+        Value::Real(r) => r.to_string(),
+        Value::Text(s) => s.clone(),
+    }
+}
+
+fn csv(rows: &Rows, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(&rows.columns)?;
+    for row in &rows.rows {
+        w.write_record(row.iter().map(text))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn table(rows: &Rows, out: &mut dyn Write) -> anyhow::Result<()> {
+    let cells: Vec<Vec<String>> = rows
+        .rows
+        .iter()
+        .map(|r| r.iter().map(text).collect())
+        .collect();
+    let widths: Vec<usize> = (0..rows.columns.len())
+        .map(|i| {
+            let data = cells
+                .iter()
+                .map(|r| r.get(i).map_or(0, |c| c.chars().count()));
+            data.chain([rows.columns[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |out: &mut dyn Write, row: &[String]| -> io::Result<()> {
+        let padded: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}", w = *w))
+            .collect();
+        writeln!(out, "{}", padded.join("  ").trim_end())
+    };
+    line(out, &rows.columns)?;
+    line(
+        out,
+        &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
+    )?;
+    for row in &cells {
+        line(out, row)?;
+    }
+    writeln!(out, "({} rows)", cells.len())?;
+    Ok(())
+}
