@@ -5,26 +5,7 @@
 //! Integer ids are assigned by the database when a row is upserted with a NULL id (SQLite's
 //! rowid alias, MariaDB's AUTO_INCREMENT, which Galera spaces out per node by itself).
 
-use lasair_sql::catalog::{ColType, Column, Table};
-
-const fn int(name: &'static str) -> Column {
-    Column {
-        name,
-        ty: ColType::Int,
-    }
-}
-const fn real(name: &'static str) -> Column {
-    Column {
-        name,
-        ty: ColType::Real,
-    }
-}
-const fn text(name: &'static str) -> Column {
-    Column {
-        name,
-        ty: ColType::Text,
-    }
-}
+use lasair_sql::catalog::{int, real, text, Table};
 
 /// The service tables and each one's key, which is a single column.
 #[rustfmt::skip]

@@ -60,19 +60,23 @@ impl Catalog {
     }
 }
 
-const fn int(name: &'static str) -> Column {
+/// An integer column; with [`real`] and [`text`], how every table here and the database's
+/// service tables are written down.
+pub const fn int(name: &'static str) -> Column {
     Column {
         name,
         ty: ColType::Int,
     }
 }
-const fn real(name: &'static str) -> Column {
+/// A floating-point column.
+pub const fn real(name: &'static str) -> Column {
     Column {
         name,
         ty: ColType::Real,
     }
 }
-const fn text(name: &'static str) -> Column {
+/// A text column.
+pub const fn text(name: &'static str) -> Column {
     Column {
         name,
         ty: ColType::Text,
