@@ -9,13 +9,7 @@ use lasair_alert::{Alert, Decoder, PointKind, Survey, WireSchemas};
 use serde_json::Value;
 
 fn data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/data not found (real alerts live there, outside the repo)");
-        None
-    }
+    lasair_testdata::shared_data("")
 }
 
 fn avro_files(dir: &Path, out: &mut Vec<PathBuf>) {

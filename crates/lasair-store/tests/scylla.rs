@@ -6,7 +6,6 @@
 //! (HOST:PORT), which scripts/test sets after starting `lasair-cql-server`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use lasair_alert::{Alert, Decoder, ObjectId, PointKind, Survey};
@@ -17,14 +16,9 @@ const OBJECT: &str = "ZTF21abiuvdk";
 
 /// The object's 34 alerts, in time order; `None` (after saying so) when the data is absent.
 fn alerts() -> Option<Vec<Alert>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/ztf/alerts")
-        .join(OBJECT);
+    let dir = lasair_testdata::shared_data("ztf/alerts")?.join(OBJECT);
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "skipped: {} not found (the shared test data is absent)",
-            dir.display()
-        );
+        eprintln!("skipped: {} not found", dir.display());
         return None;
     };
     let decoder = Decoder::new(Survey::Ztf, None);

@@ -18,13 +18,7 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 pub fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/data not found (real alerts live there, outside the repo)");
-        None
-    }
+    lasair_testdata::shared_data("")
 }
 
 pub fn sim(survey: Survey, alerts: usize, objects: usize, seed: u64) -> Vec<SimAlert> {

@@ -2,7 +2,6 @@
 //! every field is there, in the real order, with the same primitive type.
 
 use std::error::Error;
-use std::path::Path;
 
 use serde_json::Value;
 
@@ -20,16 +19,9 @@ pub struct RealSchema {
 /// Asserts that every field of every record of `ours` is in `real`, in order and with the
 /// same primitive type; skips, saying so, when the real schema is not there.
 pub fn assert_matches(ours: &Value, real: &RealSchema) -> Result<(), Box<dyn Error>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(real.dir);
-    if !dir.is_dir() {
-        eprintln!(
-            "skipped: ../shared/data not found ({} schema lives there, outside the repo)",
-            real.publisher
-        );
+    let Some(dir) = lasair_testdata::shared_data(real.dir) else {
         return Ok(());
-    }
+    };
     let mut records = Vec::new();
     records_of(ours, &mut records);
     for (record, fields) in records {
