@@ -19,7 +19,6 @@ pub mod service;
 mod sqlite;
 mod upsert;
 mod url;
-mod value;
 
 use std::time::Duration;
 
@@ -27,7 +26,7 @@ use lasair_sql::catalog::{self, Catalog};
 use lasair_sql::Dialect;
 
 pub use error::DbError;
-pub use value::{Rows, Value};
+pub use lasair_sql::{Rows, Value};
 
 use upsert::UpsertPlan;
 use url::DbUrl;

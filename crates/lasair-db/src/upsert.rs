@@ -6,7 +6,7 @@ use lasair_sql::catalog::{Catalog, Table};
 
 use crate::schema::primary_key;
 use crate::service;
-use crate::value::Value;
+use lasair_sql::Value;
 
 /// A bulk upsert whose names are the catalogue's own.
 #[derive(Debug)]

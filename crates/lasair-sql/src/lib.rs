@@ -24,11 +24,13 @@ mod ir;
 mod render;
 mod sqlite_fns;
 mod tables;
+pub mod value;
 
 pub use catalog::Catalog;
 pub use error::{Clause, Place, SqlError};
 pub use render::Dialect;
 pub use sqlite_fns::{SqliteFunction, SQLITE_FUNCTIONS};
+pub use value::{Rows, Value};
 
 use check::Scope;
 use ir::{Checked, Item};

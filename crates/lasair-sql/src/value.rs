@@ -1,4 +1,4 @@
-//! The values that cross the database boundary, the same for both backends so a query's
+//! The values of the catalogue's columns and of the rows that cross the database boundary, the same for both backends so a query's
 //! answers compare equal whichever database gave them.
 
 use serde::Serialize;
