@@ -2,6 +2,9 @@
 //! the lightcurve features: angular separations and offsets, galactic coordinates,
 //! sexagesimal parsing.
 
+pub mod area;
+pub mod cones;
 pub mod geometry;
+pub mod index;
 
 pub use geometry::{galactic, offsets_arcsec, parse_dec, parse_ra, separation_arcsec, CoordError};
