@@ -100,6 +100,32 @@ pub const ZTF_OBJECTS: Table = Table {
     ],
 };
 
+/// Lasair-LSST's `objects` columns (schema 11.1): the diaObject's own fields and the
+/// features Lasair computes from the lightcurve the latest alert carries.
+#[rustfmt::skip]
+pub const LSST_OBJECTS: Table = Table {
+    name: "objects",
+    columns: &[
+        int("diaObjectId"), real("ra"), real("decl"),
+        real("lastDiaSourceMjdTai"), real("firstDiaSourceMjdTai"), real("latest_psfFlux"),
+        real("u_psfFlux"), real("u_latestMJD"), real("u_psfFluxMean"), real("u_psfFluxMeanErr"),
+        real("g_psfFlux"), real("g_latestMJD"), real("g_psfFluxMean"), real("g_psfFluxMeanErr"),
+        real("r_psfFlux"), real("r_latestMJD"), real("r_psfFluxMean"), real("r_psfFluxMeanErr"),
+        real("i_psfFlux"), real("i_latestMJD"), real("i_psfFluxMean"), real("i_psfFluxMeanErr"),
+        real("z_psfFlux"), real("z_latestMJD"), real("z_psfFluxMean"), real("z_psfFluxMeanErr"),
+        real("y_psfFlux"), real("y_latestMJD"), real("y_psfFluxMean"), real("y_psfFluxMeanErr"),
+        real("medianR"), real("latestR"), int("nDiaSources"), int("nPosDiaSources"),
+        int("nPosDiaSourcesNights"), int("nSourcesGood"), int("nuSources"), int("ngSources"),
+        int("nrSources"), int("niSources"), int("nzSources"), int("nySources"), text("tns_name"),
+        real("absMag"), real("absMagMJD"), real("BBBRiseRate"), real("BBBFallRate"),
+        real("BBBTemp"), real("BBBPeakFlux"), real("BBBPeakMJD"), real("BBBPeakAbsMag"),
+        real("glat"), real("ebv"), real("jump1"), real("jump2"), real("latestPairMJD"),
+        real("latestPairColourMag"), text("latestPairColourBands"), real("latestPairColourTemp"),
+        real("penultimatePairMJD"), real("penultimatePairColourMag"),
+        text("penultimatePairColourBands"), real("penultimatePairColourTemp"),
+    ],
+};
+
 /// Sherlock's context for each object (its best crossmatch and classification).
 #[rustfmt::skip]
 pub const SHERLOCK_CLASSIFICATIONS: Table = Table {
