@@ -90,9 +90,12 @@ CREATE DATABASE lasair;
 CREATE USER 'lasair'@'127.0.0.1' IDENTIFIED BY 'lasair';
 GRANT ALL ON lasair.* TO 'lasair'@'127.0.0.1';
 CREATE USER 'lasair_ro'@'127.0.0.1' IDENTIFIED BY 'lasair_ro';
-GRANT SELECT ON lasair.* TO 'lasair_ro'@'127.0.0.1';
 SQL
     export LASAIR_TEST_MYSQL="mysql://lasair:lasair@127.0.0.1:$port/lasair"
     export LASAIR_TEST_MYSQL_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair"
+    # The read-only account may read the user-visible tables and nothing else (not users or
+    # tokens): the schema is created first, then lasair-query prints the grants for it.
+    cargo run --quiet -p lasair-query -- --db "$LASAIR_TEST_MYSQL" \
+        --print-grants "'lasair_ro'@'127.0.0.1'" | mariadb --no-defaults --socket="$dir/sock" -uroot lasair
     say "MariaDB on 127.0.0.1:$port"
 }

@@ -91,6 +91,22 @@ impl Db {
         self.url.dialect()
     }
 
+    /// The catalogue (survey tables) this database holds.
+    pub fn catalog(&self) -> &'static Catalog {
+        self.catalog
+    }
+
+    /// The statements an administrator runs (after this open has migrated the schema) so
+    /// that `account` may read the user-visible tables and nothing else, such as `users`
+    /// or `tokens`. MariaDB only: SQLite is made read-only by how the file is opened.
+    pub fn readonly_grants(&self, account: &str) -> Result<Vec<String>, DbError> {
+        let database = self.url.database().ok_or_else(|| DbError::Url {
+            url: self.url.redacted(),
+            reason: "read-only grants need a mysql:// URL that names its database".into(),
+        })?;
+        Ok(schema::readonly_grants(self.catalog, &database, account))
+    }
+
     /// The URL without its password, for messages.
     pub fn url(&self) -> String {
         self.url.redacted()

@@ -7,6 +7,10 @@
 //! twice); `watchlist_hits` by (wl_id, key); `area_hits` by (ar_id, key); `annotations` by
 //! (key, topic), which is also its uniqueness rule.
 //!
+//! The object key, when text (ZTF's `objectId`), is ASCII `VARCHAR(64)` on MariaDB: every
+//! secondary index carries the primary key, so a 64-byte key instead of a 1,020-byte
+//! utf8mb4 one keeps the indexes small enough to stay in the buffer pool.
+//!
 //! Text compares case-insensitively on both backends (MariaDB `utf8mb4_general_ci`, SQLite
 //! `COLLATE NOCASE`) so the same filter gives the same rows on each, as Lasair's MySQL did.
 
@@ -16,7 +20,7 @@ use lasair_sql::Dialect;
 use crate::service;
 
 /// The newest schema version this code creates.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// The primary key columns of `table`.
 pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {
@@ -32,12 +36,17 @@ pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {
     }
 }
 
-/// The secondary indexes, for the columns users filter and join on.
+/// The secondary indexes, for the columns users filter and join on; each is made where the
+/// catalogue's table has its columns (ZTF and LSST name their `objects` columns apart).
 const INDEXES: &[(&str, &[&str])] = &[
     ("objects", &["jdmax"]),
     ("objects", &["ramean"]),
     ("objects", &["decmean"]),
     ("objects", &["ncandgp"]),
+    ("objects", &["lastDiaSourceMjdTai"]),
+    ("objects", &["ra"]),
+    ("objects", &["decl"]),
+    ("objects", &["nDiaSources"]),
     ("sherlock_classifications", &["classification"]),
     ("crossmatch_tns", &["tns_name"]),
     ("annotations", &["topic"]),
@@ -51,8 +60,19 @@ pub fn quote(dialect: Dialect, name: &str) -> String {
     }
 }
 
-fn column_type(dialect: Dialect, ty: ColType, indexed: bool) -> &'static str {
+/// The MariaDB type of a text object key.
+const TEXT_KEY: &str = "VARCHAR(64) CHARACTER SET ascii COLLATE ascii_general_ci";
+
+/// Whether `index` applies to `catalog`: its table is there with all its columns.
+fn applies(catalog: &Catalog, (table, cols): &(&str, &[&str])) -> bool {
+    catalog
+        .table(table)
+        .is_some_and(|t| cols.iter().all(|c| t.column(c).is_some()))
+}
+
+fn column_type(dialect: Dialect, ty: ColType, indexed: bool, object_key: bool) -> &'static str {
     match (dialect, ty) {
+        (Dialect::MariaDb, ColType::Text) if object_key => TEXT_KEY,
         (Dialect::Sqlite, ColType::Int) => "INTEGER",
         (Dialect::Sqlite, ColType::Real) => "REAL",
         (Dialect::Sqlite, ColType::Text) => "TEXT COLLATE NOCASE",
@@ -85,7 +105,8 @@ fn create_table(dialect: Dialect, catalog: &Catalog, table: &Table) -> String {
         .columns
         .iter()
         .map(|c| {
-            let ty = column_type(dialect, c.ty, indexed(c.name));
+            let object_key = c.name == catalog.key && service::key(table.name).is_none();
+            let ty = column_type(dialect, c.ty, indexed(c.name), object_key);
             let null = match (key.contains(&c.name), auto(c.name)) {
                 (true, true) => " NOT NULL AUTO_INCREMENT",
                 (true, false) => " NOT NULL",
@@ -129,7 +150,7 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
                 .map(|t| create_table(dialect, catalog, t));
             let indexes = INDEXES
                 .iter()
-                .filter(|(t, _)| catalog.table(t).is_some())
+                .filter(|i| applies(catalog, i))
                 .map(|(t, cols)| create_index(dialect, t, cols));
             tables.chain(indexes).collect()
         }
@@ -142,8 +163,35 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
                 .map(|(t, cols)| create_index(dialect, t, cols));
             tables.chain(indexes).collect()
         }
+        // Text object keys shrink to ASCII VARCHAR(64) on databases made before version 3
+        // (a no-op on new ones, which version 1 now creates that way).
+        3 if dialect == Dialect::MariaDb => catalog
+            .tables
+            .iter()
+            .filter(|t| t.column(catalog.key).is_some_and(|k| k.ty == ColType::Text))
+            .map(|t| {
+                let (table, key) = (quote(dialect, t.name), quote(dialect, catalog.key));
+                format!("ALTER TABLE {table} MODIFY {key} {TEXT_KEY} NOT NULL")
+            })
+            .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The statements that give `account` (`'user'@'host'`, as the administrator writes it)
+/// SELECT on the user-visible tables of `catalog` in `database` and on the saved filters
+/// ([`service::READABLE`]), and on nothing else: the account users' queries run as. The
+/// tables must exist (run after a migration).
+pub fn readonly_grants(catalog: &Catalog, database: &str, account: &str) -> Vec<String> {
+    let db = quote(Dialect::MariaDb, &database.replace('`', "``"));
+    let tables = catalog.tables.iter().map(|t| t.name);
+    tables
+        .chain(service::READABLE.iter().copied())
+        .map(|t| {
+            let table = quote(Dialect::MariaDb, t);
+            format!("GRANT SELECT ON {db}.{table} TO {account}")
+        })
+        .collect()
 }
 
 /// The table that records the schema version: one row, `id` 1.
@@ -158,7 +206,7 @@ pub fn version_table(dialect: Dialect) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lasair_sql::catalog::ZTF;
+    use lasair_sql::catalog::{LSST, ZTF};
 
     #[test]
     fn every_table_has_a_primary_key_of_its_own_columns() {
@@ -170,7 +218,10 @@ mod tests {
         let sql = migration(Dialect::MariaDb, &ZTF, 1).join(";\n");
         assert_eq!(sql.matches("PRIMARY KEY").count(), ZTF.tables.len());
         assert!(sql.contains("PRIMARY KEY (`objectId`, `topic`)"), "{sql}");
-        assert!(sql.contains("`objectId` VARCHAR(255) NOT NULL"), "{sql}");
+        assert!(
+            sql.contains("`objectId` VARCHAR(64) CHARACTER SET ascii"),
+            "{sql}"
+        );
         assert!(sql.contains("ENGINE=InnoDB"));
         let sql = migration(Dialect::MariaDb, &ZTF, 2).join(";\n");
         assert!(sql.contains("`id` BIGINT NOT NULL AUTO_INCREMENT"), "{sql}");
@@ -179,11 +230,34 @@ mod tests {
     }
 
     #[test]
-    fn indexes_name_catalogue_columns() {
-        for (t, cols) in INDEXES {
-            let table = ZTF.table(t).unwrap();
-            assert!(cols.iter().all(|c| table.column(c).is_some()), "{t}");
+    fn every_index_serves_a_catalogue() {
+        for index in INDEXES {
+            assert!(applies(&ZTF, index) || applies(&LSST, index), "{index:?}");
         }
+        let lsst = migration(Dialect::Sqlite, &LSST, 1).join(";\n");
+        assert!(lsst.contains("\"lastDiaSourceMjdTai\")"), "{lsst}");
+        assert!(!lsst.contains("jdmax"), "{lsst}");
+        assert!(lsst.contains("\"diaObjectId\" INTEGER NOT NULL"), "{lsst}");
         assert!(migration(Dialect::Sqlite, &ZTF, VERSION + 1).is_empty());
+    }
+
+    #[test]
+    fn version_3_narrows_text_keys_only() {
+        let ztf = migration(Dialect::MariaDb, &ZTF, 3);
+        assert_eq!(ztf.len(), ZTF.tables.len());
+        assert!(ztf[0].starts_with("ALTER TABLE `objects` MODIFY `objectId` VARCHAR(64)"));
+        assert!(migration(Dialect::MariaDb, &LSST, 3).is_empty());
+        assert!(migration(Dialect::Sqlite, &ZTF, 3).is_empty());
+    }
+
+    #[test]
+    fn grants_name_every_user_table_and_nothing_else() {
+        let grants = readonly_grants(&ZTF, "lasair", "'ro'@'%'");
+        assert_eq!(grants.len(), ZTF.tables.len() + 1);
+        assert!(grants.iter().any(|g| g.contains("`filters`")));
+        assert_eq!(grants[0], "GRANT SELECT ON `lasair`.`objects` TO 'ro'@'%'");
+        assert!(!grants
+            .iter()
+            .any(|g| g.contains("users") || g.contains("tokens")));
     }
 }

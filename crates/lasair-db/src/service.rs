@@ -42,6 +42,10 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
     ] }, "name"),
 ];
 
+/// The service tables the read-only account may also read: saved filters, which
+/// `lasair-query --filter NAME` looks up. Never `users` or `tokens`.
+pub const READABLE: &[&str] = &["filters"];
+
 /// The service table named `name`.
 pub fn table(name: &str) -> Option<&'static Table> {
     SERVICE_TABLES

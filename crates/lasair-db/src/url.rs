@@ -44,6 +44,16 @@ impl DbUrl {
         }
     }
 
+    /// The database (schema) a MySQL URL names; None for SQLite or a URL without one.
+    pub fn database(&self) -> Option<String> {
+        match self {
+            DbUrl::Sqlite { .. } => None,
+            DbUrl::MySql { url } => mysql::Opts::from_url(url)
+                .ok()
+                .and_then(|o| o.get_db_name().map(str::to_owned)),
+        }
+    }
+
     pub fn redacted(&self) -> String {
         match self {
             DbUrl::Sqlite { path: None } => "sqlite::memory:".into(),

@@ -80,6 +80,11 @@ fn mariadb_backend() {
         &[vec![Value::Int(1), "x".into()]],
     );
     assert!(err.is_err(), "upsert through the SELECT-only account");
+    // The account users' queries run as sees the user-visible tables only.
+    let err = ro_db
+        .query_readonly("SELECT password FROM users", Duration::from_secs(5))
+        .expect_err("users is not granted");
+    assert!(err.to_string().contains("denied"), "{err}");
 
     common::service_tables_work(&mut db);
     same_rows_as_sqlite(&mut db);

@@ -44,8 +44,8 @@ impl Table {
 pub struct Catalog {
     /// The survey's name, for messages.
     pub survey: &'static str,
-    /// The object key every table has and joins `objects` on (ZTF `objectId`; LSST's
-    /// catalogue, when added, `diaObjectId`).
+    /// The object key every table has and joins `objects` on (ZTF `objectId`, LSST
+    /// `diaObjectId`).
     pub key: &'static str,
     /// Every user-visible table; the first is `objects`.
     pub tables: &'static [Table],
@@ -126,54 +126,95 @@ pub const LSST_OBJECTS: Table = Table {
     ],
 };
 
+// The tables both surveys share differ only in their object key (ZTF `objectId` text, LSST
+// `diaObjectId` integer), so each is written once, as a macro taking the key column.
+
 /// Sherlock's context for each object (its best crossmatch and classification).
 #[rustfmt::skip]
-pub const SHERLOCK_CLASSIFICATIONS: Table = Table {
-    name: "sherlock_classifications",
-    columns: &[
-        text("objectId"), text("classification"), text("association_type"),
-        text("catalogue_table_name"), text("catalogue_object_id"), text("catalogue_object_type"),
-        real("raDeg"), real("decDeg"), real("separationArcsec"), real("northSeparationArcsec"),
-        real("eastSeparationArcsec"), real("physical_separation_kpc"), real("direct_distance"),
-        real("distance"), real("z"), real("photoZ"), real("photoZErr"), real("Mag"),
-        text("MagFilter"), real("MagErr"), int("classificationReliability"),
-        real("major_axis_arcsec"), text("description"), text("summary"),
-    ],
-};
+macro_rules! sherlock_classifications {
+    ($key:expr) => {
+        Table {
+            name: "sherlock_classifications",
+            columns: &[
+                $key, text("classification"), text("association_type"),
+                text("catalogue_table_name"), text("catalogue_object_id"),
+                text("catalogue_object_type"), real("raDeg"), real("decDeg"),
+                real("separationArcsec"), real("northSeparationArcsec"),
+                real("eastSeparationArcsec"), real("physical_separation_kpc"),
+                real("direct_distance"), real("distance"), real("z"), real("photoZ"),
+                real("photoZErr"), real("Mag"), text("MagFilter"), real("MagErr"),
+                int("classificationReliability"), real("major_axis_arcsec"), text("description"),
+                text("summary"),
+            ],
+        }
+    };
+}
 
 /// Objects within a cone of a user's watchlist.
-#[rustfmt::skip]
-pub const WATCHLIST_HITS: Table = Table {
-    name: "watchlist_hits",
-    columns: &[int("wl_id"), int("cone_id"), text("objectId"), real("arcsec"), text("name")],
-};
+macro_rules! watchlist_hits {
+    ($key:expr) => {
+        Table {
+            name: "watchlist_hits",
+            columns: &[
+                int("wl_id"),
+                int("cone_id"),
+                $key,
+                real("arcsec"),
+                text("name"),
+            ],
+        }
+    };
+}
 
 /// Objects inside a user's watchmap (MOC area).
-pub const AREA_HITS: Table = Table {
-    name: "area_hits",
-    columns: &[int("ar_id"), text("objectId")],
-};
+macro_rules! area_hits {
+    ($key:expr) => {
+        Table {
+            name: "area_hits",
+            columns: &[int("ar_id"), $key],
+        }
+    };
+}
 
 /// Transient Name Server entries matched to objects.
 #[rustfmt::skip]
-pub const CROSSMATCH_TNS: Table = Table {
-    name: "crossmatch_tns",
-    columns: &[
-        text("objectId"), text("tns_name"), text("tns_prefix"), real("ra"), real("decl"),
-        text("type"), real("z"), text("host_name"), real("disc_mag"), text("disc_mag_filter"),
-        text("disc_date"), text("discoverer"), text("source_group"),
-    ],
-};
+macro_rules! crossmatch_tns {
+    ($key:expr) => {
+        Table {
+            name: "crossmatch_tns",
+            columns: &[
+                $key, text("tns_name"), text("tns_prefix"), real("ra"), real("decl"), text("type"),
+                real("z"), text("host_name"), real("disc_mag"), text("disc_mag_filter"),
+                text("disc_date"), text("discoverer"), text("source_group"),
+            ],
+        }
+    };
+}
 
 /// Annotations that annotators (users' classifiers) attach to objects, one per topic.
 #[rustfmt::skip]
-pub const ANNOTATIONS: Table = Table {
-    name: "annotations",
-    columns: &[
-        text("objectId"), text("topic"), text("classification"), text("version"),
-        text("explanation"), text("classdict"), text("url"), text("timestamp"),
-    ],
-};
+macro_rules! annotations {
+    ($key:expr) => {
+        Table {
+            name: "annotations",
+            columns: &[
+                $key, text("topic"), text("classification"), text("version"), text("explanation"),
+                text("classdict"), text("url"), text("timestamp"),
+            ],
+        }
+    };
+}
+
+/// Sherlock's context for ZTF objects.
+pub const SHERLOCK_CLASSIFICATIONS: Table = sherlock_classifications!(text("objectId"));
+/// ZTF objects within a cone of a user's watchlist.
+pub const WATCHLIST_HITS: Table = watchlist_hits!(text("objectId"));
+/// ZTF objects inside a user's watchmap.
+pub const AREA_HITS: Table = area_hits!(text("objectId"));
+/// TNS entries matched to ZTF objects.
+pub const CROSSMATCH_TNS: Table = crossmatch_tns!(text("objectId"));
+/// Annotations of ZTF objects.
+pub const ANNOTATIONS: Table = annotations!(text("objectId"));
 
 /// The ZTF catalogue.
 pub const ZTF: Catalog = Catalog {
@@ -189,22 +230,56 @@ pub const ZTF: Catalog = Catalog {
     ],
 };
 
+/// The LSST catalogue: Lasair-LSST's tables, keyed by the integer `diaObjectId`.
+pub const LSST: Catalog = Catalog {
+    survey: "LSST",
+    key: "diaObjectId",
+    tables: &[
+        LSST_OBJECTS,
+        sherlock_classifications!(int("diaObjectId")),
+        watchlist_hits!(int("diaObjectId")),
+        area_hits!(int("diaObjectId")),
+        crossmatch_tns!(int("diaObjectId")),
+        annotations!(int("diaObjectId")),
+    ],
+};
+
+/// The catalogue of the survey named `name` (`ztf` or `lsst`, any case).
+pub fn for_survey(name: &str) -> Option<&'static Catalog> {
+    [&ZTF, &LSST]
+        .into_iter()
+        .find(|c| c.survey.eq_ignore_ascii_case(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_table_has_object_id_and_unique_columns() {
-        for t in ZTF.tables {
-            assert!(t.column(ZTF.key).is_some(), "{} lacks the key", t.name);
-            for (i, c) in t.columns.iter().enumerate() {
-                let dup = t.columns[i + 1..]
-                    .iter()
-                    .any(|d| d.name.eq_ignore_ascii_case(c.name));
-                assert!(!dup, "{}.{} twice", t.name, c.name);
+    fn every_table_has_the_key_and_unique_columns() {
+        for cat in [&ZTF, &LSST] {
+            for t in cat.tables {
+                assert!(t.column(cat.key).is_some(), "{} lacks the key", t.name);
+                for (i, c) in t.columns.iter().enumerate() {
+                    let dup = t.columns[i + 1..]
+                        .iter()
+                        .any(|d| d.name.eq_ignore_ascii_case(c.name));
+                    assert!(!dup, "{}.{} twice", t.name, c.name);
+                }
             }
+            assert_eq!(cat.tables[0].name, "objects");
         }
-        assert_eq!(ZTF.tables[0].name, "objects");
+    }
+
+    #[test]
+    fn both_surveys_have_the_same_tables_with_their_own_key() {
+        let names = |c: &Catalog| c.tables.iter().map(|t| t.name).collect::<Vec<_>>();
+        assert_eq!(names(&ZTF), names(&LSST));
+        let key = |c: &Catalog, t: &str| c.table(t).and_then(|t| t.column(c.key)).map(|k| k.ty);
+        assert_eq!(key(&LSST, "annotations"), Some(ColType::Int));
+        assert_eq!(key(&ZTF, "annotations"), Some(ColType::Text));
+        assert_eq!(for_survey("lsst").map(|c| c.key), Some("diaObjectId"));
+        assert!(for_survey("hsc").is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod format;
 mod saved;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -13,75 +14,151 @@ use clap::{Parser, ValueEnum};
 use lasair_cli::Outcome;
 use lasair_db::Db;
 use lasair_sql::{catalog, compile, Limits, UserQuery};
+use serde::{Deserialize, Serialize};
 
 /// Runs a Lasair query on the main database: the SELECT list, the tables and the WHERE clause
 /// as Lasair's web form takes them, or a saved filter by name.
-#[derive(Debug, Clone, Parser)]
+#[derive(Debug, Clone, Default, Parser, Serialize, Deserialize)]
 #[command(version, about)]
+#[serde(deny_unknown_fields, default)]
 pub struct Args {
     /// Main database, read-only: `sqlite:PATH` or `mysql://USER:PW@HOST:PORT/DB` (a SELECT-only account).
     #[arg(long, env = "LASAIR_QUERY_DB")]
-    pub db: String,
+    pub db: Option<String>,
 
-    /// The SELECT list, e.g. `objects.objectId, objects.gmag`.
-    #[arg(long, default_value = "objects.objectId")]
-    pub select: String,
+    /// Which survey's tables the database holds: ztf (default) or lsst.
+    #[arg(long, env = "LASAIR_SURVEY")]
+    pub survey: Option<String>,
+
+    /// The SELECT list, e.g. `objects.objectId, objects.gmag` (default: the object key).
+    #[arg(long)]
+    #[serde(skip)]
+    pub select: Option<String>,
 
     /// The tables: objects, sherlock_classifications, crossmatch_tns, watchlist:ID, area:ID, annotator:TOPIC.
     #[arg(long, default_value = "objects")]
+    #[serde(skip)]
     pub tables: String,
 
     /// The WHERE clause (may end with ORDER BY ...).
     #[arg(long = "where", default_value = "")]
+    #[serde(skip)]
     pub conditions: String,
 
     /// ORDER BY list, when not written at the end of --where.
     #[arg(long)]
+    #[serde(skip)]
     pub order_by: Option<String>,
 
     /// Run the saved filter of this name instead of --select/--tables/--where.
     #[arg(long, conflicts_with_all = ["select", "tables", "conditions"])]
+    #[serde(skip)]
     pub filter: Option<String>,
 
     /// At most this many rows (capped by --max-rows).
     #[arg(long)]
+    #[serde(skip)]
     pub limit: Option<u64>,
 
     /// Skip this many rows first.
     #[arg(long)]
+    #[serde(skip)]
     pub offset: Option<u64>,
 
-    /// The largest number of rows any query may return.
-    #[arg(long, default_value_t = 10_000)]
-    pub max_rows: u64,
+    /// The largest number of rows any query may return [default: 10000].
+    #[arg(long)]
+    pub max_rows: Option<u64>,
 
-    /// Time limit of the query, in seconds.
-    #[arg(long, default_value_t = 60)]
-    pub timeout: u64,
+    /// Time limit of the query, in seconds [default: 60].
+    #[arg(long)]
+    pub timeout: Option<u64>,
 
     /// Output: JSON lines (default), CSV for spreadsheets, or an aligned table for a terminal.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    pub format: Format,
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
     /// Print the compiled SQL instead of running it.
     #[arg(long)]
+    #[serde(skip)]
     pub explain: bool,
+
+    /// Administration: open --db for writing (creating or migrating its schema) and print the
+    /// GRANT statements that let ACCOUNT (e.g. `'lasair_ro'@'%'`) read the user-visible
+    /// tables and nothing else, for `mariadb` to run as an administrator.
+    #[arg(long, value_name = "ACCOUNT", conflicts_with_all = ["filter", "explain"])]
+    #[serde(skip)]
+    pub print_grants: Option<String>,
+
+    /// Node config file (TOML; this tool reads its [query] section).
+    #[arg(long, env = "LASAIR_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+
+    /// Print the effective configuration (TOML) and exit.
+    #[arg(long)]
+    #[serde(skip)]
+    pub print_config: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Json,
     Csv,
     Table,
 }
 
+impl Args {
+    /// Fills what the command line left unset from the config file's `[query]` section.
+    pub fn merged(mut self, file: Args) -> Args {
+        macro_rules! fill {
+            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
+        }
+        fill!(db, survey, max_rows, timeout, format);
+        self
+    }
+
+    /// The args with the config file (if any) merged in.
+    fn effective(&self) -> anyhow::Result<Args> {
+        Ok(match &self.config {
+            Some(path) => self
+                .clone()
+                .merged(lasair_cli::config::load_section(path, "query")?),
+            None => self.clone(),
+        })
+    }
+}
+
 /// Compiles and runs the query, writing the rows to `out`.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let mut db = Db::open_readonly(&args.db)?;
+    let args = &args.effective()?;
+    if args.print_config {
+        let text = toml::to_string(args).context("printing the config")?;
+        write!(out, "[query]\n{text}").context("writing the config")?;
+        return Ok(Outcome::Ok);
+    }
+    let survey = args.survey.as_deref().unwrap_or("ztf");
+    let catalog = catalog::for_survey(survey)
+        .with_context(|| format!("unknown survey {survey:?} (expected ztf or lsst)"))?;
+    let url = args
+        .db
+        .as_deref()
+        .context("no database: give --db, LASAIR_QUERY_DB or db in the [query] section")?;
+    if let Some(account) = &args.print_grants {
+        let db = Db::open_with(url, catalog, false)?;
+        for grant in db.readonly_grants(account)? {
+            writeln!(out, "{grant};").context("writing the grants")?;
+        }
+        return Ok(Outcome::Ok);
+    }
+    let mut db = Db::open_with(url, catalog, true)?;
     let mut query = match &args.filter {
         Some(name) => saved::filter(&mut db, name)?,
         None => UserQuery {
-            select: args.select.clone(),
+            select: args
+                .select
+                .clone()
+                .unwrap_or_else(|| format!("objects.{}", catalog.key)),
             tables: args.tables.clone(),
             conditions: args.conditions.clone(),
             order_by: args.order_by.clone(),
@@ -91,16 +168,17 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     query.limit = args.limit;
     query.offset = args.offset;
     let limits = Limits {
-        max_rows: args.max_rows,
+        max_rows: args.max_rows.unwrap_or(10_000),
         ..Limits::default()
     };
-    let compiled = compile(&query, &catalog::ZTF, db.dialect(), &limits)?;
+    let compiled = compile(&query, catalog, db.dialect(), &limits)?;
     if args.explain {
         writeln!(out, "{}", compiled.sql).context("writing the SQL")?;
         return Ok(Outcome::Ok);
     }
-    let rows = db.query_readonly(&compiled.sql, Duration::from_secs(args.timeout))?;
-    match format::write(&rows, args.format, out) {
+    let timeout = Duration::from_secs(args.timeout.unwrap_or(60));
+    let rows = db.query_readonly(&compiled.sql, timeout)?;
+    match format::write(&rows, args.format.unwrap_or(Format::Json), out) {
         Err(e) if format::is_broken_pipe(&e) => Ok(Outcome::Ok),
         other => other.map(|()| Outcome::Ok),
     }

@@ -217,3 +217,124 @@ fn an_unreachable_database_is_a_clear_setup_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_config_section_supplies_what_flags_leave_out() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite:{}", tmp.path().join("lasair.db").display());
+    fill(&url);
+    let config = tmp.path().join("node.toml");
+    std::fs::write(
+        &config,
+        format!("[query]\ndb = {url:?}\nformat = \"csv\"\nmax_rows = 2\n"),
+    )
+    .expect("config");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_lasair-query"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .expect("run lasair-query")
+    };
+    // max_rows = 2 from the file caps four matching objects; csv from the file.
+    let out = run(&["--where", "objects.objectId LIKE 'QTEST%'"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        3,
+        "header + 2"
+    );
+    // A flag wins over the file.
+    let out = run(&[
+        "--where",
+        "objects.objectId LIKE 'QTEST%'",
+        "--format",
+        "json",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with('{'));
+    let out = run(&["--print-config"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("[query]") && text.contains("max_rows = 2"),
+        "{text}"
+    );
+
+    std::fs::write(&config, "[query]\ndatabase = \"sqlite:x\"\n").expect("config");
+    let out = run(&["--where", "1=1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("database"));
+}
+
+#[test]
+fn lsst_databases_are_queried_by_diaobjectid() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite:{}", tmp.path().join("lsst.db").display());
+    let mut db = Db::open_with(&url, &lasair_sql::catalog::LSST, false).expect("open");
+    db.upsert(
+        "objects",
+        &["diaObjectId", "nDiaSources", "g_psfFlux"],
+        &[
+            vec![170_000_001.into(), 3.into(), 5000.0.into()],
+            vec![170_000_002.into(), 8.into(), 1200.0.into()],
+        ],
+    )
+    .expect("objects");
+    drop(db);
+    // 5000 nJy is magnitude 31.4 - 2.5 log10(5000) = 22.15: only that object is brighter than 23.
+    let out = query(
+        &url,
+        &[
+            "--survey",
+            "lsst",
+            "--select",
+            "objects.diaObjectId, objects.nDiaSources",
+            "--where",
+            "flux2mag(objects.g_psfFlux) < 23",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"{"diaObjectId":170000001,"nDiaSources":3}"#
+    );
+    // The ZTF column set is not there.
+    let out = query(&url, &["--survey", "lsst", "--where", "objects.gmag < 19"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gmag"));
+}
+
+#[test]
+fn grants_need_mariadb_and_cover_only_user_tables() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite:{}", tmp.path().join("lasair.db").display());
+    let out = query(&url, &["--print-grants", "'ro'@'%'"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mysql://"));
+    let Ok(rw) = std::env::var("LASAIR_TEST_MYSQL") else {
+        eprintln!(
+            "skipped (MariaDB part): LASAIR_TEST_MYSQL not set (scripts/test starts MariaDB)"
+        );
+        return;
+    };
+    let out = query(&rw, &["--print-grants", "'lasair_ro'@'127.0.0.1'"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("GRANT SELECT ON `lasair`.`objects` TO 'lasair_ro'@'127.0.0.1';"),
+        "{text}"
+    );
+    assert!(!text.contains("users"), "{text}");
+}
