@@ -338,3 +338,25 @@ fn grants_need_mariadb_and_cover_only_user_tables() {
     );
     assert!(!text.contains("users"), "{text}");
 }
+
+#[test]
+fn the_example_node_config_is_valid_for_query() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../systemd/node.example.toml"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_lasair-query"))
+        .args(["--config", path, "--print-config"])
+        .output()
+        .expect("run lasair-query");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("db1:3306") && text.contains("timeout = 60"),
+        "{text}"
+    );
+}
