@@ -39,6 +39,23 @@ pub struct RecordNode {
 }
 
 impl RecordNode {
+    /// A record type known only by its field names (a record read back from JSON, whose
+    /// writer schema is not at hand); its fields' nodes are `Null`, as nothing decodes by it.
+    pub fn dynamic(name: &str, field_names: Vec<Arc<str>>) -> Arc<RecordNode> {
+        let index = field_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        Arc::new(RecordNode {
+            name: name.to_owned(),
+            fields: field_names.iter().map(|_| Node::Null).collect(),
+            json_keys: field_names.iter().map(|n| json_key(n)).collect(),
+            field_names: field_names.into_boxed_slice(),
+            index,
+        })
+    }
+
     /// The position of a field, if the record has one of that name.
     pub fn position(&self, field: &str) -> Option<usize> {
         self.index.get(field).copied()
