@@ -43,6 +43,7 @@ mod origin;
 pub mod shutdown;
 mod spec;
 mod stdio;
+mod topics;
 
 use std::time::Duration;
 
@@ -82,6 +83,19 @@ pub trait Sink: Send {
     /// Makes everything sent so far durable: flushes the file (and syncs it to disk) or stdout;
     /// for Kafka, waits for every delivery report and fails if any message was not delivered.
     /// (A Kafka sink dropped unflushed waits up to 10 s; librdkafka then discards the rest.)
+    fn flush(&mut self) -> Result<(), StreamError>;
+}
+
+/// Where records go by topic: a filter's results, one topic per user filter.
+pub trait TopicSink: Send {
+    /// Queues one record for `topic` (letters, digits, `.`, `_`, `-`).
+    fn send_to(
+        &mut self,
+        topic: &str,
+        key: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<(), StreamError>;
+    /// Makes everything sent so far durable, as [`Sink::flush`] does.
     fn flush(&mut self) -> Result<(), StreamError>;
 }
 
@@ -143,6 +157,21 @@ pub fn open_sink(spec: &str, kafka: &KafkaOptions) -> Result<Box<dyn Sink>, Stre
         Spec::Kafka(spec) => Box::new(kafka::KafkaSink::open(&spec, kafka)?),
         Spec::Path(path) => Box::new(stdio::LineSink::file(&path)?),
     })
+}
+
+/// Opens a destination for records by topic: `kafka://HOST:PORT[,HOST:PORT]` (the brokers;
+/// any topic part is ignored), or a folder where each topic is a file `TOPIC.jsonl` of JSON
+/// lines, appended to (the embedded default, for a laptop or the demo).
+pub fn open_topics(spec: &str, kafka: &KafkaOptions) -> Result<Box<dyn TopicSink>, StreamError> {
+    if let Some(rest) = spec.strip_prefix("kafka://") {
+        let brokers = rest.split('/').next().unwrap_or_default();
+        let spec = match Spec::parse(&format!("kafka://{brokers}/lasair"))? {
+            Spec::Kafka(k) => k,
+            _ => return Err(StreamError::spec(spec, "expected kafka://HOST:PORT")),
+        };
+        return Ok(Box::new(kafka::KafkaSink::open_any(&spec, kafka)?));
+    }
+    Ok(Box::new(topics::FolderTopics::open(spec)?))
 }
 
 #[cfg(test)]

@@ -126,7 +126,7 @@ fn parse_query(spec: &str, query: Option<&str>) -> Result<Option<String>, Stream
 }
 
 /// Kafka's own rule for topic names.
-fn is_topic_name(name: &str) -> bool {
+pub(crate) fn is_topic_name(name: &str) -> bool {
     let legal = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
     !name.is_empty() && name.len() <= 249 && name.chars().all(legal)
 }

@@ -10,7 +10,7 @@ use rdkafka::util::Timeout;
 use rdkafka::ClientContext;
 
 use crate::spec::{KafkaSpec, Topics};
-use crate::{KafkaOptions, Sink, StreamError};
+use crate::{KafkaOptions, Sink, StreamError, TopicSink};
 
 /// How long a dropped, unflushed sink waits for its messages; `flush` is the real way.
 const DROP_FLUSH: Duration = Duration::from_secs(10);
@@ -40,6 +40,8 @@ impl ProducerContext for Deliveries {
 
 pub(crate) struct KafkaSink {
     producer: ThreadedProducer<Deliveries>,
+    /// The one topic of a [`Sink`]; a [`TopicSink`] names one per message and shows this
+    /// in messages instead.
     topic: String,
 }
 
@@ -52,6 +54,19 @@ impl KafkaSink {
                 return Err(StreamError::spec(&spec.spec, reason));
             }
         };
+        KafkaSink::create(spec, options, topic)
+    }
+
+    /// A producer to the brokers of `spec` for messages to any topic (its topic part unused).
+    pub(crate) fn open_any(spec: &KafkaSpec, options: &KafkaOptions) -> Result<Self, StreamError> {
+        KafkaSink::create(spec, options, format!("topics at {}", spec.brokers))
+    }
+
+    fn create(
+        spec: &KafkaSpec,
+        options: &KafkaOptions,
+        topic: String,
+    ) -> Result<Self, StreamError> {
         let config = super::producer_config(spec, options);
         let producer = config
             .create_with_context(Deliveries::default())
@@ -62,11 +77,9 @@ impl KafkaSink {
             })?;
         Ok(KafkaSink { producer, topic })
     }
-}
 
-impl Sink for KafkaSink {
-    fn send(&mut self, key: Option<&[u8]>, payload: &[u8]) -> Result<(), StreamError> {
-        let mut record = BaseRecord::to(&self.topic).payload(payload);
+    fn produce(&self, topic: &str, key: Option<&[u8]>, payload: &[u8]) -> Result<(), StreamError> {
+        let mut record = BaseRecord::to(topic).payload(payload);
         if let Some(key) = key {
             record = record.key(key);
         }
@@ -80,7 +93,7 @@ impl Sink for KafkaSink {
                 }
                 Err((source, _)) => {
                     return Err(StreamError::Kafka {
-                        topics: self.topic.clone(),
+                        topics: topic.to_owned(),
                         what: "producing",
                         source,
                     })
@@ -89,7 +102,7 @@ impl Sink for KafkaSink {
         }
     }
 
-    fn flush(&mut self) -> Result<(), StreamError> {
+    fn flush_all(&self) -> Result<(), StreamError> {
         // Every message ends delivered or failed within message.timeout.ms, so this returns.
         let flushed = self.producer.flush(Timeout::Never);
         let deliveries = self.producer.context();
@@ -111,6 +124,31 @@ impl Sink for KafkaSink {
             what: "flushing",
             source,
         })
+    }
+}
+
+impl Sink for KafkaSink {
+    fn send(&mut self, key: Option<&[u8]>, payload: &[u8]) -> Result<(), StreamError> {
+        self.produce(&self.topic, key, payload)
+    }
+
+    fn flush(&mut self) -> Result<(), StreamError> {
+        self.flush_all()
+    }
+}
+
+impl TopicSink for KafkaSink {
+    fn send_to(
+        &mut self,
+        topic: &str,
+        key: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<(), StreamError> {
+        self.produce(topic, key, payload)
+    }
+
+    fn flush(&mut self) -> Result<(), StreamError> {
+        self.flush_all()
     }
 }
 
