@@ -20,6 +20,7 @@ mod sqlite;
 mod upsert;
 mod url;
 
+use std::path::Path;
 use std::time::Duration;
 
 use lasair_sql::catalog::{self, Catalog};
@@ -39,6 +40,8 @@ trait Backend: Send {
     fn upsert(&mut self, plan: &UpsertPlan, rows: &[Vec<Value>]) -> Result<(), DbError>;
     /// Runs one read-only statement, stopped after `limit`.
     fn query_readonly(&mut self, sql: &str, limit: Duration) -> Result<Rows, DbError>;
+    /// Deletes every row of `table` (a catalogue or service table, so its name is safe).
+    fn clear(&mut self, table: &str) -> Result<(), DbError>;
 }
 
 /// The main database: one connection (SQLite) or pool (MariaDB) to it.
@@ -84,6 +87,37 @@ impl Db {
             catalog,
             backend,
         })
+    }
+
+    /// A filter node's batch database: in memory, with the catalogue's tables, emptied with
+    /// [`Db::clear`] between batches. When `copies` names a SQLite file (the sync tool's local
+    /// copy of the main database's `crossmatch_tns` and `annotations`), those two tables are
+    /// read from it, read-only, so users' filters that join them run locally.
+    pub fn open_batch(catalog: &'static Catalog, copies: Option<&Path>) -> Result<Db, DbError> {
+        let url = DbUrl::parse("sqlite::memory:")?;
+        let mut backend = sqlite::Sqlite::open(&url, false)?;
+        backend.migrate(catalog)?;
+        if let Some(copies) = copies {
+            backend.attach_copies(copies, &["crossmatch_tns", "annotations"])?;
+        }
+        Ok(Db {
+            url,
+            catalog,
+            backend: Box::new(backend),
+        })
+    }
+
+    /// Deletes every row of `table`, which must be in the catalogue or a service table.
+    pub fn clear(&mut self, table: &str) -> Result<(), DbError> {
+        let known = self.catalog.table(table).or_else(|| service::table(table));
+        match known {
+            Some(t) => self.backend.clear(t.name),
+            None => Err(DbError::Invalid {
+                url: self.url.redacted(),
+                table: table.to_owned(),
+                reason: "no such table".into(),
+            }),
+        }
     }
 
     /// The SQL dialect to compile users' queries for.

@@ -116,6 +116,13 @@ impl Backend for MariaDb {
         Ok(())
     }
 
+    fn clear(&mut self, table: &str) -> Result<(), DbError> {
+        let failed = fail(&self.url, &format!("clearing {table}"));
+        let mut conn = self.conn()?;
+        conn.query_drop(format!("DELETE FROM {}", quote(Dialect::MariaDb, table)))
+            .map_err(failed)
+    }
+
     fn upsert(&mut self, plan: &UpsertPlan, rows: &[Vec<Value>]) -> Result<(), DbError> {
         let failed = fail(&self.url, &format!("upserting into {}", plan.table.name));
         let mut conn = self.conn()?;

@@ -80,6 +80,38 @@ impl Sqlite {
         Ok(Sqlite { url: shown, rw, ro })
     }
 
+    /// Replaces `tables` with those of the SQLite file at `path`, attached read-only to both
+    /// connections: unqualified names that main lacks resolve to the attached file.
+    pub fn attach_copies(
+        &mut self,
+        path: &std::path::Path,
+        tables: &[&str],
+    ) -> Result<(), DbError> {
+        let failed = fail(
+            &self.url,
+            &format!("attaching the local copies {}", path.display()),
+        );
+        if !path.is_file() {
+            return Err(failed(rusqlite::Error::InvalidPath(path.to_owned())));
+        }
+        let uri = format!("file:{}?mode=ro", path.display());
+        if let Some(rw) = &self.rw {
+            for t in tables {
+                rw.execute(
+                    &format!("DROP TABLE IF EXISTS {}", quote(Dialect::Sqlite, t)),
+                    [],
+                )
+                .map_err(&failed)?;
+            }
+            rw.execute("ATTACH DATABASE ?1 AS copies", [&uri])
+                .map_err(&failed)?;
+        }
+        self.ro
+            .execute("ATTACH DATABASE ?1 AS copies", [&uri])
+            .map_err(&failed)?;
+        Ok(())
+    }
+
     fn version(conn: &Connection) -> rusqlite::Result<i64> {
         let exists: i64 = conn.query_row(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
@@ -180,6 +212,22 @@ impl Backend for Sqlite {
             }
         }
         tx.commit().map_err(&failed)
+    }
+
+    fn clear(&mut self, table: &str) -> Result<(), DbError> {
+        let failed = fail(&self.url, &format!("clearing {table}"));
+        let rw = self.rw.as_ref().ok_or_else(|| {
+            failed(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some("opened read-only".into()),
+            ))
+        })?;
+        rw.execute(
+            &format!("DELETE FROM {}", quote(Dialect::Sqlite, table)),
+            [],
+        )
+        .map(drop)
+        .map_err(failed)
     }
 
     fn query_readonly(&mut self, sql: &str, limit: Duration) -> Result<Rows, DbError> {
