@@ -12,6 +12,7 @@ mod json_read;
 mod model;
 mod registry;
 mod survey;
+pub mod time;
 
 pub use decoder::{frame_wire, split_wire, Decoder};
 pub use error::AlertError;

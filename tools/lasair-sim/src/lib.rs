@@ -9,7 +9,6 @@
 
 mod avro_schema;
 mod cadence;
-mod calendar;
 mod cli;
 mod datum;
 mod error;

@@ -12,7 +12,7 @@ use lasair_alert::Survey;
 use super::{pixel_noise, SurveyParams, SurveySim};
 use crate::avro_schema;
 use crate::cadence::Cadence;
-use crate::calendar::civil;
+use lasair_alert::time::civil;
 use crate::datum;
 use crate::error::SimError;
 use crate::object::{Epoch, Object};

@@ -18,7 +18,7 @@ use self::records::{Alert, Cutout};
 use super::{pixel_noise, SurveyParams, SurveySim};
 use crate::avro_schema;
 use crate::cadence::Cadence;
-use crate::calendar::{civil, new_year};
+use lasair_alert::time::{civil, new_year};
 use crate::error::SimError;
 use crate::object::{Epoch, Object};
 use crate::photometry::{Band, AB_NJY};

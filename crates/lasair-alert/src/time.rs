@@ -1,5 +1,8 @@
-//! Calendar dates of Modified Julian Dates, for names and ids that embed a date
-//! (ZTF objectIds carry the year, LSST visit ids the observing day).
+//! Time as astronomers and people write it: Modified Julian Dates, their calendar dates (ZTF
+//! objectIds carry the year, LSST visit ids the observing day) and UTC timestamps
+//! (`2026-11-26 17:40:00`, as Lasair stamps a filter's results).
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// MJD of 1970-01-01.
 const UNIX_EPOCH_MJD: i64 = 40_587;
@@ -28,6 +31,28 @@ pub fn new_year(year: i64) -> f64 {
     (UNIX_EPOCH_MJD + days) as f64
 }
 
+/// The MJD of a moment.
+pub fn mjd_of(t: SystemTime) -> f64 {
+    let secs = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs_f64(),
+        Err(e) => -e.duration().as_secs_f64(),
+    };
+    UNIX_EPOCH_MJD as f64 + secs / 86_400.0
+}
+
+/// The MJD now.
+pub fn mjd_now() -> f64 {
+    mjd_of(SystemTime::now())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of an MJD, to the second below.
+pub fn utc_string(mjd: f64) -> String {
+    let (y, m, d) = civil(mjd);
+    let secs = ((mjd - mjd.floor()) * 86_400.0).floor() as u32;
+    let (h, min, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{s:02}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,6 +63,14 @@ mod tests {
         assert_eq!(civil(59_396.9), (2021, 7, 1));
         assert_eq!(civil(60_800.0), (2025, 5, 5));
         assert_eq!(civil(51_603.5), (2000, 2, 29));
+    }
+
+    #[test]
+    fn utc_strings_and_the_unix_epoch() {
+        assert_eq!(utc_string(40_587.0), "1970-01-01 00:00:00");
+        assert_eq!(utc_string(59_396.75), "2021-07-01 18:00:00");
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(86_400 * 365 + 3_661);
+        assert_eq!(utc_string(mjd_of(t)), "1971-01-01 01:01:01");
     }
 
     #[test]
