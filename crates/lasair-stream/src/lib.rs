@@ -118,6 +118,66 @@ pub struct KafkaOptions {
     pub client_id: String,
 }
 
+impl KafkaOptions {
+    /// Options from a tool's settings: its consumer group, `KEY=VALUE` librdkafka settings
+    /// (`--kafka-option`), and its name as the client id.
+    pub fn from_settings(
+        group: Option<String>,
+        pairs: &[String],
+        client_id: &str,
+    ) -> Result<KafkaOptions, StreamError> {
+        let extra = pairs
+            .iter()
+            .map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                    .ok_or_else(|| StreamError::spec(kv, "a Kafka option is KEY=VALUE"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(KafkaOptions {
+            group,
+            extra,
+            client_id: client_id.to_owned(),
+        })
+    }
+}
+
+/// What one read of a batch gave a tool's loop.
+#[derive(Debug)]
+pub enum Read {
+    /// Messages (empty when none came in time, or a finite source is exhausted).
+    Messages(Vec<Message>),
+    /// An input could not be read (a bad file): reported on stderr; the tool counts it as
+    /// bad and reads on.
+    BadInput,
+    /// The broker is away for now (reported; librdkafka reconnects): read again.
+    Retry,
+}
+
+/// The next batch of `source` for tool `tool`, with the shared policy for failures: an
+/// unreadable input is a bad record like any other, a broker away is waited for (1 s), and
+/// anything else ends the run.
+pub fn read_batch(
+    source: &mut dyn Source,
+    size: usize,
+    wait: Duration,
+    tool: &str,
+) -> Result<Read, StreamError> {
+    match source.next_batch(size, wait) {
+        Ok(messages) => Ok(Read::Messages(messages)),
+        Err(e @ (StreamError::Read { .. } | StreamError::NoInput { .. })) => {
+            eprintln!("{tool}: {e}");
+            Ok(Read::BadInput)
+        }
+        Err(e @ StreamError::Kafka { .. }) => {
+            eprintln!("{tool}: {e} (polling again)");
+            std::thread::sleep(Duration::from_secs(1));
+            Ok(Read::Retry)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 impl Default for KafkaOptions {
     fn default() -> Self {
         KafkaOptions {

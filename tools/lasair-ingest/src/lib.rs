@@ -14,10 +14,12 @@ use lasair_alert::{Decoder, Survey, WireSchemas};
 use lasair_cli::{Counts, Outcome};
 use lasair_store::{open_lightcurves, CutoutStore};
 use lasair_stream::{
-    open_sink, open_source, KafkaOptions, Message, Sink, Source, SourceKind, StreamError,
+    open_sink, open_source, read_batch, KafkaOptions, Read, Sink, Source, SourceKind,
 };
 
 pub use args::Args;
+
+const TOOL: &str = "lasair-ingest";
 pub use batch::Stages;
 
 /// The counts of a finished run.
@@ -72,8 +74,13 @@ pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
     let batch_size = args.batch.unwrap_or(1000).max(1);
     let wait = Duration::from_millis(args.wait_ms.unwrap_or(500));
     while !shutdown.load(Ordering::Relaxed) {
-        let Some(messages) = read_batch(source.as_mut(), batch_size, wait, &report.counts)? else {
-            continue;
+        let messages = match read_batch(source.as_mut(), batch_size, wait, TOOL)? {
+            Read::Messages(messages) => messages,
+            Read::BadInput => {
+                report.counts.add_bad(1);
+                continue;
+            }
+            Read::Retry => continue,
         };
         if messages.is_empty() {
             if source.finished() {
@@ -143,44 +150,7 @@ fn open(args: &Args) -> anyhow::Result<Pipeline> {
     Ok((source, sink, stages))
 }
 
-/// The next batch; `None` when an input failed and the caller should read on.
-fn read_batch(
-    source: &mut dyn Source,
-    size: usize,
-    wait: Duration,
-    counts: &Counts,
-) -> anyhow::Result<Option<Vec<Message>>> {
-    match source.next_batch(size, wait) {
-        Ok(messages) => Ok(Some(messages)),
-        // An unreadable file is a bad input like any other: reported, counted, skipped.
-        Err(e @ (StreamError::Read { .. } | StreamError::NoInput { .. })) => {
-            counts.add_bad(1);
-            eprintln!("lasair-ingest: {e}");
-            Ok(None)
-        }
-        // A broker away for a while: librdkafka reconnects by itself; keep polling, slowly.
-        Err(e @ StreamError::Kafka { .. }) => {
-            eprintln!("lasair-ingest: {e} (polling again)");
-            std::thread::sleep(Duration::from_secs(1));
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 fn kafka_options(args: &Args) -> anyhow::Result<KafkaOptions> {
-    let extra = args
-        .kafka_option
-        .iter()
-        .map(|kv| {
-            kv.split_once('=')
-                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-                .with_context(|| format!("--kafka-option {kv:?} is not KEY=VALUE"))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    Ok(KafkaOptions {
-        group: args.group.clone(),
-        extra,
-        client_id: "lasair-ingest".into(),
-    })
+    let (group, pairs) = (args.group.clone(), &args.kafka_option);
+    Ok(KafkaOptions::from_settings(group, pairs, TOOL)?)
 }
