@@ -170,6 +170,30 @@ impl Db {
         self.backend.upsert(&plan, rows)
     }
 
+    /// As [`Db::upsert`], but an existing row is replaced only when the new row's `newer`
+    /// column is not older than its own (NULL is older): an object's row from an older alert,
+    /// redelivered or from another partition, never overwrites a newer one.
+    pub fn upsert_newer(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+        newer: &str,
+    ) -> Result<(), DbError> {
+        let invalid = |reason| DbError::Invalid {
+            url: self.url.redacted(),
+            table: table.to_owned(),
+            reason,
+        };
+        let plan = UpsertPlan::new(self.catalog, table, columns, rows)
+            .and_then(|p| p.guarded_by(newer))
+            .map_err(invalid)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.backend.upsert(&plan, rows)
+    }
+
     /// Runs one statement (a query compiled by `lasair_sql` for [`Db::dialect`]) on a
     /// read-only connection, stopped with [`DbError::Timeout`] after `time_limit`.
     pub fn query_readonly(&mut self, sql: &str, time_limit: Duration) -> Result<Rows, DbError> {

@@ -199,7 +199,18 @@ fn upsert_sql(plan: &UpsertPlan, rows: usize) -> String {
     let values = vec![one; rows].join(", ");
     let mut sets: Vec<String> = plan
         .updated()
-        .map(|c| format!("{0} = VALUES({0})", q(c)))
+        .map(|c| match plan.newer {
+            // Assignments run left to right and the ordering column comes last, so every
+            // guard compares against the row's old value.
+            Some(n) => {
+                let n = q(n);
+                format!(
+                    "{0} = IF({n} IS NULL OR VALUES({n}) >= {n}, VALUES({0}), {0})",
+                    q(c)
+                )
+            }
+            None => format!("{0} = VALUES({0})", q(c)),
+        })
         .collect();
     if sets.is_empty() {
         // Every column is in the key: a duplicate is already the row we want.

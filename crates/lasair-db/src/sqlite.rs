@@ -278,10 +278,17 @@ fn upsert_sql(plan: &UpsertPlan) -> String {
         .updated()
         .map(|c| format!("{0} = excluded.{0}", q(c)))
         .collect();
+    let guard = match plan.newer {
+        Some(c) => {
+            let (c, t) = (q(c), q(plan.table.name));
+            format!(" WHERE {t}.{c} IS NULL OR excluded.{c} >= {t}.{c}")
+        }
+        None => String::new(),
+    };
     let action = if sets.is_empty() {
         "NOTHING".to_owned()
     } else {
-        format!("UPDATE SET {}", sets.join(", "))
+        format!("UPDATE SET {}{guard}", sets.join(", "))
     };
     format!(
         "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {action}",

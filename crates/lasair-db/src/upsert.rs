@@ -16,6 +16,9 @@ pub(crate) struct UpsertPlan {
     pub columns: Vec<&'static str>,
     /// The primary key columns (all among `columns`).
     pub key: Vec<&'static str>,
+    /// When set, a row replaces an existing one only if its value here is not older (NULL
+    /// counts as older): an object's row is never replaced by an older alert's.
+    pub newer: Option<&'static str>,
 }
 
 impl UpsertPlan {
@@ -56,15 +59,33 @@ impl UpsertPlan {
             table: t,
             columns: resolved,
             key,
+            newer: None,
         })
     }
 
-    /// The columns an upsert overwrites on conflict (all but the key).
-    pub fn updated(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.columns
+    /// Guards the upsert on column `newer`, which must be among the columns and not a key.
+    pub fn guarded_by(mut self, newer: &str) -> Result<UpsertPlan, String> {
+        let col = self
+            .columns
             .iter()
             .copied()
-            .filter(|c| !self.key.contains(c))
+            .find(|c| c.eq_ignore_ascii_case(newer) && !self.key.contains(c))
+            .ok_or_else(|| {
+                format!("the ordering column {newer:?} is not among the updated columns")
+            })?;
+        self.newer = Some(col);
+        Ok(self)
+    }
+
+    /// The columns an upsert overwrites on conflict (all but the key), the ordering column
+    /// last (MariaDB assigns left to right, and the guards compare against it).
+    pub fn updated(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let plain = self
+            .columns
+            .iter()
+            .copied()
+            .filter(|c| !self.key.contains(c) && Some(*c) != self.newer);
+        plain.chain(self.newer)
     }
 }
 

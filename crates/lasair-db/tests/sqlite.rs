@@ -52,6 +52,7 @@ fn upserting_the_same_batch_twice_leaves_the_same_rows() {
     let (_dir, url) = temp_db();
     let mut db = Db::open(&url).expect("open");
     common::upsert_is_idempotent(&mut db);
+    common::older_rows_never_replace_newer(&mut db);
 }
 
 #[test]

@@ -268,3 +268,53 @@ pub fn service_tables_work(db: &mut Db) {
         .rows;
     assert_eq!(rows, [vec![Value::Int(12), "my stars".into(), 2.0.into()]]);
 }
+
+/// An object's row is replaced by a newer alert's, never by an older one's.
+pub fn older_rows_never_replace_newer(db: &mut Db) {
+    let cols = ["objectId", "jdmax", "gmag"];
+    let put = |db: &mut Db, jd: Value, gmag: f64| {
+        db.upsert_newer(
+            "objects",
+            &cols,
+            &[vec!["ZTFnewer1".into(), jd, gmag.into()]],
+            "jdmax",
+        )
+        .expect("upsert_newer");
+    };
+    let gmag = |db: &mut Db| {
+        let rows = db
+            .query_readonly(
+                "SELECT gmag, jdmax FROM objects WHERE objectId = 'ZTFnewer1'",
+                Duration::from_secs(5),
+            )
+            .expect("read back");
+        rows.rows[0].clone()
+    };
+    put(db, Value::Null, 21.0);
+    put(db, 10.0.into(), 18.0);
+    assert_eq!(
+        gmag(db),
+        [Value::Real(18.0), Value::Real(10.0)],
+        "NULL is older"
+    );
+    put(db, 9.0.into(), 20.0);
+    assert_eq!(
+        gmag(db),
+        [Value::Real(18.0), Value::Real(10.0)],
+        "older kept out"
+    );
+    put(db, 10.0.into(), 19.0);
+    assert_eq!(
+        gmag(db),
+        [Value::Real(19.0), Value::Real(10.0)],
+        "the same alert again"
+    );
+    put(db, 11.0.into(), 17.0);
+    assert_eq!(
+        gmag(db),
+        [Value::Real(17.0), Value::Real(11.0)],
+        "newer wins"
+    );
+    let err = db.upsert_newer("objects", &["objectId", "gmag"], &[], "jdmax");
+    assert!(err.is_err(), "the ordering column must be given");
+}
