@@ -47,6 +47,9 @@ pub struct Catalog {
     /// The object key every table has and joins `objects` on (ZTF `objectId`, LSST
     /// `diaObjectId`).
     pub key: &'static str,
+    /// The `objects` column that orders an object's rows in time (its latest detection): a
+    /// row from an older alert never replaces a newer one.
+    pub latest: &'static str,
     /// Every user-visible table; the first is `objects`.
     pub tables: &'static [Table],
 }
@@ -220,6 +223,7 @@ pub const ANNOTATIONS: Table = annotations!(text("objectId"));
 pub const ZTF: Catalog = Catalog {
     survey: "ZTF",
     key: "objectId",
+    latest: "jdmax",
     tables: &[
         ZTF_OBJECTS,
         SHERLOCK_CLASSIFICATIONS,
@@ -234,6 +238,7 @@ pub const ZTF: Catalog = Catalog {
 pub const LSST: Catalog = Catalog {
     survey: "LSST",
     key: "diaObjectId",
+    latest: "lastDiaSourceMjdTai",
     tables: &[
         LSST_OBJECTS,
         sherlock_classifications!(int("diaObjectId")),
@@ -279,6 +284,9 @@ mod tests {
         assert_eq!(key(&LSST, "annotations"), Some(ColType::Int));
         assert_eq!(key(&ZTF, "annotations"), Some(ColType::Text));
         assert_eq!(for_survey("lsst").map(|c| c.key), Some("diaObjectId"));
+        for c in [&ZTF, &LSST] {
+            assert!(c.tables[0].column(c.latest).is_some(), "{}", c.survey);
+        }
         assert!(for_survey("hsc").is_none());
     }
 
