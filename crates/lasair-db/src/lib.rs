@@ -42,6 +42,9 @@ trait Backend: Send {
     fn query_readonly(&mut self, sql: &str, limit: Duration) -> Result<Rows, DbError>;
     /// Deletes every row of `table` (a catalogue or service table, so its name is safe).
     fn clear(&mut self, table: &str) -> Result<(), DbError>;
+    /// Deletes the rows of `table` whose `column` equals `value` (names already checked);
+    /// returns how many went.
+    fn delete_where(&mut self, table: &str, column: &str, value: &Value) -> Result<u64, DbError>;
 }
 
 /// The main database: one connection (SQLite) or pool (MariaDB) to it.
@@ -87,6 +90,30 @@ impl Db {
             catalog,
             backend,
         })
+    }
+
+    /// Deletes the rows of `table` whose `column` equals `value` (a user's watchlist and its
+    /// cones, a saved filter); both names must be the catalogue's or a service table's.
+    pub fn delete_where(
+        &mut self,
+        table: &str,
+        column: &str,
+        value: &Value,
+    ) -> Result<u64, DbError> {
+        let invalid = |reason: String| DbError::Invalid {
+            url: self.url.redacted(),
+            table: table.to_owned(),
+            reason,
+        };
+        let t = self
+            .catalog
+            .table(table)
+            .or_else(|| service::table(table))
+            .ok_or_else(|| invalid("no such table".into()))?;
+        let c = t
+            .column(column)
+            .ok_or_else(|| invalid(format!("no column {column:?}")))?;
+        self.backend.delete_where(t.name, c.name, value)
     }
 
     /// A filter node's batch database: in memory, with the catalogue's tables, emptied with

@@ -123,6 +123,18 @@ impl Backend for MariaDb {
             .map_err(failed)
     }
 
+    fn delete_where(&mut self, table: &str, column: &str, value: &Value) -> Result<u64, DbError> {
+        let failed = fail(&self.url, &format!("deleting from {table}"));
+        let mut conn = self.conn()?;
+        let (t, c) = (
+            quote(Dialect::MariaDb, table),
+            quote(Dialect::MariaDb, column),
+        );
+        conn.exec_drop(format!("DELETE FROM {t} WHERE {c} = ?"), (to_sql(value),))
+            .map_err(failed)?;
+        Ok(conn.affected_rows())
+    }
+
     fn upsert(&mut self, plan: &UpsertPlan, rows: &[Vec<Value>]) -> Result<(), DbError> {
         let failed = fail(&self.url, &format!("upserting into {}", plan.table.name));
         let mut conn = self.conn()?;

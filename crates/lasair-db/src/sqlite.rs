@@ -230,6 +230,23 @@ impl Backend for Sqlite {
         .map_err(failed)
     }
 
+    fn delete_where(&mut self, table: &str, column: &str, value: &Value) -> Result<u64, DbError> {
+        let failed = fail(&self.url, &format!("deleting from {table}"));
+        let rw = self.rw.as_ref().ok_or_else(|| {
+            failed(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some("opened read-only".into()),
+            ))
+        })?;
+        let (t, c) = (
+            quote(Dialect::Sqlite, table),
+            quote(Dialect::Sqlite, column),
+        );
+        rw.execute(&format!("DELETE FROM {t} WHERE {c} = ?1"), [to_sql(value)])
+            .map(|n| n as u64)
+            .map_err(failed)
+    }
+
     fn query_readonly(&mut self, sql: &str, limit: Duration) -> Result<Rows, DbError> {
         let deadline = Instant::now() + limit;
         self.ro

@@ -87,6 +87,7 @@ fn mariadb_backend() {
     assert!(err.to_string().contains("denied"), "{err}");
 
     common::service_tables_work(&mut db);
+    common::delete_where_takes_only_matching_rows(&mut db);
     same_rows_as_sqlite(&mut db);
     big_batches_are_chunked(&mut db);
 

@@ -121,6 +121,7 @@ fn service_tables_take_assigned_and_given_ids() {
     let (_dir, url) = temp_db();
     let mut db = Db::open(&url).expect("open");
     common::service_tables_work(&mut db);
+    common::delete_where_takes_only_matching_rows(&mut db);
 }
 
 #[test]

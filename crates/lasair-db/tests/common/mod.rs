@@ -318,3 +318,34 @@ pub fn older_rows_never_replace_newer(db: &mut Db) {
     let err = db.upsert_newer("objects", &["objectId", "gmag"], &[], "jdmax");
     assert!(err.is_err(), "the ordering column must be given");
 }
+
+/// Deleting by a column takes exactly the matching rows, and names must be the catalogue's.
+pub fn delete_where_takes_only_matching_rows(db: &mut Db) {
+    let cols = ["cone_id", "wl_id", "name", "ra", "decl"];
+    let cone = |id: i64, wl: i64| vec![id.into(), wl.into(), "c".into(), 1.0.into(), 2.0.into()];
+    db.upsert(
+        "watchlist_cones",
+        &cols,
+        &[cone(9901, 901), cone(9902, 901), cone(9903, 902)],
+    )
+    .expect("cones");
+    let gone = db
+        .delete_where("watchlist_cones", "wl_id", &Value::Int(901))
+        .expect("delete");
+    assert_eq!(gone, 2);
+    let left = db
+        .query_readonly(
+            "SELECT cone_id FROM watchlist_cones WHERE wl_id IN (901, 902) ORDER BY cone_id",
+            Duration::from_secs(5),
+        )
+        .expect("read back");
+    assert_eq!(left.rows, [vec![Value::Int(9903)]]);
+    assert!(db
+        .delete_where("watchlist_cones; DROP", "wl_id", &Value::Int(1))
+        .is_err());
+    assert!(db
+        .delete_where("watchlist_cones", "1=1 OR wl_id", &Value::Int(1))
+        .is_err());
+    db.delete_where("watchlist_cones", "wl_id", &Value::Int(902))
+        .expect("tidy");
+}
