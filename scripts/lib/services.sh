@@ -99,3 +99,29 @@ SQL
         --print-grants "'lasair_ro'@'127.0.0.1'" | mariadb --no-defaults --socket="$dir/sock" -uroot lasair
     say "MariaDB on 127.0.0.1:$port"
 }
+
+# Python packages the tests use as independent peers (the official lasair client's Kafka
+# library, an SMTP server), installed only when missing.
+ensure_python() {
+    local missing=() mod pkg
+    for pair in "$@"; do
+        mod=${pair%%=*} pkg=${pair#*=}
+        python3 -c "import $mod" 2>/dev/null || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing Python packages ${missing[*]}"
+    python3 -m pip install --quiet "${missing[@]}"
+}
+
+# SMTP: aiosmtpd delivering every message into a maildir the tests read.
+start_smtp() {
+    local port; port=$(free_port)
+    local dir="$LASAIR_SVC_DIR/maildir"
+    mkdir -p "$dir/cur" "$dir/new" "$dir/tmp"
+    python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$dir" \
+        >"$LASAIR_SVC_DIR/smtp.log" 2>&1 &
+    SERVICE_PIDS+=($!)
+    wait_for_port "$port" aiosmtpd
+    export LASAIR_TEST_SMTP="127.0.0.1:$port" LASAIR_TEST_MAILDIR="$dir"
+    say "SMTP (aiosmtpd) on $LASAIR_TEST_SMTP"
+}

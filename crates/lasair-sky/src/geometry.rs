@@ -36,9 +36,21 @@ pub fn offsets_arcsec(ra_from: f64, dec_from: f64, ra_to: f64, dec_to: f64) -> (
 /// IAU rotation matrix as Hipparcos gives it.
 pub fn galactic(ra: f64, dec: f64) -> (f64, f64) {
     const M: [[f64; 3]; 3] = [
-        [-0.054_875_560_416_215_4, -0.873_437_090_234_885, -0.483_835_015_548_713],
-        [0.494_109_427_875_583_7, -0.444_829_629_960_011, 0.746_982_244_497_219],
-        [-0.867_666_149_019_004_7, -0.198_076_373_431_201, 0.455_983_776_175_066],
+        [
+            -0.054_875_560_416_215_4,
+            -0.873_437_090_234_885,
+            -0.483_835_015_548_713,
+        ],
+        [
+            0.494_109_427_875_583_7,
+            -0.444_829_629_960_011,
+            0.746_982_244_497_219,
+        ],
+        [
+            -0.867_666_149_019_004_7,
+            -0.198_076_373_431_201,
+            0.455_983_776_175_066,
+        ],
     ];
     let (sd, cd) = dec.to_radians().sin_cos();
     let (sa, ca) = ra.to_radians().sin_cos();
@@ -137,12 +149,24 @@ mod tests {
     #[test]
     fn separations_across_ra_zero_and_at_the_pole() {
         // One arcsecond of declination is one arcsecond anywhere.
-        assert!(close(separation_arcsec(10.0, 20.0, 10.0, 20.0 + 1.0 / 3600.0), 1.0, 1e-9));
+        assert!(close(
+            separation_arcsec(10.0, 20.0, 10.0, 20.0 + 1.0 / 3600.0),
+            1.0,
+            1e-9
+        ));
         // 0.001 degrees of RA either side of 0/360 at dec 0: 7.2".
-        assert!(close(separation_arcsec(359.999, 0.0, 0.001, 0.0), 7.2, 1e-6));
+        assert!(close(
+            separation_arcsec(359.999, 0.0, 0.001, 0.0),
+            7.2,
+            1e-6
+        ));
         // At the pole RA means nothing.
         assert!(close(separation_arcsec(0.0, 90.0, 180.0, 90.0), 0.0, 1e-6));
-        assert!(close(separation_arcsec(0.0, 0.0, 180.0, 0.0), 648_000.0, 1e-6));
+        assert!(close(
+            separation_arcsec(0.0, 0.0, 180.0, 0.0),
+            648_000.0,
+            1e-6
+        ));
     }
 
     #[test]

@@ -7,4 +7,10 @@ pub mod cones;
 pub mod geometry;
 pub mod index;
 
+pub use area::{Area, AreaError, AreaId, AreaSet};
+pub use cones::{
+    parse_cones, read_cones, Cone, ConeError, ConeId, Hit, ParseReport, Watchlist, WatchlistId,
+    WatchlistSet, WatchlistSetBuilder,
+};
 pub use geometry::{galactic, offsets_arcsec, parse_dec, parse_ra, separation_arcsec, CoordError};
+pub use index::PointIndex;

@@ -12,7 +12,6 @@ use lasair_alert::Survey;
 use super::{pixel_noise, SurveyParams, SurveySim};
 use crate::avro_schema;
 use crate::cadence::Cadence;
-use lasair_alert::time::civil;
 use crate::datum;
 use crate::error::SimError;
 use crate::object::{Epoch, Object};
@@ -20,6 +19,7 @@ use crate::photometry::Band;
 use crate::random::{self, Purpose};
 use crate::sky::{FieldGrid, SkyRegion};
 use crate::stamps::{Cutouts, StampParams};
+use lasair_alert::time::civil;
 
 /// The schema id the wire messages carry unless told otherwise (Rubin's for lsst.v10_0).
 pub const SCHEMA_ID: u32 = 1000;

@@ -18,13 +18,13 @@ use self::records::{Alert, Cutout};
 use super::{pixel_noise, SurveyParams, SurveySim};
 use crate::avro_schema;
 use crate::cadence::Cadence;
-use lasair_alert::time::{civil, new_year};
 use crate::error::SimError;
 use crate::object::{Epoch, Object};
 use crate::photometry::{Band, AB_NJY};
 use crate::random::{self, Purpose};
 use crate::sky::{FieldGrid, SkyRegion};
 use crate::stamps::{Cutouts, StampParams};
+use lasair_alert::time::{civil, new_year};
 
 /// Median seeing (arcsec) and pixel scale, which set the cutouts' PSF.
 const SEEING: f64 = 2.0;

@@ -1,1 +1,0 @@
-//! Watchlists: sets of named cones, loaded from text files and matched through the sky index.

@@ -1,0 +1,151 @@
+//! Command-line options, merged with the `[filter]` section of the node config file (flags and
+//! LASAIR_* environment variables win over the file).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use serde::{Deserialize, Serialize};
+
+/// Reads alerts with their Sherlock context (JSON lines, from lasair-sherlock), computes each
+/// object's features, finds watchlist and watchmap hits, runs every active user filter on the
+/// batch and sends its results out (a Kafka topic per filter, or an email digest), then
+/// upserts the batch into the main database and only then commits the input offsets.
+#[derive(Debug, Clone, Default, Parser, Serialize, Deserialize)]
+#[command(version, about)]
+#[serde(deny_unknown_fields, default)]
+pub struct Args {
+    /// Where alerts come from: JSON-lines files, folders, globs, `-` for stdin, or
+    /// `kafka://HOST:PORT[,HOST:PORT]/TOPIC`.
+    #[serde(rename = "input")]
+    pub inputs: Vec<String>,
+
+    /// Which survey the alerts come from: ztf or lsst.
+    #[arg(long, env = "LASAIR_SURVEY")]
+    pub survey: Option<String>,
+
+    /// The main database (read/write): `sqlite:PATH` or `mysql://USER:PW@HOST:PORT/DB`.
+    /// Filters, watchlists and watchmaps are read from it; each batch is upserted into it.
+    #[arg(long, env = "LASAIR_DB")]
+    pub db: Option<String>,
+
+    /// Where filter results go: `kafka://HOST:PORT[,HOST:PORT]` (a topic per filter, named as
+    /// Lasair names them) or a folder of TOPIC.jsonl files [default: no streams].
+    #[arg(long, env = "LASAIR_FILTER_TOPICS")]
+    pub topics: Option<String>,
+
+    /// The local copy of crossmatch_tns and annotations (a SQLite file lasair-sync refreshes),
+    /// so filters that join them run on the batch.
+    #[arg(long)]
+    pub copies: Option<PathBuf>,
+
+    /// SMTP server for email digests, `HOST:PORT` [default: no email].
+    #[arg(long, env = "LASAIR_SMTP")]
+    pub smtp: Option<String>,
+
+    /// The sender of email digests.
+    #[arg(long)]
+    pub mail_from: Option<String>,
+
+    /// The web address object links in emails point at [default: https://lasair.example.org].
+    #[arg(long)]
+    pub lasair_url: Option<String>,
+
+    /// Folder of email digest state (what each email filter has gathered since its last
+    /// email); shared by the filter nodes in production [default: var/digests].
+    #[arg(long)]
+    pub digests: Option<PathBuf>,
+
+    /// Kafka consumer group (replicas of this stage share one).
+    #[arg(long, env = "LASAIR_KAFKA_GROUP")]
+    pub group: Option<String>,
+
+    /// Extra librdkafka settings, KEY=VALUE, repeatable.
+    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
+    #[serde(rename = "kafka_options")]
+    pub kafka_option: Vec<String>,
+
+    /// Alerts per batch at most [default: 10000].
+    #[arg(long)]
+    pub batch: Option<usize>,
+
+    /// Longest wait for a batch to fill, in milliseconds: a batch closes at --batch alerts or
+    /// after this, whichever comes first [default: 1000].
+    #[arg(long)]
+    pub wait_ms: Option<u64>,
+
+    /// Time limit of each user filter on a batch, in milliseconds [default: 1000].
+    #[arg(long)]
+    pub filter_timeout_ms: Option<u64>,
+
+    /// Rows one filter may send per batch at most [default: 1000].
+    #[arg(long)]
+    pub filter_max_rows: Option<u64>,
+
+    /// How often filters, watchlists and watchmaps are read again from the main database, in
+    /// seconds [default: 60].
+    #[arg(long)]
+    pub refresh_s: Option<u64>,
+
+    /// Worker threads for features and matching (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// Keep known solar-system objects (Lasair leaves them out of the objects table).
+    #[arg(long)]
+    pub keep_solar_system: Option<bool>,
+
+    /// Node config file (TOML; this tool reads its [filter] section).
+    #[arg(long, env = "LASAIR_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+
+    /// Print the effective configuration (TOML) and exit.
+    #[arg(long)]
+    #[serde(skip)]
+    pub print_config: bool,
+
+    /// Progress and counts on stderr are silenced, errors are still reported.
+    #[arg(long, short)]
+    #[serde(skip)]
+    pub quiet: bool,
+
+    /// Staff commands on the main database (watchlists, watchmaps, filters) instead of
+    /// running the stage.
+    #[command(subcommand)]
+    #[serde(skip)]
+    pub manage: Option<crate::manage::Manage>,
+}
+
+impl Args {
+    /// Fills what the command line left unset from the config file's section.
+    pub fn merged(mut self, file: Args) -> Args {
+        if self.inputs.is_empty() {
+            self.inputs = file.inputs;
+        }
+        if self.kafka_option.is_empty() {
+            self.kafka_option = file.kafka_option;
+        }
+        macro_rules! fill {
+            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
+        }
+        fill!(
+            survey,
+            db,
+            topics,
+            copies,
+            smtp,
+            mail_from,
+            lasair_url,
+            digests,
+            group,
+            batch,
+            wait_ms,
+            filter_timeout_ms,
+            filter_max_rows,
+            refresh_s,
+            threads,
+            keep_solar_system
+        );
+        self
+    }
+}

@@ -1,0 +1,250 @@
+//! One batch: each alert line read back, the latest alert of each object kept, its features,
+//! Sherlock row and sky hits computed (in parallel), as the rows of the batch tables that are
+//! loaded into the batch database (for the filters) and then into the main database.
+
+use std::collections::HashMap;
+
+use lasair_alert::{read_alert_line, AlertLine};
+use lasair_db::{Db, DbError, Value};
+use lasair_features::{Context, Options, SurveyFeatures};
+use lasair_sql::catalog::{Catalog, ColType};
+use lasair_stream::Message;
+use rayon::prelude::*;
+use serde_json::Map;
+
+use crate::sky::Sky;
+
+/// What a batch is computed with; built once per run.
+pub struct Stages {
+    pub catalog: &'static Catalog,
+    pub features: &'static dyn SurveyFeatures,
+    pub options: Options,
+    pub pool: rayon::ThreadPool,
+}
+
+/// One object of the batch: its latest alert and the rows it gives.
+pub struct Object {
+    /// The object key as the catalogue types it (ZTF text, LSST integer).
+    pub key: Value,
+    /// The message the alert came in (its line, for filters that send the whole alert).
+    pub message: usize,
+    pub line: AlertLine,
+    pub object: Vec<Value>,
+    pub sherlock: Option<Vec<Value>>,
+    pub watchlist_hits: Vec<Vec<Value>>,
+    pub area_hits: Vec<Vec<Value>>,
+}
+
+/// A batch's objects, and what could not be used.
+#[derive(Default)]
+pub struct Batch {
+    pub objects: Vec<Object>,
+    /// Lines that are not alerts (reported on stderr with where they came from).
+    pub bad: u64,
+    /// Alerts that make no object row (no usable detection, a solar-system object).
+    pub skipped: u64,
+    /// Older alerts of an object that a later alert in the same batch supersedes.
+    pub superseded: u64,
+}
+
+impl Stages {
+    /// Reads, keeps the latest alert per object, and computes every row.
+    pub fn prepare(&self, messages: &[Message], sky: &Sky) -> Batch {
+        let parsed: Vec<(usize, Result<AlertLine, String>)> = self.pool.install(|| {
+            messages
+                .par_iter()
+                .enumerate()
+                .map(|(i, m)| (i, read_alert_line(&m.payload).map_err(|e| e.to_string())))
+                .collect()
+        });
+        let mut batch = Batch::default();
+        let mut latest: HashMap<String, (usize, AlertLine)> = HashMap::new();
+        for (i, line) in parsed {
+            match line {
+                Ok(line) => {
+                    let id = line.alert.object_id.0.clone();
+                    let newer = |old: &AlertLine| {
+                        (line.alert.mjd, line.alert.source_id)
+                            >= (old.alert.mjd, old.alert.source_id)
+                    };
+                    match latest.get(&id) {
+                        Some((_, old)) if !newer(old) => batch.superseded += 1,
+                        Some(_) => {
+                            batch.superseded += 1;
+                            latest.insert(id, (i, line));
+                        }
+                        None => {
+                            latest.insert(id, (i, line));
+                        }
+                    }
+                }
+                Err(e) => {
+                    batch.bad += 1;
+                    eprintln!("lasair-filter: {}: {e}", messages[i].origin);
+                }
+            }
+        }
+        let mut kept: Vec<(usize, AlertLine)> = latest.into_values().collect();
+        kept.sort_by_key(|(i, _)| *i);
+        let objects: Vec<Option<Object>> = self.pool.install(|| {
+            kept.into_par_iter()
+                .map(|(i, line)| self.object(i, line, sky, messages))
+                .collect()
+        });
+        for o in objects {
+            match o {
+                Some(o) => batch.objects.push(o),
+                None => batch.skipped += 1,
+            }
+        }
+        batch
+    }
+
+    fn object(
+        &self,
+        message: usize,
+        line: AlertLine,
+        sky: &Sky,
+        messages: &[Message],
+    ) -> Option<Object> {
+        let key = match self.key_type() {
+            ColType::Int => match line.alert.object_id.0.parse::<i64>() {
+                Ok(v) => Value::Int(v),
+                Err(_) => {
+                    eprintln!(
+                        "lasair-filter: {}: object id {:?} is not an integer",
+                        messages[message].origin, line.alert.object_id.0
+                    );
+                    return None;
+                }
+            },
+            _ => Value::Text(line.alert.object_id.0.clone()),
+        };
+        let sherlock = line.extra.get("sherlock").and_then(|s| s.as_object());
+        let number = |k: &str| sherlock.and_then(|s| s.get(k)).and_then(|v| v.as_f64());
+        let ctx = Context {
+            distance_mpc: number("distance").or_else(|| number("direct_distance")),
+            classification: sherlock
+                .and_then(|s| s.get("classification"))
+                .and_then(|v| v.as_str()),
+            tns_name: None,
+        };
+        let object = self
+            .features
+            .object_row(&line.alert, &ctx, &self.options)
+            .ok()?;
+        let sherlock_row = sherlock.map(|s| self.sherlock_row(&key, s));
+        let (ra, dec) = (line.alert.ra, line.alert.dec);
+        let watchlist_hits = sky
+            .watchlist_hits(ra, dec)
+            .into_iter()
+            .map(|h| {
+                let arcsec = Value::Real(h.arcsec);
+                vec![
+                    h.wl_id.into(),
+                    h.cone_id.into(),
+                    key.clone(),
+                    arcsec,
+                    h.name.into(),
+                ]
+            })
+            .collect();
+        let area_hits = sky
+            .area_hits(ra, dec)
+            .into_iter()
+            .map(|ar_id| vec![ar_id.into(), key.clone()])
+            .collect();
+        Some(Object {
+            key,
+            message,
+            line,
+            object,
+            sherlock: sherlock_row,
+            watchlist_hits,
+            area_hits,
+        })
+    }
+
+    fn key_type(&self) -> ColType {
+        let objects = self.catalog.tables[0];
+        objects
+            .column(self.catalog.key)
+            .map_or(ColType::Text, |c| c.ty)
+    }
+
+    /// The sherlock_classifications row: the catalogue's columns, from the `sherlock` object
+    /// lasair-sherlock added to the line (absent keys are NULL).
+    fn sherlock_row(&self, key: &Value, sherlock: &Map<String, serde_json::Value>) -> Vec<Value> {
+        let Some(table) = self.catalog.table("sherlock_classifications") else {
+            return Vec::new();
+        };
+        table
+            .columns
+            .iter()
+            .map(|c| {
+                if c.name == self.catalog.key {
+                    return key.clone();
+                }
+                match (sherlock.get(c.name), c.ty) {
+                    (Some(serde_json::Value::Number(n)), ColType::Int) => {
+                        n.as_i64().map_or(Value::Null, Value::Int)
+                    }
+                    (Some(serde_json::Value::Number(n)), ColType::Real) => {
+                        n.as_f64().map_or(Value::Null, Value::Real)
+                    }
+                    (Some(serde_json::Value::String(s)), ColType::Text) => Value::Text(s.clone()),
+                    (Some(serde_json::Value::String(s)), ColType::Real) => {
+                        s.parse().map_or(Value::Null, Value::Real)
+                    }
+                    _ => Value::Null,
+                }
+            })
+            .collect()
+    }
+}
+
+impl Batch {
+    /// Upserts the batch's rows into `db` (the batch database, or the main database): each
+    /// table in one transaction; upserting the same batch again leaves the same rows.
+    pub fn load(&self, db: &mut Db, catalog: &Catalog) -> Result<usize, DbError> {
+        let columns = |name: &str| -> Vec<&'static str> {
+            catalog
+                .table(name)
+                .map(|t| t.columns.iter().map(|c| c.name).collect())
+                .unwrap_or_default()
+        };
+        let objects: Vec<Vec<Value>> = self.objects.iter().map(|o| o.object.clone()).collect();
+        db.upsert_newer("objects", &columns("objects"), &objects, catalog.latest)?;
+        let sherlock: Vec<Vec<Value>> = self
+            .objects
+            .iter()
+            .filter_map(|o| o.sherlock.clone())
+            .collect();
+        db.upsert(
+            "sherlock_classifications",
+            &columns("sherlock_classifications"),
+            &sherlock,
+        )?;
+        let hits: Vec<Vec<Value>> = self
+            .objects
+            .iter()
+            .flat_map(|o| o.watchlist_hits.clone())
+            .collect();
+        db.upsert("watchlist_hits", &columns("watchlist_hits"), &hits)?;
+        let areas: Vec<Vec<Value>> = self
+            .objects
+            .iter()
+            .flat_map(|o| o.area_hits.clone())
+            .collect();
+        db.upsert("area_hits", &columns("area_hits"), &areas)?;
+        Ok(objects.len())
+    }
+}
+
+/// The tables a batch fills (and the batch database empties between batches).
+pub const BATCH_TABLES: [&str; 4] = [
+    "objects",
+    "sherlock_classifications",
+    "watchlist_hits",
+    "area_hits",
+];

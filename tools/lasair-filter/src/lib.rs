@@ -1,0 +1,325 @@
+//! `lasair-filter`: alerts with their Sherlock context in; per batch, the objects' features,
+//! watchlist and watchmap hits, every active user filter run on the batch tables with its
+//! results sent out (topics, email digests), then the batch upserted into the main database,
+//! and only then the input offsets committed: a crash anywhere loses nothing, and a replay
+//! leaves the main database as it was.
+
+mod args;
+mod batch;
+mod digest;
+mod filters;
+mod manage;
+mod results;
+mod sky;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use lasair_alert::time::{mjd_now, utc_string};
+use lasair_alert::Survey;
+use lasair_cli::{Counts, Outcome};
+use lasair_db::{Db, Value};
+use lasair_sql::catalog::{self, Catalog};
+use lasair_sql::Limits;
+use lasair_stream::{open_source, open_topics, read_batch, KafkaOptions, Read, Source, SourceKind};
+
+pub use args::Args;
+pub use batch::{Batch, Stages, BATCH_TABLES};
+pub use digest::{Digests, Mailer};
+pub use filters::{topic_name, ActiveFilter, Mode};
+pub use manage::{Command, Delivery, FilterCommand, Manage};
+pub use results::{FilterCounts, Outputs};
+pub use sky::{encode_moc, Sky, WatchHit};
+
+const TOOL: &str = "lasair-filter";
+
+/// The counts of a finished run.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub counts: Counts,
+    pub objects: u64,
+    pub results: u64,
+    pub batches: u64,
+    pub seconds: f64,
+}
+
+/// The binary's entry: config file, `--print-config`, signals, then [`run`].
+pub fn main(args: Args) -> anyhow::Result<Outcome> {
+    let args = match &args.config {
+        Some(path) => args
+            .clone()
+            .merged(lasair_cli::config::load_section(path, "filter")?),
+        None => args,
+    };
+    if args.print_config {
+        print!(
+            "[filter]\n{}",
+            toml::to_string(&args).context("printing the config")?
+        );
+        return Ok(Outcome::Ok);
+    }
+    if let Some(cmd) = &args.manage {
+        let survey = args.survey.as_deref().unwrap_or("ztf");
+        let catalog =
+            catalog::for_survey(survey).with_context(|| format!("unknown survey {survey:?}"))?;
+        let url = args
+            .db
+            .as_deref()
+            .context("--db is required (the main database)")?;
+        let mut db = Db::open_with(url, catalog, false)?;
+        return manage::run(cmd, &mut db, &mut std::io::stdout().lock());
+    }
+    let shutdown = lasair_stream::shutdown::install().context("installing signal handlers")?;
+    let quiet = args.quiet;
+    let report = run(args, shutdown)?;
+    if !quiet {
+        eprintln!(
+            "{TOOL}: {} alerts read, {} objects in {} batches, {} filter results, {} bad in {:.2}s ({:.0} alerts/s)",
+            report.counts.read(),
+            report.objects,
+            report.batches,
+            report.results,
+            report.counts.bad(),
+            report.seconds,
+            report.counts.read() as f64 / report.seconds.max(1e-9)
+        );
+    }
+    Ok(Outcome::from_counts(&report.counts))
+}
+
+/// Everything a run holds between batches.
+struct Node {
+    catalog: &'static Catalog,
+    stages: Stages,
+    main: Db,
+    batch_db: Db,
+    outputs: Outputs,
+    filters: Vec<ActiveFilter>,
+    sky: Sky,
+    limits: Limits,
+    timeout: Duration,
+    refreshed: Instant,
+    refresh: Duration,
+    quiet: bool,
+}
+
+/// Runs the filter until the input ends or `shutdown` is set (then drains the current batch).
+pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let (mut source, mut node) = open(&args)?;
+    let mut report = Report::default();
+    let batch_size = args.batch.unwrap_or(10_000).max(1);
+    let wait = Duration::from_millis(args.wait_ms.unwrap_or(1000));
+    while !shutdown.load(Ordering::Relaxed) {
+        let messages = match read_batch(source.as_mut(), batch_size, wait, TOOL)? {
+            Read::Messages(m) => m,
+            Read::BadInput => {
+                report.counts.add_bad(1);
+                continue;
+            }
+            Read::Retry => continue,
+        };
+        if messages.is_empty() {
+            if source.finished() {
+                break;
+            }
+            continue;
+        }
+        report.counts.add_read(messages.len() as u64);
+        let (objects, results) = node.batch(&messages, &report.counts)?;
+        source.commit()?;
+        report.objects += objects;
+        report.results += results;
+        report.batches += 1;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+impl Node {
+    /// One batch, in the order that makes a crash harmless: results out (flushed), digests
+    /// written, main database upserted; the caller then commits the input offsets.
+    fn batch(
+        &mut self,
+        messages: &[lasair_stream::Message],
+        counts: &Counts,
+    ) -> anyhow::Result<(u64, u64)> {
+        if self.refreshed.elapsed() >= self.refresh {
+            self.reload()?;
+        }
+        let t0 = Instant::now();
+        let batch = self.stages.prepare(messages, &self.sky);
+        counts.add_bad(batch.bad);
+        let t1 = Instant::now();
+        for t in BATCH_TABLES {
+            self.batch_db.clear(t)?;
+        }
+        batch.load(&mut self.batch_db, self.catalog)?;
+        let t2 = Instant::now();
+        let utc = utc_string(mjd_now());
+        let view = results::BatchView {
+            batch: &batch,
+            messages,
+            catalog: self.catalog,
+            utc: &utc,
+        };
+        let found = results::run_filters(
+            &mut self.batch_db,
+            &self.filters,
+            &view,
+            &mut self.outputs,
+            self.timeout,
+        )?;
+        if let Some(t) = self.outputs.topics.as_mut() {
+            t.flush()?;
+        }
+        if let Some(d) = self.outputs.digests.as_mut() {
+            d.flush()?;
+        }
+        let t3 = Instant::now();
+        let objects = batch.load(&mut self.main, self.catalog)?;
+        let t4 = Instant::now();
+        counts.add_written(objects as u64);
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
+        let stats = [
+            ("filter.batch_alerts", messages.len() as f64),
+            ("filter.batch_objects", objects as f64),
+            ("filter.batch_results", found.results as f64),
+            ("filter.batch_filters_failed", found.failed as f64),
+            ("filter.features_ms", ms(t0, t1)),
+            ("filter.batch_tables_ms", ms(t1, t2)),
+            ("filter.filters_ms", ms(t2, t3)),
+            ("filter.main_upsert_ms", ms(t3, t4)),
+        ];
+        let rows: Vec<Vec<Value>> = stats
+            .iter()
+            .map(|(name, v)| vec![(*name).into(), (*v).into(), utc.clone().into()])
+            .collect();
+        self.main
+            .upsert("statistics", &["name", "value", "updated"], &rows)?;
+        if !self.quiet {
+            eprintln!(
+                "{TOOL}: batch of {} alerts: {} objects ({} skipped, {} superseded, {} bad), {} filters gave {} results ({} failed); features+hits {:.0} ms, batch tables {:.0} ms, filters {:.0} ms, main database {:.0} ms",
+                messages.len(), objects, batch.skipped, batch.superseded, batch.bad, found.run, found.results, found.failed,
+                ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4)
+            );
+        }
+        Ok((objects as u64, found.results))
+    }
+
+    /// Reads the active filters, watchlists and watchmaps again (users change them).
+    fn reload(&mut self) -> anyhow::Result<()> {
+        self.filters = filters::load(&mut self.main, self.catalog, &self.limits)?;
+        self.sky = Sky::load(&mut self.main)?;
+        self.refreshed = Instant::now();
+        if !self.quiet {
+            eprintln!(
+                "{TOOL}: {} active filters, {} watchlists, {} watchmaps",
+                self.filters.len(),
+                self.sky.watchlists,
+                self.sky.watchmaps
+            );
+        }
+        Ok(())
+    }
+}
+
+fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
+    let survey: Survey = args
+        .survey
+        .as_deref()
+        .context("--survey is required (ztf or lsst)")?
+        .parse()
+        .map_err(anyhow::Error::msg)?;
+    let catalog = catalog::for_survey(survey.as_str()).context("no catalogue for the survey")?;
+    let features = lasair_features::for_survey(survey);
+    if features.columns() != catalog.tables[0].columns {
+        bail!("the {survey:?} features do not fill the objects table's columns");
+    }
+    let db = args
+        .db
+        .as_deref()
+        .context("--db is required (the main database)")?;
+    let main = Db::open_with(db, catalog, false)?;
+    let batch_db = Db::open_batch(catalog, args.copies.as_deref())?;
+    let kafka = KafkaOptions::from_settings(args.group.clone(), &args.kafka_option, TOOL)?;
+    let stdin = vec!["-".to_owned()];
+    let inputs = if args.inputs.is_empty() {
+        &stdin
+    } else {
+        &args.inputs
+    };
+    let source = open_source(inputs, SourceKind::Lines, &kafka)?;
+    let topics = args
+        .topics
+        .as_deref()
+        .map(|t| open_topics(t, &kafka))
+        .transpose()?;
+    let mailer = args
+        .smtp
+        .as_deref()
+        .map(|smtp| mailer(args, smtp, catalog))
+        .transpose()?;
+    let digests = Digests::new(
+        args.digests
+            .as_deref()
+            .unwrap_or(std::path::Path::new("var/digests")),
+        mailer,
+    )?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()?;
+    let limits = Limits {
+        max_rows: args.filter_max_rows.unwrap_or(1000),
+        ..Limits::default()
+    };
+    let mut node = Node {
+        catalog,
+        stages: Stages {
+            catalog,
+            features,
+            options: lasair_features::Options {
+                keep_solar_system: args.keep_solar_system.unwrap_or(false),
+            },
+            pool,
+        },
+        main,
+        batch_db,
+        outputs: Outputs {
+            topics,
+            digests: Some(digests),
+            reported: Default::default(),
+        },
+        filters: Vec::new(),
+        sky: Sky::default(),
+        limits,
+        timeout: Duration::from_millis(args.filter_timeout_ms.unwrap_or(1000)),
+        refreshed: Instant::now(),
+        refresh: Duration::from_secs(args.refresh_s.unwrap_or(60)),
+        quiet: args.quiet,
+    };
+    node.reload()?;
+    Ok((source, node))
+}
+
+fn mailer(args: &Args, smtp: &str, catalog: &Catalog) -> anyhow::Result<Mailer> {
+    let (host, port) = smtp
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h.to_owned(), p.parse().ok()?)))
+        .with_context(|| format!("--smtp {smtp:?} is not HOST:PORT"))?;
+    Ok(Mailer {
+        host,
+        port,
+        from: args
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| "lasair@localhost".into()),
+        lasair_url: args
+            .lasair_url
+            .clone()
+            .unwrap_or_else(|| "https://lasair.example.org".into()),
+        key: catalog.key,
+    })
+}
