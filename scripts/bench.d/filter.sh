@@ -14,13 +14,15 @@ CONES=${BENCH_CONES:-10000}
 MAPS=${BENCH_MAPS:-100}
 cargo build --release --quiet -p lasair-sim -p lasair-ingest -p lasair-filter
 rm -rf "$WORK" && mkdir -p "$WORK"
-"$BIN/lasair-sim" --survey ztf --alerts "$ALERTS" --objects $((ALERTS / 2)) --seed 7 --out "$WORK/sim" 2>/dev/null
+# Two batches: the second is the steady state (statements prepared, files open); its figures
+# are the ones printed.
+"$BIN/lasair-sim" --survey ztf --alerts $((2 * ALERTS)) --objects "$ALERTS" --seed 7 --out "$WORK/sim" 2>/dev/null
 "$BIN/lasair-ingest" --survey ztf --quiet "$WORK/sim" > "$WORK/alerts.jsonl"
 db="$WORK/lasair.db"
 "$BIN/lasair-filter" --db "sqlite:$db" filter list > /dev/null   # creates the schema
 python3 scripts/bench.d/filter_setup.py "$db" "$FILTERS" "$LISTS" "$CONES" "$MAPS" 42
 
-echo "lasair-filter benchmark: one batch of $ALERTS alerts, $FILTERS filters, $LISTS x $CONES cones, $MAPS watchmaps, one core"
+echo "lasair-filter benchmark: batches of $ALERTS alerts, $FILTERS filters, $LISTS x $CONES cones, $MAPS watchmaps, one core (the second batch)"
 start=$(date +%s.%N)
 taskset -c 0 "$BIN/lasair-filter" --survey ztf --db "sqlite:$db" --topics "$WORK/streams" \
     --digests "$WORK/digests" --threads 1 --batch "$ALERTS" --wait-ms 600000 --quiet "$WORK/alerts.jsonl"
@@ -32,10 +34,11 @@ s = dict(con.execute("SELECT name, value FROM statistics WHERE name LIKE 'filter
 alerts, objects = s["filter.batch_alerts"], s["filter.batch_objects"]
 matching = s["filter.features_ms"] + s["filter.batch_tables_ms"] + s["filter.filters_ms"]
 rows = [
-    ("features + watchlist/watchmap matching", s["filter.features_ms"]),
+    ("read lines + features + watchlist/watchmap matching", s["filter.features_ms"]),
     ("batch tables (in-memory SQLite)", s["filter.batch_tables_ms"]),
-    ("1,000 user filters + results out", s["filter.filters_ms"]),
+    ("every user filter, records to topics", s["filter.filters_ms"]),
     ("features + matching + filters (the goal: < 1 s)", matching),
+    ("results made durable (one syncfs), reported apart", s["filter.results_flush_ms"]),
     ("main database upsert (SQLite), reported apart", s["filter.main_upsert_ms"]),
 ]
 print(f"{int(alerts)} alerts -> {int(objects)} objects, {int(s['filter.batch_results'])} results, {int(s['filter.batch_filters_failed'])} filters failed")

@@ -16,31 +16,38 @@ con = sqlite3.connect(db)
 con.execute("INSERT OR REPLACE INTO users (id, username, email) VALUES (1, 'bench', 'bench@example.org')")
 
 def template(i):
-    """A filter like the ones in Lasair's documentation, with its own thresholds."""
+    """A filter like the ones in Lasair's documentation, with its own (selective) thresholds."""
     k = i % 8
-    m = round(rng.uniform(16, 20), 2)
     if k == 0:
-        return "objects.objectId, objects.gmag, objects.ncandgp", "objects", f"objects.gmag < {m} AND objects.ncandgp >= {rng.randint(1, 5)}"
+        return ("objects.objectId, objects.gmag, objects.ncandgp", "objects",
+                f"objects.gmag < {rng.uniform(15, 17):.2f} AND objects.ncandgp >= {rng.randint(3, 8)}")
     if k == 1:
-        return "objects.objectId, objects.dmdt_g", "objects", f"objects.dmdt_g < -{rng.uniform(0.01, 0.5):.3f} AND objects.gmag < {m}"
+        return ("objects.objectId, objects.dmdt_g", "objects",
+                f"objects.dmdt_g < -{rng.uniform(0.1, 1.0):.3f} AND objects.gmag < {rng.uniform(17, 19):.2f}")
     if k == 2:
         return ("objects.objectId, sherlock_classifications.classification", "objects, sherlock_classifications",
-                f"sherlock_classifications.classification IN ('SN', 'NT') AND objects.ncandgp > {rng.randint(1, 4)}")
+                f"sherlock_classifications.classification IN ('SN', 'NT') AND objects.ncandgp > {rng.randint(2, 6)}")
     if k == 3:
-        return "objects.objectId, watchlist_hits.name, watchlist_hits.arcsec", f"objects, watchlist:{rng.randint(1, max(n_lists, 1))}", ""
+        return ("objects.objectId, watchlist_hits.name, watchlist_hits.arcsec",
+                f"objects, watchlist:{rng.randint(1, max(n_lists, 1))}", "")
     if k == 4:
-        return "objects.objectId", f"objects, area:{rng.randint(1, max(n_maps, 1))}", f"objects.rmag < {m}"
+        return ("objects.objectId", f"objects, area:{rng.randint(1, max(n_maps, 1))}",
+                f"objects.rmag < {rng.uniform(17, 20):.2f}")
     if k == 5:
-        return "objects.objectId, objects.g_minus_r", "objects", f"objects.g_minus_r < {rng.uniform(-0.5, 0.5):.2f} AND objects.ncand > 2"
+        return ("objects.objectId, objects.g_minus_r", "objects",
+                f"objects.g_minus_r < {rng.uniform(-0.8, -0.2):.2f} AND objects.ncand > {rng.randint(4, 10)}")
     if k == 6:
-        ra = rng.uniform(0, 350)
-        return "objects.objectId, objects.ramean, objects.decmean", "objects", f"objects.ramean BETWEEN {ra:.1f} AND {ra + 10:.1f} AND objects.decmean > {rng.uniform(-30, 60):.1f}"
-    return "objects.objectId, objects.jdmax", "objects", f"objects.ncandgp_7 >= {rng.randint(1, 3)} ORDER BY objects.jdmax DESC"
+        ra, dec = rng.uniform(0, 358), rng.uniform(-30, 80)
+        return ("objects.objectId, objects.ramean, objects.decmean", "objects",
+                f"objects.ramean BETWEEN {ra:.1f} AND {ra + 2:.1f} AND objects.decmean BETWEEN {dec:.1f} AND {dec + 2:.1f}")
+    return ("objects.objectId, objects.jdmax", "objects",
+            f"objects.ncandgp_7 >= {rng.randint(3, 6)} ORDER BY objects.jdmax DESC")
 
 filters = []
 for i in range(n_filters):
     select, tables, where = template(i)
-    mode = 2 + i % 3
+    # Mostly plain records, a quarter with the lightcurve, a few with the whole alert.
+    mode = 4 if i % 20 == 0 else 3 if i % 4 == 1 else 2
     filters.append((i + 1, 1, f"bench {i}", select, tables, where, mode, f"lasair_1bench{i}"))
 con.executemany("INSERT OR REPLACE INTO filters (mq_id, user_id, name, selected, tables, conditions, active, topic_name) VALUES (?,?,?,?,?,?,?,?)", filters)
 

@@ -1,10 +1,16 @@
 //! Reading back the JSON alert line that `lasair-ingest` writes (see [`crate::AlertJson`]),
 //! so every later stage (Sherlock, the filter's features) works on the same [`Alert`] the
 //! decoder made, and keeps the keys earlier stages added (`sherlock`, `cutouts`).
+//!
+//! The line is read by serde visitors straight into [`Datum`]s, not through a
+//! `serde_json::Value`: the records of one alert share a few field lists, so a record whose
+//! keys follow a list already seen costs no allocation for its keys (the filter reads ten
+//! thousand lines a batch).
 
-use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::avro::{Datum, Record, RecordNode};
@@ -29,157 +35,361 @@ pub enum JsonAlertError {
 
 /// Reads one JSON alert line (without its newline).
 pub fn read_alert_line(line: &[u8]) -> Result<AlertLine, JsonAlertError> {
-    let value: Value =
-        serde_json::from_slice(line).map_err(|e| JsonAlertError::Syntax(e.to_string()))?;
-    let Value::Object(mut top) = value else {
-        return Err(shape("the line is not a JSON object"));
-    };
-    let mut records = Records::default();
-    let survey: Survey = text(&top, "survey")?
-        .parse()
-        .map_err(|e: String| JsonAlertError::Shape(e))?;
-    let lightcurve = match top.remove("lightcurve") {
-        Some(Value::Array(points)) => points
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| {
-                point(p, &mut records).map_err(|e| shape(&format!("lightcurve[{i}]: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err(shape("`lightcurve` is not an array")),
-        None => Vec::new(),
-    };
-    let envelope = match top.remove("alert") {
-        Some(Value::Object(fields)) => records.record("alert", fields),
-        _ => records.record("alert", Map::new()),
-    };
-    top.remove("detection");
-    let alert = Alert {
-        survey,
-        object_id: ObjectId(text(&top, "objectId")?.to_owned()),
-        source_id: top
-            .get("sourceId")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| shape("no integer `sourceId`"))?,
-        ra: number(&top, "ra")?,
-        dec: number(&top, "dec")?,
-        mjd: number(&top, "mjd")?,
-        band: text(&top, "band").unwrap_or_default().to_owned(),
-        solar_system: top
-            .get("solarSystem")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        ss_name: top.get("ssName").and_then(Value::as_str).map(str::to_owned),
-        envelope,
-        lightcurve,
-        cutouts: Vec::new(),
-    };
-    for key in [
-        "survey",
-        "objectId",
-        "sourceId",
-        "ra",
-        "dec",
-        "mjd",
-        "band",
-        "solarSystem",
-        "ssName",
-    ] {
-        top.remove(key);
+    LineReader::default().read(line)
+}
+
+/// Reads many alert lines, keeping the record types met so far (an alert stream has a few),
+/// so later lines reuse them. One per thread.
+#[derive(Debug, Default)]
+pub struct LineReader {
+    schemas: Schemas,
+}
+
+impl LineReader {
+    /// Reads one JSON alert line (without its newline).
+    pub fn read(&mut self, line: &[u8]) -> Result<AlertLine, JsonAlertError> {
+        read_with(line, &mut self.schemas)
     }
-    Ok(AlertLine { alert, extra: top })
 }
 
-fn shape(what: &str) -> JsonAlertError {
-    JsonAlertError::Shape(what.to_owned())
-}
+/// More record types than this and the reader starts afresh (a stream of odd lines).
+const MAX_SCHEMAS: usize = 64;
 
-fn text<'a>(top: &'a Map<String, Value>, key: &str) -> Result<&'a str, JsonAlertError> {
-    top.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| shape(&format!("no string `{key}`")))
-}
-
-fn number(top: &Map<String, Value>, key: &str) -> Result<f64, JsonAlertError> {
-    top.get(key)
-        .and_then(Value::as_f64)
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| shape(&format!("no number `{key}`")))
-}
-
-fn point(value: Value, records: &mut Records) -> Result<Point, String> {
-    let Value::Object(mut p) = value else {
-        return Err("not an object".into());
-    };
-    let kind = match p.get("kind").and_then(Value::as_str) {
-        Some(k) => PointKind::ALL
-            .into_iter()
-            .find(|c| c.as_str() == k)
-            .ok_or_else(|| format!("unknown kind {k:?}"))?,
-        None => return Err("no `kind`".into()),
-    };
-    let real = |p: &Map<String, Value>, k: &str| p.get(k).and_then(Value::as_f64);
-    let fields = match p.remove("fields") {
-        Some(Value::Object(f)) => records.record("point", f),
-        _ => records.record("point", Map::new()),
-    };
-    Ok(Point {
-        kind,
-        id: p
-            .get("id")
-            .and_then(Value::as_i64)
-            .ok_or("no integer `id`")?,
-        mjd: real(&p, "mjd").ok_or("no number `mjd`")?,
-        band: p
-            .get("band")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        mag: real(&p, "mag"),
-        mag_err: real(&p, "magErr"),
-        flux: real(&p, "flux"),
-        flux_err: real(&p, "fluxErr"),
-        rank: 0,
-        fields,
-    })
-}
-
-/// Record types met in one line, by field-name list: the points of an alert share a few.
-#[derive(Default)]
-struct Records {
-    types: HashMap<Vec<String>, Arc<RecordNode>>,
-}
-
-impl Records {
-    fn record(&mut self, name: &str, fields: Map<String, Value>) -> Record {
-        let names: Vec<String> = fields.keys().cloned().collect();
-        let schema = match self.types.get(&names) {
-            Some(s) => s.clone(),
-            None => {
-                let node = RecordNode::dynamic(
-                    name,
-                    names.iter().map(|n| Arc::from(n.as_str())).collect(),
-                );
-                self.types.insert(names, node.clone());
-                node
+fn read_with(line: &[u8], schemas: &mut Schemas) -> Result<AlertLine, JsonAlertError> {
+    if schemas.known.len() > MAX_SCHEMAS {
+        schemas.known.clear();
+    }
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let top = LineSeed(schemas)
+        .deserialize(&mut de)
+        .and_then(|top| de.end().map(|()| top))
+        .map_err(|e| {
+            if e.is_data() {
+                JsonAlertError::Shape(e.to_string())
+            } else {
+                JsonAlertError::Syntax(e.to_string())
             }
-        };
-        let values = fields.into_iter().map(|(_, v)| self.datum(v)).collect();
-        Record { schema, values }
-    }
+        })?;
+    top.into_line()
+}
 
-    fn datum(&mut self, value: Value) -> Datum {
-        match value {
-            Value::Null => Datum::Null,
-            Value::Bool(b) => Datum::Bool(b),
-            Value::Number(n) => match n.as_i64() {
-                Some(i) => Datum::Long(i),
-                None => Datum::Double(n.as_f64().unwrap_or(f64::NAN)),
-            },
-            Value::String(s) => Datum::String(s),
-            Value::Array(items) => Datum::Array(items.into_iter().map(|v| self.datum(v)).collect()),
-            Value::Object(fields) => Datum::Record(self.record("record", fields)),
+/// The top-level keys as read, before they are checked.
+#[derive(Default)]
+struct Top {
+    survey: Option<String>,
+    object_id: Option<String>,
+    source_id: Option<i64>,
+    ra: Option<f64>,
+    dec: Option<f64>,
+    mjd: Option<f64>,
+    band: Option<String>,
+    solar_system: Option<bool>,
+    ss_name: Option<String>,
+    envelope: Option<Record>,
+    lightcurve: Vec<Point>,
+    extra: Map<String, Value>,
+}
+
+impl Top {
+    fn into_line(self) -> Result<AlertLine, JsonAlertError> {
+        let shape = |what: &str| JsonAlertError::Shape(what.to_owned());
+        let survey: Survey = self
+            .survey
+            .ok_or_else(|| shape("no string `survey`"))?
+            .parse()
+            .map_err(JsonAlertError::Shape)?;
+        let finite = |v: Option<f64>, key: &str| {
+            v.filter(|v| v.is_finite())
+                .ok_or_else(|| shape(&format!("no number `{key}`")))
+        };
+        let alert = Alert {
+            survey,
+            object_id: ObjectId(
+                self.object_id
+                    .ok_or_else(|| shape("no string `objectId`"))?,
+            ),
+            source_id: self
+                .source_id
+                .ok_or_else(|| shape("no integer `sourceId`"))?,
+            ra: finite(self.ra, "ra")?,
+            dec: finite(self.dec, "dec")?,
+            mjd: finite(self.mjd, "mjd")?,
+            band: self.band.unwrap_or_default(),
+            solar_system: self.solar_system.unwrap_or(false),
+            ss_name: self.ss_name,
+            envelope: self.envelope.unwrap_or_else(|| Record {
+                schema: RecordNode::dynamic("alert", Vec::new()),
+                values: Vec::new(),
+            }),
+            lightcurve: self.lightcurve,
+            cutouts: Vec::new(),
+        };
+        Ok(AlertLine {
+            alert,
+            extra: self.extra,
+        })
+    }
+}
+
+/// The record types met (their field lists).
+#[derive(Debug, Default)]
+struct Schemas {
+    known: Vec<Arc<RecordNode>>,
+}
+
+impl Schemas {
+    /// The type with exactly these field names, made when new.
+    fn for_names(&mut self, names: &[Arc<str>]) -> Arc<RecordNode> {
+        if let Some(s) = self.known.iter().find(|s| *s.field_names == *names) {
+            return s.clone();
         }
+        let node = RecordNode::dynamic("record", names.to_vec());
+        self.known.push(node.clone());
+        node
+    }
+}
+
+struct LineSeed<'s>(&'s mut Schemas);
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = Top;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Top, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = Top;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object (an alert line)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+        let mut top = Top::default();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match &*key.0 {
+                "survey" => top.survey = Some(map.next_value()?),
+                "objectId" => top.object_id = Some(map.next_value()?),
+                "sourceId" => top.source_id = map.next_value()?,
+                "ra" => top.ra = map.next_value()?,
+                "dec" => top.dec = map.next_value()?,
+                "mjd" => top.mjd = map.next_value()?,
+                "band" => top.band = map.next_value()?,
+                "solarSystem" => top.solar_system = map.next_value()?,
+                "ssName" => top.ss_name = map.next_value()?,
+                // The trigger's record is also in the lightcurve.
+                "detection" => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "alert" => match map.next_value_seed(DatumSeed(self.0))? {
+                    Datum::Record(r) => top.envelope = Some(r),
+                    _ => return Err(serde::de::Error::custom("`alert` is not an object")),
+                },
+                "lightcurve" => top.lightcurve = map.next_value_seed(PointsSeed(self.0))?,
+                other => {
+                    let value: Value = map.next_value()?;
+                    top.extra.insert(other.to_owned(), value);
+                }
+            }
+        }
+        Ok(top)
+    }
+}
+
+/// A key or short string, borrowed from the line when it has no escapes (most do not).
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct PointsSeed<'s>(&'s mut Schemas);
+
+impl<'de> DeserializeSeed<'de> for PointsSeed<'_> {
+    type Value = Vec<Point>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Point>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PointsSeed<'_> {
+    type Value = Vec<Point>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of lightcurve points")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Point>, A::Error> {
+        let mut points = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(p) = seq.next_element_seed(PointSeed(&mut *self.0))? {
+            points.push(p);
+        }
+        Ok(points)
+    }
+}
+
+struct PointSeed<'s>(&'s mut Schemas);
+
+impl<'de> DeserializeSeed<'de> for PointSeed<'_> {
+    type Value = Point;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Point, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PointSeed<'_> {
+    type Value = Point;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a lightcurve point object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Point, A::Error> {
+        use serde::de::Error;
+        let (mut kind, mut id, mut mjd, mut band) = (None, None, None, String::new());
+        let (mut mag, mut mag_err, mut flux, mut flux_err, mut fields) =
+            (None, None, None, None, None);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match &*key.0 {
+                "kind" => {
+                    let k: Key<'de> = map.next_value()?;
+                    kind = Some(
+                        PointKind::ALL
+                            .into_iter()
+                            .find(|c| c.as_str() == k.0)
+                            .ok_or_else(|| {
+                                A::Error::custom(format!("unknown point kind {:?}", k.0))
+                            })?,
+                    );
+                }
+                "id" => id = Some(map.next_value::<i64>()?),
+                "mjd" => mjd = Some(map.next_value::<f64>()?),
+                "band" => band = map.next_value()?,
+                "mag" => mag = map.next_value()?,
+                "magErr" => mag_err = map.next_value()?,
+                "flux" => flux = map.next_value()?,
+                "fluxErr" => flux_err = map.next_value()?,
+                "fields" => match map.next_value_seed(DatumSeed(&mut *self.0))? {
+                    Datum::Record(r) => fields = Some(r),
+                    _ => return Err(A::Error::custom("a point's `fields` is not an object")),
+                },
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Point {
+            kind: kind.ok_or_else(|| A::Error::custom("a point without `kind`"))?,
+            id: id.ok_or_else(|| A::Error::custom("a point without an integer `id`"))?,
+            mjd: mjd.ok_or_else(|| A::Error::custom("a point without `mjd`"))?,
+            band,
+            mag,
+            mag_err,
+            flux,
+            flux_err,
+            rank: 0,
+            fields: fields.unwrap_or_else(|| Record {
+                schema: self.0.for_names(&[]),
+                values: Vec::new(),
+            }),
+        })
+    }
+}
+
+/// Any JSON value as a [`Datum`]; objects become records of an interned type.
+struct DatumSeed<'s>(&'s mut Schemas);
+
+impl<'de> DeserializeSeed<'de> for DatumSeed<'_> {
+    type Value = Datum;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Datum, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DatumSeed<'_> {
+    type Value = Datum;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Datum, E> {
+        Ok(Datum::Null)
+    }
+    fn visit_none<E>(self) -> Result<Datum, E> {
+        Ok(Datum::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Datum, E> {
+        Ok(Datum::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Datum, E> {
+        Ok(Datum::Long(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Datum, E> {
+        Ok(i64::try_from(v).map_or(Datum::Double(v as f64), Datum::Long))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Datum, E> {
+        Ok(Datum::Double(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Datum, E> {
+        Ok(Datum::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Datum, E> {
+        Ok(Datum::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Datum, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(d) = seq.next_element_seed(DatumSeed(&mut *self.0))? {
+            items.push(d);
+        }
+        Ok(Datum::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Datum, A::Error> {
+        // Follow the first known type whose names the keys match so far; only a record of a
+        // new shape collects its names.
+        let mut candidate: Option<Arc<RecordNode>> = self.0.known.first().cloned();
+        let mut names: Vec<Arc<str>> = Vec::new();
+        let mut values = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let i = values.len();
+            let matches = |s: &Arc<RecordNode>| s.field_names.get(i).is_some_and(|n| **n == *key.0);
+            if candidate.as_ref().is_some_and(|s| !matches(s)) {
+                // Another known type with the same first i names and this one?
+                let prefix = |s: &&Arc<RecordNode>| {
+                    s.field_names.len() > i
+                        && candidate
+                            .as_ref()
+                            .is_some_and(|c| c.field_names[..i] == s.field_names[..i])
+                        && *s.field_names[i] == *key.0
+                };
+                let next = self.0.known.iter().find(prefix).cloned();
+                if next.is_none() {
+                    names = candidate
+                        .as_ref()
+                        .map(|c| c.field_names[..i].to_vec())
+                        .unwrap_or_default();
+                }
+                candidate = next;
+            }
+            if candidate.is_none() {
+                names.push(Arc::from(&*key.0));
+            }
+            values.push(map.next_value_seed(DatumSeed(&mut *self.0))?);
+        }
+        let schema = match candidate {
+            Some(s) if s.field_names.len() == values.len() => s,
+            Some(s) => self.0.for_names(&s.field_names[..values.len()]),
+            None => self.0.for_names(&names),
+        };
+        Ok(Datum::Record(Record { schema, values }))
     }
 }
 
@@ -199,5 +409,38 @@ mod tests {
         assert!(err.to_string().contains("hsc"), "{err}");
         let err = read_alert_line(b"[1,2]").unwrap_err();
         assert!(err.to_string().contains("object"), "{err}");
+        let err = read_alert_line(br#"{"survey":"ztf"} trailing"#).unwrap_err();
+        assert!(matches!(err, JsonAlertError::Syntax(_)), "{err}");
+    }
+
+    #[test]
+    fn records_of_several_shapes_keep_their_own_names() {
+        let line = br#"{"survey":"ztf","objectId":"ZTF1","sourceId":5,"ra":1.0,"dec":2.0,"mjd":3.0,
+            "lightcurve":[
+              {"kind":"detection","id":5,"mjd":3.0,"band":"g","fields":{"a":1,"b":"x","c":2.5}},
+              {"kind":"nondetection","id":4,"mjd":2.0,"band":"r","fields":{"a":2,"d":null}},
+              {"kind":"detection","id":3,"mjd":1.0,"band":"g","fields":{"a":3,"b":"y"}},
+              {"kind":"detection","id":2,"mjd":0.5,"band":"g","fields":{"a":4,"b":"z","c":1.5}}],
+            "sherlock":{"classification":"SN"}}"#;
+        let line = read_alert_line(line).unwrap();
+        let fields: Vec<String> = line
+            .alert
+            .lightcurve
+            .iter()
+            .map(|p| p.fields.to_json())
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                r#"{"a":1,"b":"x","c":2.5}"#,
+                r#"{"a":2,"d":null}"#,
+                r#"{"a":3,"b":"y"}"#,
+                r#"{"a":4,"b":"z","c":1.5}"#
+            ]
+        );
+        assert_eq!(line.alert.lightcurve[1].fields.i64("a"), Some(2));
+        assert_eq!(line.alert.lightcurve[2].fields.get("c"), None);
+        assert_eq!(line.extra["sherlock"]["classification"], "SN");
+        assert!(line.alert.trigger().is_some());
     }
 }

@@ -17,7 +17,7 @@ pub mod time;
 pub use decoder::{frame_wire, split_wire, Decoder};
 pub use error::AlertError;
 pub use json::AlertJson;
-pub use json_read::{read_alert_line, AlertLine, JsonAlertError};
+pub use json_read::{read_alert_line, AlertLine, JsonAlertError, LineReader};
 pub use model::{jd_to_mjd, Alert, Cutout, CutoutKind, ObjectId, Point, PointKind, Survey};
 pub use registry::WireSchemas;
 pub use survey::SurveyModel;

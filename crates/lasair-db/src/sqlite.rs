@@ -15,6 +15,9 @@ use crate::upsert::UpsertPlan;
 use crate::url::DbUrl;
 use crate::{Backend, DbError, Rows, Value};
 
+/// Prepared statements kept per read-only connection: every active filter of a node.
+const STATEMENT_CACHE: usize = 4096;
+
 /// SQLite virtual-machine steps between looks at the clock.
 const PROGRESS_STEPS: i32 = 1000;
 
@@ -51,11 +54,13 @@ impl Sqlite {
             }
         };
         let open = |flags: OpenFlags| {
-            let conn = Connection::open_with_flags(&path, flags | OpenFlags::SQLITE_OPEN_URI)
-                .map_err(|e| DbError::Open {
-                    url: shown.clone(),
-                    cause: e.to_string(),
-                })?;
+            // NO_MUTEX: a Connection is used by one thread at a time (rusqlite's is not Sync),
+            // and SQLite's serialized mode took a mutex on every column read (perf).
+            let flags = flags | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(&path, flags).map_err(|e| DbError::Open {
+                url: shown.clone(),
+                cause: e.to_string(),
+            })?;
             register_functions(&conn).map_err(fail(&shown, "registering SQL functions"))?;
             Ok::<_, DbError>(conn)
         };
@@ -77,6 +82,7 @@ impl Sqlite {
             .map_err(fail(&shown, "making the connection read-only"))?;
         ro.busy_timeout(Duration::from_secs(10))
             .map_err(fail(&shown, "setting the busy timeout"))?;
+        ro.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Sqlite { url: shown, rw, ro })
     }
 
@@ -265,7 +271,8 @@ impl Backend for Sqlite {
 }
 
 fn run_query(conn: &Connection, sql: &str) -> rusqlite::Result<Rows> {
-    let mut stmt = conn.prepare(sql)?;
+    // Cached: a filter node runs the same users' filters on every batch.
+    let mut stmt = conn.prepare_cached(sql)?;
     if !stmt.readonly() {
         return Err(rusqlite::Error::SqliteFailure(
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),

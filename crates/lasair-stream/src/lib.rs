@@ -142,40 +142,68 @@ impl KafkaOptions {
     }
 }
 
-/// What one read of a batch gave a tool's loop.
-#[derive(Debug)]
-pub enum Read {
-    /// Messages (empty when none came in time, or a finite source is exhausted).
-    Messages(Vec<Message>),
-    /// An input could not be read (a bad file): reported on stderr; the tool counts it as
-    /// bad and reads on.
-    BadInput,
-    /// The broker is away for now (reported; librdkafka reconnects): read again.
-    Retry,
+/// What one batch's work asks of the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The batch's effects are durable: commit its offsets and read on.
+    Commit,
+    /// Stop now without committing (the reader of our output went away).
+    Stop,
 }
 
-/// The next batch of `source` for tool `tool`, with the shared policy for failures: an
-/// unreadable input is a bad record like any other, a broker away is waited for (1 s), and
-/// anything else ends the run.
-pub fn read_batch(
+/// What a run of [`run_batches`] read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Messages handed to the batches.
+    pub messages: u64,
+    /// Inputs that could not be read (bad files), reported on stderr.
+    pub bad_inputs: u64,
+    pub batches: u64,
+}
+
+/// The batch loop every stage runs: up to `size` messages (waiting at most `wait` for them),
+/// handed to `process`, whose effects must be durable when it returns [`Step::Commit`]; only
+/// then are the offsets committed (at-least-once delivery). It ends when a finite input is
+/// exhausted, when `shutdown` is set (after finishing the batch in hand), or on an error.
+/// An unreadable input is reported and counted; a broker away is waited for (1 s).
+pub fn run_batches<E: From<StreamError>>(
     source: &mut dyn Source,
     size: usize,
     wait: Duration,
+    shutdown: &std::sync::atomic::AtomicBool,
     tool: &str,
-) -> Result<Read, StreamError> {
-    match source.next_batch(size, wait) {
-        Ok(messages) => Ok(Read::Messages(messages)),
-        Err(e @ (StreamError::Read { .. } | StreamError::NoInput { .. })) => {
-            eprintln!("{tool}: {e}");
-            Ok(Read::BadInput)
+    mut process: impl FnMut(&[Message]) -> Result<Step, E>,
+) -> Result<Drained, E> {
+    let mut drained = Drained::default();
+    while !shutdown.load(std::sync::atomic::Ordering::Relaxed) {
+        let messages = match source.next_batch(size.max(1), wait) {
+            Ok(messages) => messages,
+            Err(e @ (StreamError::Read { .. } | StreamError::NoInput { .. })) => {
+                eprintln!("{tool}: {e}");
+                drained.bad_inputs += 1;
+                continue;
+            }
+            Err(e @ StreamError::Kafka { .. }) => {
+                eprintln!("{tool}: {e} (polling again)");
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if messages.is_empty() {
+            if source.finished() {
+                break;
+            }
+            continue;
         }
-        Err(e @ StreamError::Kafka { .. }) => {
-            eprintln!("{tool}: {e} (polling again)");
-            std::thread::sleep(Duration::from_secs(1));
-            Ok(Read::Retry)
+        drained.messages += messages.len() as u64;
+        if process(&messages)? == Step::Stop {
+            break;
         }
-        Err(e) => Err(e),
+        source.commit()?;
+        drained.batches += 1;
     }
+    Ok(drained)
 }
 
 impl Default for KafkaOptions {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use lasair_alert::{read_alert_line, AlertLine};
+use lasair_alert::{AlertLine, LineReader};
 use lasair_db::{Db, DbError, Value};
 use lasair_features::{Context, Options, SurveyFeatures};
 use lasair_sql::catalog::{Catalog, ColType};
@@ -54,7 +54,9 @@ impl Stages {
             messages
                 .par_iter()
                 .enumerate()
-                .map(|(i, m)| (i, read_alert_line(&m.payload).map_err(|e| e.to_string())))
+                .map_init(LineReader::default, |reader, (i, m)| {
+                    (i, reader.read(&m.payload).map_err(|e| e.to_string()))
+                })
                 .collect()
         });
         let mut batch = Batch::default();

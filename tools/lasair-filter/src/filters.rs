@@ -109,7 +109,7 @@ mod tests {
             topic_name(7, "fast-risers_v1.2"),
             "lasair_7fast-risers_v1.2"
         );
-        assert_eq!(topic_name(7, "ñandú/..*"), "lasair_7..");
+        assert_eq!(topic_name(7, "ñandú/..*"), "lasair_7and..");
     }
 
     #[test]

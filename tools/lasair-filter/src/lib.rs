@@ -12,7 +12,7 @@ mod manage;
 mod results;
 mod sky;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,9 @@ use lasair_cli::{Counts, Outcome};
 use lasair_db::{Db, Value};
 use lasair_sql::catalog::{self, Catalog};
 use lasair_sql::Limits;
-use lasair_stream::{open_source, open_topics, read_batch, KafkaOptions, Read, Source, SourceKind};
+use lasair_stream::{
+    open_source, open_topics, run_batches, KafkaOptions, Source, SourceKind, Step,
+};
 
 pub use args::Args;
 pub use batch::{Batch, Stages, BATCH_TABLES};
@@ -112,28 +114,25 @@ pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
     let mut report = Report::default();
     let batch_size = args.batch.unwrap_or(10_000).max(1);
     let wait = Duration::from_millis(args.wait_ms.unwrap_or(1000));
-    while !shutdown.load(Ordering::Relaxed) {
-        let messages = match read_batch(source.as_mut(), batch_size, wait, TOOL)? {
-            Read::Messages(m) => m,
-            Read::BadInput => {
-                report.counts.add_bad(1);
-                continue;
-            }
-            Read::Retry => continue,
-        };
-        if messages.is_empty() {
-            if source.finished() {
-                break;
-            }
-            continue;
-        }
-        report.counts.add_read(messages.len() as u64);
-        let (objects, results) = node.batch(&messages, &report.counts)?;
-        source.commit()?;
-        report.objects += objects;
-        report.results += results;
-        report.batches += 1;
-    }
+    let counts = &report.counts;
+    let (mut objects, mut results) = (0, 0);
+    let drained = run_batches(
+        source.as_mut(),
+        batch_size,
+        wait,
+        &shutdown,
+        TOOL,
+        |messages| {
+            counts.add_read(messages.len() as u64);
+            let (o, r) = node.batch(messages, counts)?;
+            (objects, results) = (objects + o, results + r);
+            Ok::<_, anyhow::Error>(Step::Commit)
+        },
+    )?;
+    counts.add_bad(drained.bad_inputs);
+    report.objects = objects;
+    report.results = results;
+    report.batches = drained.batches;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -172,6 +171,7 @@ impl Node {
             &mut self.outputs,
             self.timeout,
         )?;
+        let t_flush = Instant::now();
         if let Some(t) = self.outputs.topics.as_mut() {
             t.flush()?;
         }
@@ -190,7 +190,8 @@ impl Node {
             ("filter.batch_filters_failed", found.failed as f64),
             ("filter.features_ms", ms(t0, t1)),
             ("filter.batch_tables_ms", ms(t1, t2)),
-            ("filter.filters_ms", ms(t2, t3)),
+            ("filter.filters_ms", ms(t2, t_flush)),
+            ("filter.results_flush_ms", ms(t_flush, t3)),
             ("filter.main_upsert_ms", ms(t3, t4)),
         ];
         let rows: Vec<Vec<Value>> = stats
@@ -201,9 +202,9 @@ impl Node {
             .upsert("statistics", &["name", "value", "updated"], &rows)?;
         if !self.quiet {
             eprintln!(
-                "{TOOL}: batch of {} alerts: {} objects ({} skipped, {} superseded, {} bad), {} filters gave {} results ({} failed); features+hits {:.0} ms, batch tables {:.0} ms, filters {:.0} ms, main database {:.0} ms",
+                "{TOOL}: batch of {} alerts: {} objects ({} skipped, {} superseded, {} bad), {} filters gave {} results ({} failed); features+hits {:.0} ms, batch tables {:.0} ms, filters {:.0} ms, results flushed {:.0} ms, main database {:.0} ms",
                 messages.len(), objects, batch.skipped, batch.superseded, batch.bad, found.run, found.results, found.failed,
-                ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4)
+                ms(t0, t1), ms(t1, t2), ms(t2, t_flush), ms(t_flush, t3), ms(t3, t4)
             );
         }
         Ok((objects as u64, found.results))

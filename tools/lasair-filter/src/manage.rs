@@ -373,15 +373,7 @@ fn next_id(db: &mut Db, kind: &Kind) -> anyhow::Result<i64> {
         "SELECT COALESCE(MAX({}), 0) + 1 FROM {}",
         kind.key, kind.table
     );
-    match db
-        .query_readonly(&sql, Duration::from_secs(10))?
-        .rows
-        .first()
-        .map(|r| &r[0])
-    {
-        Some(Value::Int(id)) => Ok(*id),
-        other => bail!("no next id for {}: {other:?}", kind.table),
-    }
+    scalar(db, &sql)
 }
 
 fn exists(db: &mut Db, kind: &Kind, id: i64) -> anyhow::Result<()> {
@@ -389,14 +381,22 @@ fn exists(db: &mut Db, kind: &Kind, id: i64) -> anyhow::Result<()> {
         "SELECT COUNT(*) FROM {} WHERE {} = {id}",
         kind.table, kind.key
     );
+    if scalar(db, &sql)? == 0 {
+        bail!("no {} with {} {id}", kind.table, kind.key);
+    }
+    Ok(())
+}
+
+/// The one integer a query of ours answers.
+fn scalar(db: &mut Db, sql: &str) -> anyhow::Result<i64> {
     match db
-        .query_readonly(&sql, Duration::from_secs(10))?
+        .query_readonly(sql, Duration::from_secs(10))?
         .rows
         .first()
         .map(|r| &r[0])
     {
-        Some(Value::Int(n)) if *n > 0 => Ok(()),
-        _ => bail!("no {} with {} {id}", kind.table, kind.key),
+        Some(Value::Int(n)) => Ok(*n),
+        other => bail!("{sql}: {other:?}"),
     }
 }
 

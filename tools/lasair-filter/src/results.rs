@@ -64,6 +64,10 @@ pub fn run_filters(
         .map(|(i, o)| (key_text(&o.key), i))
         .collect();
     let mut counts = FilterCounts::default();
+    // Each object's lite lightcurve, rendered once for every filter that sends it; one
+    // buffer for every record.
+    let mut lites: Vec<Option<String>> = vec![None; batch.objects.len()];
+    let mut out: Vec<u8> = Vec::with_capacity(4096);
     for f in filters {
         let rows = match &f.query {
             Ok(q) => db
@@ -89,48 +93,71 @@ pub fn run_filters(
             }
         };
         let key_col = rows.columns.iter().position(|c| c == catalog.key);
+        // The column names as JSON keys, rendered once per filter.
+        let keys: Vec<String> = rows.columns.iter().map(|c| json_key(c)).collect();
         for row in &rows.rows {
-            let mut record = Map::new();
-            for (c, v) in rows.columns.iter().zip(row) {
-                record.insert(c.clone(), serde_json::to_value(v).unwrap_or_default());
-            }
-            record.insert("UTC".into(), utc.into());
             let object = key_col
                 .and_then(|k| row.get(k))
                 .and_then(|k| by_key.get(&key_text(k)))
-                .and_then(|&i| batch.objects.get(i));
-            match (f.mode, object) {
-                (Mode::KafkaLite, Some(o)) => {
-                    record.insert("lightcurve".into(), lightcurve_lite(&o.line.alert));
+                .and_then(|&i| Some((i, batch.objects.get(i)?)));
+            counts.results += 1;
+            if f.mode == Mode::Email {
+                if let Some(d) = outputs.digests.as_mut() {
+                    let mut record = Map::new();
+                    for (c, v) in rows.columns.iter().zip(row) {
+                        record.insert(c.clone(), serde_json::to_value(v).unwrap_or_default());
+                    }
+                    record.insert("UTC".into(), utc.into());
+                    d.add(f, record);
                 }
-                (Mode::KafkaFull, Some(o)) => {
-                    let full = serde_json::from_slice(&messages[o.message].payload);
-                    record.insert("alert".into(), full.unwrap_or_default());
+                continue;
+            }
+            let Some(t) = outputs.topics.as_mut() else {
+                continue;
+            };
+            out.clear();
+            out.push(b'{');
+            for (k, v) in keys.iter().zip(row) {
+                out.extend_from_slice(k.as_bytes());
+                serde_json::to_writer(&mut out, v).map_err(|e| encode(&f.topic, e))?;
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"UTC\":");
+            serde_json::to_writer(&mut out, utc).map_err(|e| encode(&f.topic, e))?;
+            match (f.mode, object) {
+                (Mode::KafkaLite, Some((i, o))) => {
+                    out.extend_from_slice(b",\"lightcurve\":");
+                    let lite =
+                        lites[i].get_or_insert_with(|| lightcurve_lite(&o.line.alert).to_string());
+                    out.extend_from_slice(lite.as_bytes());
+                }
+                // The alert line as it came (already valid JSON), not parsed again.
+                (Mode::KafkaFull, Some((_, o))) => {
+                    out.extend_from_slice(b",\"alert\":");
+                    out.extend_from_slice(&messages[o.message].payload);
                 }
                 _ => {}
             }
-            counts.results += 1;
-            match f.mode {
-                Mode::Email => {
-                    if let Some(d) = outputs.digests.as_mut() {
-                        d.add(f, record);
-                    }
-                }
-                _ => {
-                    if let Some(t) = outputs.topics.as_mut() {
-                        let key = object.map(|o| key_text(&o.key));
-                        let payload = serde_json::Value::Object(record).to_string();
-                        t.send_to(
-                            &f.topic,
-                            key.as_deref().map(str::as_bytes),
-                            payload.as_bytes(),
-                        )?;
-                    }
-                }
-            }
+            out.push(b'}');
+            let key = object.map(|(_, o)| key_text(&o.key));
+            t.send_to(&f.topic, key.as_deref().map(str::as_bytes), &out)?;
         }
     }
     Ok(counts)
+}
+
+fn encode(topic: &str, e: serde_json::Error) -> StreamError {
+    StreamError::Write {
+        target: topic.to_owned(),
+        source: std::io::Error::other(e),
+    }
+}
+
+/// `"name":`, escaped as JSON.
+fn json_key(name: &str) -> String {
+    let mut k = serde_json::to_string(name).unwrap_or_default();
+    k.push(':');
+    k
 }
 
 fn key_text(v: &Value) -> String {

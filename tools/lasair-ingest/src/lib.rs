@@ -5,7 +5,7 @@
 mod args;
 mod batch;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use lasair_alert::{Decoder, Survey, WireSchemas};
 use lasair_cli::{Counts, Outcome};
 use lasair_store::{open_lightcurves, CutoutStore};
 use lasair_stream::{
-    open_sink, open_source, read_batch, KafkaOptions, Read, Sink, Source, SourceKind,
+    open_sink, open_source, run_batches, KafkaOptions, Sink, Source, SourceKind, Step,
 };
 
 pub use args::Args;
@@ -73,31 +73,27 @@ pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
     let progress = lasair_cli::progress::bar(None, "alerts", !args.quiet);
     let batch_size = args.batch.unwrap_or(1000).max(1);
     let wait = Duration::from_millis(args.wait_ms.unwrap_or(500));
-    while !shutdown.load(Ordering::Relaxed) {
-        let messages = match read_batch(source.as_mut(), batch_size, wait, TOOL)? {
-            Read::Messages(messages) => messages,
-            Read::BadInput => {
-                report.counts.add_bad(1);
-                continue;
+    let counts = &report.counts;
+    let drained = run_batches(
+        source.as_mut(),
+        batch_size,
+        wait,
+        &shutdown,
+        TOOL,
+        |messages| {
+            counts.add_read(messages.len() as u64);
+            match stages.process(messages, sink.as_mut(), counts) {
+                Ok(n) => {
+                    alerts += n;
+                    progress.inc(n);
+                    Ok(Step::Commit)
+                }
+                Err(e) if e.is_broken_pipe() => Ok(Step::Stop),
+                Err(e) => Err(anyhow::Error::from(e)),
             }
-            Read::Retry => continue,
-        };
-        if messages.is_empty() {
-            if source.finished() {
-                break;
-            }
-            continue;
-        }
-        report.counts.add_read(messages.len() as u64);
-        let n = match stages.process(&messages, sink.as_mut(), &report.counts) {
-            Ok(n) => n,
-            Err(e) if e.is_broken_pipe() => break,
-            Err(e) => return Err(e.into()),
-        };
-        source.commit()?;
-        alerts += n;
-        progress.inc(n);
-    }
+        },
+    )?;
+    counts.add_bad(drained.bad_inputs);
     progress.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     Ok(Report {
