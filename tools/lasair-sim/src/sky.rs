@@ -1,6 +1,7 @@
 //! Where objects are: positions drawn from a survey's sky, denser near the Galactic plane,
 //! and the coordinate conversions alerts report (Galactic, ecliptic) or use (field grids).
 
+use lasair_sky::galactic;
 use rand::Rng;
 
 use crate::random::uniform;
@@ -14,10 +15,6 @@ pub struct SkyRegion {
     pub plane_boost: f64,
 }
 
-/// North Galactic pole and the ascending node, J2000 (degrees).
-const RA_GP: f64 = 192.859_48;
-const DEC_GP: f64 = 27.128_25;
-const L_NCP: f64 = 122.931_92;
 /// Obliquity of the ecliptic, J2000 (degrees).
 const OBLIQUITY: f64 = 23.439_291;
 
@@ -36,18 +33,6 @@ pub fn sample(rng: &mut impl Rng, region: &SkyRegion) -> (f64, f64) {
             return (ra, dec);
         }
     }
-}
-
-/// Galactic longitude and latitude (degrees) of an equatorial position.
-pub fn galactic(ra: f64, dec: f64) -> (f64, f64) {
-    let (ra, dec) = (ra.to_radians(), dec.to_radians());
-    let (ra_gp, dec_gp) = (RA_GP.to_radians(), DEC_GP.to_radians());
-    let sin_b = dec.sin() * dec_gp.sin() + dec.cos() * dec_gp.cos() * (ra - ra_gp).cos();
-    let b = sin_b.clamp(-1.0, 1.0).asin();
-    let y = dec.cos() * (ra - ra_gp).sin();
-    let x = dec.sin() * dec_gp.cos() - dec.cos() * dec_gp.sin() * (ra - ra_gp).cos();
-    let l = (L_NCP - y.atan2(x).to_degrees()).rem_euclid(360.0);
-    (l, b.to_degrees())
 }
 
 /// Ecliptic longitude and latitude (degrees) of an equatorial position.
@@ -92,14 +77,6 @@ impl FieldGrid {
 mod tests {
     use super::*;
     use crate::random::{keyed, Purpose};
-
-    #[test]
-    fn galactic_centre_and_pole() {
-        let (l, b) = galactic(266.405, -28.936);
-        assert!(b.abs() < 0.1 && !(0.2..=359.8).contains(&l), "{l} {b}");
-        let (_, b) = galactic(RA_GP, DEC_GP);
-        assert!((b - 90.0).abs() < 1e-6);
-    }
 
     #[test]
     fn ecliptic_of_the_vernal_equinox() {

@@ -146,7 +146,7 @@ fn dia_object(object: &Object, k: usize) -> DiaObject {
 fn ss_source(seed: u64, object: &Object, epoch: &Epoch) -> SsSource {
     let mut rng = keyed(seed, Purpose::Detection, &[epoch.source_id as u64, 1]);
     let (ecl_lambda, ecl_beta) = sky::ecliptic(epoch.ra, epoch.dec);
-    let (gal_lon, gal_lat) = sky::galactic(epoch.ra, epoch.dec);
+    let (gal_lon, gal_lat) = lasair_sky::galactic(epoch.ra, epoch.dec);
     let topo = uniform(&mut rng, 0.8, 3.5);
     SsSource {
         diaSourceId: epoch.source_id,
