@@ -62,6 +62,12 @@ pub struct Args {
     /// `lasair-ingest --schema` loads for LSST).
     #[arg(long, value_name = "FILE")]
     pub write_schema: Option<PathBuf>,
+
+    /// Also write catalogues that explain the simulated sky (galaxies.csv, stars.csv,
+    /// qsos.csv: host galaxies of supernovae, stars under variables, quasars under AGN) into
+    /// this folder, for `lasair-sherlock catalogue add`.
+    #[arg(long, value_name = "FOLDER")]
+    pub catalogues: Option<PathBuf>,
 }
 
 /// What a run produced.
@@ -104,9 +110,9 @@ pub fn run(args: &Args) -> anyhow::Result<Summary> {
 /// As [`run`], stopping early (after flushing what was written) once `stop` is set.
 pub fn run_until(args: &Args, stop: &AtomicBool) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    if args.out.is_none() && args.write_schema.is_none() {
+    if args.out.is_none() && args.write_schema.is_none() && args.catalogues.is_none() {
         bail!(
-            "nothing to do: give --out FOLDER|kafka://HOST:PORT/TOPIC and/or --write-schema FILE"
+            "nothing to do: give --out FOLDER|kafka://HOST:PORT/TOPIC, --write-schema FILE or --catalogues FOLDER"
         );
     }
     if !(args.rate >= 0.0 && args.rate.is_finite()) {
@@ -126,6 +132,11 @@ pub fn run_until(args: &Args, stop: &AtomicBool) -> anyhow::Result<Summary> {
     if let Some(path) = &args.write_schema {
         fs::write(path, sim.schema_json())
             .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(dir) = &args.catalogues {
+        sim.context_catalogues(args.seed)
+            .write(dir)
+            .with_context(|| format!("writing catalogues into {}", dir.display()))?;
     }
     let mut summary = Summary {
         alerts: 0,

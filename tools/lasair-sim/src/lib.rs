@@ -9,6 +9,7 @@
 
 mod avro_schema;
 mod cadence;
+pub mod catalogue;
 mod cli;
 mod datum;
 mod error;
@@ -120,6 +121,13 @@ impl Simulation {
     /// carrying it (ZTF containers).
     pub fn needs_schema(&self) -> bool {
         self.survey.needs_schema()
+    }
+
+    /// The catalogues that would explain the simulated sky, as Sherlock's catalogues do the
+    /// real one: a host galaxy beside each supernova, the star under each variable, the
+    /// quasar under each AGN; fast transients and asteroids have none (orphans).
+    pub fn context_catalogues(&self, seed: u64) -> catalogue::Catalogues {
+        catalogue::build(&self.timeline.objects, seed)
     }
 
     /// The extension of an alert's file: `avro` (ZTF containers), `bin` (LSST messages).

@@ -49,6 +49,7 @@ pub struct Epoch {
 /// A simulated object and its lightcurve.
 #[derive(Debug, Clone)]
 pub struct Object {
+    pub kind: crate::lightcurve::Kind,
     pub ra: f64,
     pub dec: f64,
     pub field: u32,

@@ -153,6 +153,7 @@ fn object(seed: u64, index: u64, share: Share, span: f64, params: &SurveyParams)
         0
     };
     Object {
+        kind,
         ra,
         dec,
         field,

@@ -16,6 +16,7 @@ pub enum Purpose {
     Visit = 3,
     Detection = 4,
     Stamp = 5,
+    Catalogue = 6,
 }
 
 /// SplitMix64's finaliser: spreads any input over all 64 bits.
