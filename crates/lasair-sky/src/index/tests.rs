@@ -258,3 +258,20 @@ fn the_index_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<PointIndex>();
 }
+
+#[test]
+fn within_radii_of_tens_of_degrees_up_to_the_whole_sky() {
+    let mut rng = Rng(6);
+    let points: Vec<Point> = (0..3000)
+        .map(|_| {
+            let (ra, dec) = rng.sky();
+            (ra, dec, 0.0)
+        })
+        .collect();
+    let queries = [(0.0, 0.0), (200.0, 89.0), (10.0, -45.0)];
+    let degrees = [10.0, 47.0, 89.9, 95.0, 179.0, 180.0];
+    let radii: Vec<f64> = degrees.iter().map(|d| d * 3600.0).collect();
+    let found = check_within(&points, &queries, &radii);
+    // The 180-degree cones alone hold every point, once per query.
+    assert!(found > 3 * 3000, "only {found} matches");
+}
