@@ -4,6 +4,18 @@
 
 use std::sync::Arc;
 
+pub mod cli;
+mod load;
+mod read;
+mod search;
+mod spec;
+mod store;
+
+pub use load::{LoadReport, HPX_DEPTH};
+pub use search::Searcher;
+pub use spec::{AngleUnit, Format, LoadSpec, MappingFile};
+pub use store::{check_name, CatalogueInfo, CatalogueStore};
+
 /// What kind of objects a catalogue lists, which decides what a match with it means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

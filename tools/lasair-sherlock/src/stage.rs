@@ -1,0 +1,200 @@
+//! One batch of alert lines through Sherlock: each line's position classified (or answered
+//! from the cache) in parallel, the line written back with a `sherlock` object, the sink
+//! flushed. The caller commits the source's offsets only after that.
+
+use std::sync::Arc;
+
+use lasair_cli::Counts;
+use lasair_stream::{Message, Sink, StreamError};
+use rayon::prelude::*;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use crate::cache::{Cache, CacheError};
+use crate::classify::{sky_position, Classifier, ClassifyError};
+
+/// A failure that stops the run: the batch is not committed, so it will be read again.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error(transparent)]
+    Search(ClassifyError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error(transparent)]
+    Output(#[from] StreamError),
+}
+
+impl StageError {
+    /// The reader of our output went away (`| head`): end quietly, as Unix tools do.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, StageError::Output(e) if e.is_broken_pipe())
+    }
+}
+
+/// Why one alert line was skipped.
+#[derive(Debug, thiserror::Error)]
+pub enum BadAlert {
+    #[error("not a JSON object: {0}")]
+    NotJson(String),
+    #[error("no position (numeric \"ra\" and \"dec\" are needed)")]
+    NoPosition,
+    #[error("{0}")]
+    BadPosition(ClassifyError),
+}
+
+/// What the stage reads of an alert line; everything else is passed through untouched.
+#[derive(Deserialize)]
+struct AlertPosition {
+    #[serde(rename = "objectId")]
+    object_id: Option<serde_json::Value>,
+    ra: Option<f64>,
+    dec: Option<f64>,
+    sherlock: Option<IgnoredAny>,
+}
+
+/// The classifier and its cache, shared by the worker threads.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub classifier: Arc<Classifier>,
+    pub cache: Arc<Cache>,
+}
+
+/// One line's result: its Kafka key (the objectId) and the annotated line.
+type Annotated = (Option<Vec<u8>>, Vec<u8>);
+
+impl Stage {
+    pub fn new(classifier: Arc<Classifier>, cache: Arc<Cache>) -> Stage {
+        Stage { classifier, cache }
+    }
+
+    /// The `sherlock` JSON object for a position, from the cache or freshly classified.
+    pub fn context_json(&self, ra: f64, dec: f64) -> Result<Arc<str>, ClassifyError> {
+        let (ra, dec) = sky_position(ra, dec)?;
+        if let Some(hit) = self.cache.get(ra, dec) {
+            return Ok(hit);
+        }
+        let context = self.classifier.classify(ra, dec)?;
+        // Serialising plain structs of strings and numbers cannot fail.
+        let json: Arc<str> = Arc::from(serde_json::to_string(&context).unwrap_or_default());
+        self.cache.put(ra, dec, json.clone());
+        Ok(json)
+    }
+
+    /// One alert line with its `sherlock` object added (replaced, if it had one).
+    pub fn annotate(&self, line: &[u8]) -> Result<Result<Annotated, BadAlert>, StageError> {
+        let trimmed = line.trim_ascii();
+        if trimmed.first() != Some(&b'{') {
+            return Ok(Err(BadAlert::NotJson("does not start with '{'".into())));
+        }
+        let alert: AlertPosition = match serde_json::from_slice(trimmed) {
+            Ok(a) => a,
+            Err(e) => return Ok(Err(BadAlert::NotJson(e.to_string()))),
+        };
+        let (Some(ra), Some(dec)) = (alert.ra, alert.dec) else {
+            return Ok(Err(BadAlert::NoPosition));
+        };
+        let context = match self.context_json(ra, dec) {
+            Ok(c) => c,
+            Err(e @ ClassifyError::BadPosition { .. }) => return Ok(Err(BadAlert::BadPosition(e))),
+            Err(e) => return Err(StageError::Search(e)),
+        };
+        let key = alert.object_id.map(|id| match id {
+            serde_json::Value::String(s) => s.into_bytes(),
+            other => other.to_string().into_bytes(),
+        });
+        let out = if alert.sherlock.is_some() {
+            replace(trimmed, &context)
+        } else {
+            splice(trimmed, &context)
+        };
+        Ok(Ok((key, out)))
+    }
+
+    /// Processes one batch: annotates in parallel, writes the good lines in order, reports
+    /// the bad ones (`tool: bad alert at PLACE: why`), flushes the sink and the cache.
+    /// Returns the number of lines written.
+    pub fn process(
+        &self,
+        pool: &rayon::ThreadPool,
+        messages: &[Message],
+        sink: &mut dyn Sink,
+        counts: &Counts,
+    ) -> Result<u64, StageError> {
+        let results: Vec<_> = pool.install(|| {
+            messages
+                .par_iter()
+                .map(|m| self.annotate(&m.payload))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        let mut written = 0;
+        for (message, result) in messages.iter().zip(results) {
+            match result {
+                Ok((key, line)) => {
+                    sink.send(key.as_deref(), &line)?;
+                    written += 1;
+                }
+                Err(why) => {
+                    counts.add_bad(1);
+                    eprintln!("lasair-sherlock: bad alert at {}: {why}", message.origin);
+                }
+            }
+        }
+        sink.flush()?;
+        self.cache.flush()?;
+        counts.add_written(written);
+        Ok(written)
+    }
+}
+
+/// The line with `,"sherlock":CONTEXT` before its closing brace.
+fn splice(object: &[u8], context: &str) -> Vec<u8> {
+    let body = object[..object.len() - 1].trim_ascii_end();
+    let mut out = Vec::with_capacity(object.len() + context.len() + 16);
+    out.extend_from_slice(body);
+    if body != b"{" {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"sherlock\":");
+    out.extend_from_slice(context.as_bytes());
+    out.push(b'}');
+    out
+}
+
+/// The line re-serialised with its old `sherlock` replaced (a line processed twice).
+fn replace(object: &[u8], context: &str) -> Vec<u8> {
+    let parsed: Result<serde_json::Map<String, serde_json::Value>, _> =
+        serde_json::from_slice(object);
+    let new: Result<serde_json::Value, _> = serde_json::from_str(context);
+    match (parsed, new) {
+        (Ok(mut map), Ok(new)) => {
+            map.insert("sherlock".into(), new);
+            serde_json::to_vec(&map).unwrap_or_default()
+        }
+        _ => splice(object, context),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splicing_keeps_the_line_and_adds_one_key() {
+        let out = splice(
+            br#"{"objectId":"ZTF1","ra":1.5 }"#,
+            r#"{"classification":"ORPHAN"}"#,
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(v["ra"], 1.5);
+        assert_eq!(v["sherlock"]["classification"], "ORPHAN");
+        let empty = splice(b"{ }", "{}");
+        assert_eq!(empty, br#"{"sherlock":{}}"#);
+    }
+
+    #[test]
+    fn a_second_pass_replaces_the_old_context() {
+        let out = replace(br#"{"ra":1,"sherlock":{"old":true}}"#, r#"{"new":true}"#);
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(v["sherlock"], serde_json::json!({"new": true}));
+    }
+}
