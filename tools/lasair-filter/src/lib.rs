@@ -239,6 +239,11 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
     if features.columns() != catalog.tables[0].columns {
         bail!("the {survey:?} features do not fill the objects table's columns");
     }
+    if survey == Survey::Lsst && !args.quiet {
+        eprintln!(
+            "{TOOL}: no SFD dust map is configured: LSST's ebv is NULL and fluxes are not dereddened"
+        );
+    }
     let db = args
         .db
         .as_deref()
