@@ -13,39 +13,26 @@ use lasair_sql::{catalog, compile, Limits, UserQuery};
 const BATCH: usize = 10_000;
 const CLASSES: [&str; 6] = ["SN", "NT", "VS", "AGN", "ORPHAN", "CV"];
 
-/// A small deterministic generator (SplitMix64), so every run loads the same sky.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+use lasair_testdata::Rng;
 
 fn object_rows(rng: &mut Rng, from: usize, n: usize, shift: f64) -> Vec<Vec<Value>> {
     (from..from + n)
         .map(|i| {
-            let ra = rng.uniform() * 360.0;
+            let ra = rng.unit() * 360.0;
             // Uniform on the sphere between Dec -30 and +90, as ZTF sees it.
-            let dec = (rng.uniform() * 1.5 - 0.5).asin().to_degrees();
-            let jdmax = 2_460_000.5 + rng.uniform() * 730.0 + shift;
-            let ncandgp = (-(rng.uniform().max(1e-12)).ln() * 4.0) as i64 + 1;
-            let gmag = 15.0 + rng.uniform() * 6.5;
+            let dec = (rng.unit() * 1.5 - 0.5).asin().to_degrees();
+            let jdmax = 2_460_000.5 + rng.unit() * 730.0 + shift;
+            let ncandgp = (-(rng.unit().max(1e-12)).ln() * 4.0) as i64 + 1;
+            let gmag = 15.0 + rng.unit() * 6.5;
             vec![
                 Value::Text(format!("ZTF{:09}", i)),
                 ra.into(),
                 dec.into(),
-                (jdmax - rng.uniform() * 60.0).into(),
+                (jdmax - rng.unit() * 60.0).into(),
                 jdmax.into(),
                 ncandgp.into(),
                 gmag.into(),
-                (gmag - 0.3 + rng.uniform() * 0.6).into(),
+                (gmag - 0.3 + rng.unit() * 0.6).into(),
             ]
         })
         .collect()

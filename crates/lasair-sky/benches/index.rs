@@ -6,24 +6,7 @@
 use lasair_sky::PointIndex;
 use std::time::{Duration, Instant};
 
-/// A small seeded generator (SplitMix64): the same sky on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn sky(&mut self) -> (f64, f64) {
-        (
-            360.0 * self.unit(),
-            (2.0 * self.unit() - 1.0).asin().to_degrees(),
-        )
-    }
-}
+use lasair_testdata::Rng;
 
 fn main() {
     let sizes = std::env::var("LASAIR_BENCH_POINTS").unwrap_or_else(|_| "1000000,10000000".into());

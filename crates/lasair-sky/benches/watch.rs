@@ -9,29 +9,7 @@ use std::time::{Duration, Instant};
 use lasair_sky::{Area, AreaId, AreaSet, Hit, WatchlistId, WatchlistSetBuilder};
 use moc::moc::range::{CellSelection, RangeMOC};
 
-/// splitmix64: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn f64(&mut self) -> f64 {
-        (self.u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A position uniform on the sphere (degrees).
-    fn position(&mut self) -> (f64, f64) {
-        let ra = 360.0 * self.f64();
-        let dec = (2.0 * self.f64() - 1.0).asin().to_degrees();
-        (ra, dec)
-    }
-}
+use lasair_testdata::Rng;
 
 fn status_kib(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -86,8 +64,8 @@ fn watchlists(n: usize) {
                 .start_watchlist(id, default, None)
                 .expect("valid radius");
         }
-        let (ra, dec) = rng.position();
-        let own = (rng.f64() < 0.001).then(|| 10.0 * 180f64.powf(rng.f64()));
+        let (ra, dec) = rng.sky();
+        let own = (rng.unit() < 0.001).then(|| 10.0 * 180f64.powf(rng.unit()));
         name.clear();
         use std::fmt::Write;
         let _ = write!(name, "c{i:x}");
@@ -110,7 +88,7 @@ fn watchlists(n: usize) {
     );
     memory_line("after build");
 
-    let alerts: Vec<(f64, f64)> = (0..1_000_000).map(|_| rng.position()).collect();
+    let alerts: Vec<(f64, f64)> = (0..1_000_000).map(|_| rng.sky()).collect();
     let mut scratch = Vec::new();
     let mut out: Vec<Hit<'_>> = Vec::new();
     let mut hits = 0usize;
@@ -159,19 +137,19 @@ fn latency_line(alerts: &[(f64, f64)], mut f: impl FnMut(f64, f64)) {
 fn synthetic_areas(rng: &mut Rng, n: usize) -> Vec<Area> {
     (0..n)
         .map(|i| {
-            let (ra, dec) = rng.position();
+            let (ra, dec) = rng.sky();
             let (lon, lat) = (ra.to_radians(), dec.to_radians());
             let depth = 6 + (i % 8) as u8;
-            let size = (0.1f64 * 300f64.powf(rng.f64())).to_radians();
+            let size = (0.1f64 * 300f64.powf(rng.unit())).to_radians();
             let moc: RangeMOC<u64, moc::qty::Hpx<u64>> = if i % 3 == 2 {
                 let a = size.min(PI / 2.0 - 1e-3);
-                let b = a * (0.2 + 0.8 * rng.f64());
+                let b = a * (0.2 + 0.8 * rng.unit());
                 RangeMOC::from_box(
                     lon,
                     lat,
                     a,
                     b,
-                    PI * rng.f64() * 0.999,
+                    PI * rng.unit() * 0.999,
                     depth,
                     CellSelection::All,
                 )
@@ -216,7 +194,7 @@ fn watchmaps() {
         start.elapsed().as_secs_f64() * 1e3,
         mib(set.memory_bytes() as u64)
     );
-    let batch: Vec<(f64, f64)> = (0..10_000).map(|_| rng.position()).collect();
+    let batch: Vec<(f64, f64)> = (0..10_000).map(|_| rng.sky()).collect();
     let mut out = Vec::new();
     let rounds = 20;
     let mut hits = 0usize;

@@ -32,36 +32,51 @@ pub fn offsets_arcsec(ra_from: f64, dec_from: f64, ra_to: f64, dec_to: f64) -> (
     )
 }
 
-/// Galactic longitude and latitude (degrees) of an ICRS/J2000 position (degrees), with the
-/// IAU rotation matrix as Hipparcos gives it.
+/// The rotation from ICRS/J2000 to galactic coordinates (IAU, as Hipparcos gives it).
+const GALACTIC: [[f64; 3]; 3] = [
+    [
+        -0.054_875_560_416_215_4,
+        -0.873_437_090_234_885,
+        -0.483_835_015_548_713,
+    ],
+    [
+        0.494_109_427_875_583_7,
+        -0.444_829_629_960_011,
+        0.746_982_244_497_219,
+    ],
+    [
+        -0.867_666_149_019_004_7,
+        -0.198_076_373_431_201,
+        0.455_983_776_175_066,
+    ],
+];
+
+/// Longitude and latitude (degrees) of a unit vector.
+fn angles(v: [f64; 3]) -> (f64, f64) {
+    let lon = v[1].atan2(v[0]).to_degrees().rem_euclid(360.0);
+    (lon, v[2].clamp(-1.0, 1.0).asin().to_degrees())
+}
+
+/// The unit vector of a longitude and latitude (degrees).
+fn vector(lon: f64, lat: f64) -> [f64; 3] {
+    let (sb, cb) = lat.to_radians().sin_cos();
+    let (sl, cl) = lon.to_radians().sin_cos();
+    [cb * cl, cb * sl, sb]
+}
+
+/// Galactic longitude and latitude (degrees) of an ICRS/J2000 position (degrees).
 pub fn galactic(ra: f64, dec: f64) -> (f64, f64) {
-    const M: [[f64; 3]; 3] = [
-        [
-            -0.054_875_560_416_215_4,
-            -0.873_437_090_234_885,
-            -0.483_835_015_548_713,
-        ],
-        [
-            0.494_109_427_875_583_7,
-            -0.444_829_629_960_011,
-            0.746_982_244_497_219,
-        ],
-        [
-            -0.867_666_149_019_004_7,
-            -0.198_076_373_431_201,
-            0.455_983_776_175_066,
-        ],
-    ];
-    let (sd, cd) = dec.to_radians().sin_cos();
-    let (sa, ca) = ra.to_radians().sin_cos();
-    let v = [cd * ca, cd * sa, sd];
-    let g: Vec<f64> = M
-        .iter()
-        .map(|row| row[0] * v[0] + row[1] * v[1] + row[2] * v[2])
-        .collect();
-    let l = g[1].atan2(g[0]).to_degrees().rem_euclid(360.0);
-    let b = g[2].clamp(-1.0, 1.0).asin().to_degrees();
-    (l, b)
+    let v = vector(ra, dec);
+    let m = &GALACTIC;
+    angles([0, 1, 2].map(|r| m[r][0] * v[0] + m[r][1] * v[1] + m[r][2] * v[2]))
+}
+
+/// The ICRS/J2000 position (degrees) of galactic longitude and latitude (degrees): the
+/// inverse of [`galactic`] (the rotation's transpose).
+pub fn equatorial(l: f64, b: f64) -> (f64, f64) {
+    let g = vector(l, b);
+    let m = &GALACTIC;
+    angles([0, 1, 2].map(|c| m[0][c] * g[0] + m[1][c] * g[1] + m[2][c] * g[2]))
 }
 
 /// Why a coordinate did not parse.
@@ -187,6 +202,15 @@ mod tests {
         let (l, b) = galactic(266.404_988, -28.936_17);
         assert!(close(l, 0.0, 1e-3) || close(l, 360.0, 1e-3), "{l}");
         assert!(close(b, 0.0, 1e-3), "{b}");
+    }
+
+    #[test]
+    fn equatorial_undoes_galactic() {
+        for (ra, dec) in [(0.0, 0.0), (123.4, -56.7), (359.99, 89.0), (266.4, -28.9)] {
+            let (l, b) = galactic(ra, dec);
+            let (ra2, dec2) = equatorial(l, b);
+            assert!(separation_arcsec(ra, dec, ra2, dec2) < 1e-6, "{ra} {dec}");
+        }
     }
 
     #[test]

@@ -12,5 +12,7 @@ pub use cones::{
     parse_cones, read_cones, Cone, ConeError, ConeId, Hit, ParseReport, Watchlist, WatchlistId,
     WatchlistSet, WatchlistSetBuilder,
 };
-pub use geometry::{galactic, offsets_arcsec, parse_dec, parse_ra, separation_arcsec, CoordError};
+pub use geometry::{
+    equatorial, galactic, offsets_arcsec, parse_dec, parse_ra, separation_arcsec, CoordError,
+};
 pub use index::PointIndex;

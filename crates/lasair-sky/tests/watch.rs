@@ -3,6 +3,7 @@
 //! refused, and watchlist hits against brute force at positions placed on, just inside and
 //! just outside each cone.
 
+use lasair_testdata::Rng;
 use std::path::PathBuf;
 
 use lasair_sky::{
@@ -158,12 +159,12 @@ fn every_file_that_is_not_a_moc_is_refused_and_named() {
 #[test]
 fn containment_agrees_with_the_moc_crate_at_every_order() {
     use moc::moc::range::{CellSelection, RangeMOC};
-    let mut rng = Lcg(7);
+    let mut rng = Rng(7);
     for depth in [0u8, 3, 8, 11, 14, 20, 29] {
-        let (ra, dec) = (360.0 * rng.next(), -80.0 + 160.0 * rng.next());
+        let (ra, dec) = (360.0 * rng.unit(), -80.0 + 160.0 * rng.unit());
         // A few to a few tens of cells across, so deep orders stay small MOCs.
         let cell_deg = 58.6 / f64::from(1u32 << depth);
-        let radius = (cell_deg * (3.0 + 30.0 * rng.next()))
+        let radius = (cell_deg * (3.0 + 30.0 * rng.unit()))
             .min(10.0)
             .to_radians();
         let (lon, lat) = (ra.to_radians(), dec.to_radians());
@@ -173,16 +174,16 @@ fn containment_agrees_with_the_moc_crate_at_every_order() {
         let mut inside = 0;
         for _ in 0..2000 {
             // Half the probes within twice the radius, half anywhere.
-            let (pra, pdec) = if rng.next() < 0.5 {
+            let (pra, pdec) = if rng.unit() < 0.5 {
                 let r = 2.0 * radius.to_degrees();
                 (
-                    ra + r * (2.0 * rng.next() - 1.0),
-                    dec + r * (2.0 * rng.next() - 1.0),
+                    ra + r * (2.0 * rng.unit() - 1.0),
+                    dec + r * (2.0 * rng.unit() - 1.0),
                 )
             } else {
                 (
-                    360.0 * rng.next(),
-                    (2.0 * rng.next() - 1.0).asin().to_degrees(),
+                    360.0 * rng.unit(),
+                    (2.0 * rng.unit() - 1.0).asin().to_degrees(),
                 )
             };
             let (pra, pdec) = (pra.rem_euclid(360.0), pdec.clamp(-90.0, 90.0));
@@ -509,35 +510,22 @@ fn cones_across_ra_zero_and_at_the_pole() {
     assert_eq!(names(303.0, -89.9999), ["s3-1"]); // across the south pole: 0.72"
 }
 
-/// A small deterministic generator, so the test needs no random crate.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 #[test]
 fn crowded_overlapping_cones_match_brute_force() {
-    let mut rng = Lcg(42);
+    let mut rng = Rng(42);
     // Three watchlists in a 2-degree field across RA 0, radii from 0.5" to 1800".
     let lists: Vec<Watchlist> = (0..3)
         .map(|w| {
             let cones: Vec<(f64, f64, f64)> = (0..700)
                 .map(|_| {
-                    let ra = (359.0 + 2.0 * rng.next()).rem_euclid(360.0);
-                    let dec = -1.0 + 2.0 * rng.next();
-                    let r = if rng.next() < 0.8 {
-                        0.5 + 10.0 * rng.next()
+                    let ra = (359.0 + 2.0 * rng.unit()).rem_euclid(360.0);
+                    let dec = -1.0 + 2.0 * rng.unit();
+                    let r = if rng.unit() < 0.8 {
+                        0.5 + 10.0 * rng.unit()
                     } else {
-                        1800.0 * rng.next()
+                        1800.0 * rng.unit()
                     };
-                    (ra, dec, if rng.next() < 0.3 { 0.0 } else { r.max(0.1) })
+                    (ra, dec, if rng.unit() < 0.3 { 0.0 } else { r.max(0.1) })
                 })
                 .collect();
             synthetic(w, 3.0 + w as f64, &cones)
@@ -546,8 +534,8 @@ fn crowded_overlapping_cones_match_brute_force() {
     let set = WatchlistSet::build(&lists);
     let mut total = 0;
     for _ in 0..1500 {
-        let ra = (359.0 + 2.0 * rng.next()).rem_euclid(360.0);
-        let dec = -1.0 + 2.0 * rng.next();
+        let ra = (359.0 + 2.0 * rng.unit()).rem_euclid(360.0);
+        let dec = -1.0 + 2.0 * rng.unit();
         assert_same(&set, &lists, ra, dec);
         total += set.hits(ra, dec).len();
     }

@@ -11,54 +11,7 @@ use std::time::{Duration, Instant};
 use lasair_sherlock::catalogue::{CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec};
 use rayon::prelude::*;
 
-/// A small seeded generator (SplitMix64): the same sky on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn sky(&mut self) -> (f64, f64) {
-        (
-            360.0 * self.unit(),
-            (2.0 * self.unit() - 1.0).asin().to_degrees(),
-        )
-    }
-}
-
-/// Equatorial (degrees) from galactic (degrees): the transpose of the IAU rotation that
-/// `lasair_sky::galactic` applies.
-fn equatorial(l: f64, b: f64) -> (f64, f64) {
-    const M: [[f64; 3]; 3] = [
-        [
-            -0.054_875_560_416_215_4,
-            -0.873_437_090_234_885,
-            -0.483_835_015_548_713,
-        ],
-        [
-            0.494_109_427_875_583_7,
-            -0.444_829_629_960_011,
-            0.746_982_244_497_219,
-        ],
-        [
-            -0.867_666_149_019_004_7,
-            -0.198_076_373_431_201,
-            0.455_983_776_175_066,
-        ],
-    ];
-    let (sb, cb) = b.to_radians().sin_cos();
-    let (sl, cl) = l.to_radians().sin_cos();
-    let g = [cb * cl, cb * sl, sb];
-    let v: Vec<f64> = (0..3)
-        .map(|i| M[0][i] * g[0] + M[1][i] * g[1] + M[2][i] * g[2])
-        .collect();
-    let ra = v[1].atan2(v[0]).to_degrees().rem_euclid(360.0);
-    (ra, v[2].clamp(-1.0, 1.0).asin().to_degrees())
-}
+use lasair_testdata::Rng;
 
 fn write_galaxies(path: &Path, n: usize) -> std::io::Result<()> {
     let mut rng = Rng(11);
@@ -93,7 +46,7 @@ fn write_stars(path: &Path, n: usize) -> std::io::Result<()> {
         // Galactic latitude from a Laplace law of scale 8 deg: most stars near the plane.
         let sign = if rng.unit() < 0.5 { -1.0 } else { 1.0 };
         let b = (sign * -8.0 * (1.0 - rng.unit()).ln()).clamp(-90.0, 90.0);
-        let (ra, dec) = equatorial(360.0 * rng.unit(), b);
+        let (ra, dec) = lasair_sky::equatorial(360.0 * rng.unit(), b);
         let mag = 10.0 + 10.0 * rng.unit();
         writeln!(out, "S{i},{ra:.7},{dec:.7},{mag:.2},*")?;
     }

@@ -33,27 +33,7 @@ const CATALOGUES: [(&str, CatalogueKind, f64); 9] = [
     ("fermi_4fgl", CatalogueKind::HighEnergy, 0.0007),
 ];
 
-/// A small, fast, reproducible generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// A uniformly random position on the sphere.
-    fn sky(&mut self) -> (f64, f64) {
-        let ra = self.unit() * 360.0;
-        let dec = (2.0 * self.unit() - 1.0).asin().to_degrees();
-        (ra, dec)
-    }
-}
+use lasair_testdata::Rng;
 
 /// One synthetic catalogue: positions indexed, a redshift and magnitude per source.
 struct Synthetic {
@@ -206,7 +186,7 @@ fn alert_lines(set: &SyntheticSet, alerts: usize) -> Vec<Vec<u8>> {
         .map(|i| {
             let (ra, dec) = if i % 3 == 0 {
                 let c = &set.0[i % set.0.len()];
-                let (ra, dec) = c.positions[(rng.next() % c.positions.len() as u64) as usize];
+                let (ra, dec) = c.positions[(rng.next_u64() % c.positions.len() as u64) as usize];
                 let off = 3.0 / 3600.0 * rng.unit();
                 (
                     (ra + off).rem_euclid(360.0),

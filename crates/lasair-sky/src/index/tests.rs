@@ -3,31 +3,7 @@
 
 use super::*;
 
-/// A small seeded generator (SplitMix64), so the tests need no extra dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    /// Uniform on the sphere.
-    fn sky(&mut self) -> (f64, f64) {
-        let ra = self.range(0.0, 360.0);
-        let dec = (self.range(-1.0, 1.0)).asin().to_degrees();
-        (ra, dec)
-    }
-}
+use lasair_testdata::Rng;
 
 type Point = (f64, f64, f32);
 

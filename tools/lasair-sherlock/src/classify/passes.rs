@@ -138,18 +138,7 @@ mod tests {
         Source {
             catalogue: Arc::from("cat"),
             kind,
-            id: "s1".into(),
-            ra: 10.0,
-            dec: 10.0,
-            object_type: None,
-            z: None,
-            photo_z: None,
-            photo_z_err: None,
-            distance_mpc: None,
-            major_axis_arcsec: None,
-            mag: None,
-            mag_filter: None,
-            mag_err: None,
+            ..crate::memory::point_source("s1", 10.0, 10.0)
         }
     }
 

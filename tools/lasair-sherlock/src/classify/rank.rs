@@ -169,19 +169,8 @@ mod tests {
     fn cand(cat: &str, ra: f64, dec: f64, sep: f64, label: Label, rel: u8) -> Candidate {
         let source = Source {
             catalogue: Arc::from(cat),
-            kind: CatalogueKind::Other,
             id: format!("{cat}-{ra}"),
-            ra,
-            dec,
-            object_type: None,
-            z: None,
-            photo_z: None,
-            photo_z_err: None,
-            distance_mpc: None,
-            major_axis_arcsec: None,
-            mag: None,
-            mag_filter: None,
-            mag_err: None,
+            ..crate::memory::point_source("", ra, dec)
         };
         Candidate {
             distances: SourceDistances::of(&source, &SHERLOCK),
