@@ -73,15 +73,7 @@ fn digests_reach_the_owner_once_a_day_and_errors_once() {
     };
     db.upsert(
         "filters",
-        &[
-            "mq_id",
-            "user_id",
-            "name",
-            "selected",
-            "tables",
-            "conditions",
-            "active",
-        ],
+        &common::FILTER_COLUMNS,
         &[
             f(1, "my object", "objects.objectId = 'ZTF21abiuvdk'"),
             f(2, "broken", "objects.gmag < (SELECT 1)"),

@@ -36,15 +36,7 @@ fn setup(url: &str) {
     .expect("user");
     db.upsert(
         "filters",
-        &[
-            "mq_id",
-            "user_id",
-            "name",
-            "selected",
-            "tables",
-            "conditions",
-            "active",
-        ],
+        &common::FILTER_COLUMNS,
         &[vec![
             1.into(),
             7.into(),

@@ -48,15 +48,7 @@ fn rubin_alerts_fill_lsst_objects() {
     let mut db = Db::open_with(&url, &LSST, false).expect("lsst db");
     db.upsert(
         "filters",
-        &[
-            "mq_id",
-            "user_id",
-            "name",
-            "selected",
-            "tables",
-            "conditions",
-            "active",
-        ],
+        &common::FILTER_COLUMNS,
         &[vec![
             1.into(),
             3.into(),

@@ -34,15 +34,7 @@ fn setup(url: &str) {
     };
     db.upsert(
         "filters",
-        &[
-            "mq_id",
-            "user_id",
-            "name",
-            "selected",
-            "tables",
-            "conditions",
-            "active",
-        ],
+        &common::FILTER_COLUMNS,
         &[
             f(
                 73011,

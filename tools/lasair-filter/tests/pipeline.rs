@@ -65,15 +65,7 @@ fn setup(url: &str, objects: &[(String, f64, f64)]) -> BTreeMap<String, f64> {
     };
     db.upsert(
         "filters",
-        &[
-            "mq_id",
-            "user_id",
-            "name",
-            "selected",
-            "tables",
-            "conditions",
-            "active",
-        ],
+        &common::FILTER_COLUMNS,
         &[
             f(
                 1,

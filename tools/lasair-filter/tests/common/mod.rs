@@ -7,6 +7,17 @@ use lasair_alert::{Alert, AlertJson, Decoder, Survey};
 use lasair_db::{Db, Value};
 use serde_json::json;
 
+/// The columns the tests give a saved filter.
+pub const FILTER_COLUMNS: [&str; 7] = [
+    "mq_id",
+    "user_id",
+    "name",
+    "selected",
+    "tables",
+    "conditions",
+    "active",
+];
+
 /// Every alert in the given folders of ../shared/data, decoded (None, skipping, when absent).
 pub fn alerts(dirs: &[&str]) -> Option<Vec<Alert>> {
     let decoder = Decoder::new(Survey::Ztf, None);
