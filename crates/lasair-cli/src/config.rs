@@ -12,6 +12,37 @@ pub const SECTIONS: [&str; 8] = [
     "ingest", "sherlock", "filter", "query", "mine", "sync", "serve", "sim",
 ];
 
+/// A tool's options that its section of the node config can also give.
+pub trait Section: serde::Serialize + DeserializeOwned + Default + Clone {
+    /// The section's name: `ingest`, `filter`, ...
+    const NAME: &'static str;
+    /// `--config FILE`, when given.
+    fn config_file(&self) -> Option<&Path>;
+    /// `--print-config`.
+    fn print_config(&self) -> bool;
+    /// Fills what the command line left unset from the file's section.
+    fn merged(self, file: Self) -> Self;
+}
+
+/// The effective options: the command line merged over the config file's section. With
+/// `--print-config`, writes them to `out` as the section (TOML) and gives `None`: the tool
+/// is done.
+pub fn effective<T: Section>(args: T, out: &mut dyn std::io::Write) -> anyhow::Result<Option<T>> {
+    let args = match args.config_file() {
+        Some(path) => {
+            let file: T = load_section(path, T::NAME)?;
+            args.clone().merged(file)
+        }
+        None => args,
+    };
+    if args.print_config() {
+        let text = toml::to_string(&args).context("printing the config")?;
+        write!(out, "[{}]\n{text}", T::NAME).context("printing the config")?;
+        return Ok(None);
+    }
+    Ok(Some(args))
+}
+
 /// Reads `section` of the config file at `path`; an absent section gives `T::default()`.
 pub fn load_section<T: DeserializeOwned + Default>(
     path: &Path,

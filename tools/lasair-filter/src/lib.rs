@@ -49,19 +49,9 @@ pub struct Report {
 
 /// The binary's entry: config file, `--print-config`, signals, then [`run`].
 pub fn main(args: Args) -> anyhow::Result<Outcome> {
-    let args = match &args.config {
-        Some(path) => args
-            .clone()
-            .merged(lasair_cli::config::load_section(path, "filter")?),
-        None => args,
-    };
-    if args.print_config {
-        print!(
-            "[filter]\n{}",
-            toml::to_string(&args).context("printing the config")?
-        );
+    let Some(args) = lasair_cli::config::effective(args, &mut std::io::stdout())? else {
         return Ok(Outcome::Ok);
-    }
+    };
     if let Some(cmd) = &args.manage {
         let survey = args.survey.as_deref().unwrap_or("ztf");
         let catalog =

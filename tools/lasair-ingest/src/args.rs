@@ -78,9 +78,19 @@ pub struct Args {
     pub quiet: bool,
 }
 
-impl Args {
+impl lasair_cli::config::Section for Args {
+    const NAME: &'static str = "ingest";
+
+    fn config_file(&self) -> Option<&std::path::Path> {
+        self.config.as_deref()
+    }
+
+    fn print_config(&self) -> bool {
+        self.print_config
+    }
+
     /// Fills what the command line left unset from the config file's section.
-    pub fn merged(mut self, file: Args) -> Args {
+    fn merged(mut self, file: Args) -> Args {
         if self.inputs.is_empty() {
             self.inputs = file.inputs;
         }

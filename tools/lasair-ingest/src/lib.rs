@@ -33,20 +33,9 @@ pub struct Report {
 
 /// The binary's entry: config file, `--print-config`, signals, then [`run`].
 pub fn main(args: Args) -> anyhow::Result<Outcome> {
-    let args = match &args.config {
-        Some(path) => {
-            let file: Args = lasair_cli::config::load_section(path, "ingest")?;
-            args.clone().merged(file)
-        }
-        None => args,
-    };
-    if args.print_config {
-        print!(
-            "[ingest]\n{}",
-            toml::to_string(&args).context("printing the config")?
-        );
+    let Some(args) = lasair_cli::config::effective(args, &mut std::io::stdout())? else {
         return Ok(Outcome::Ok);
-    }
+    };
     let shutdown = lasair_stream::shutdown::install().context("installing signal handlers")?;
     let quiet = args.quiet;
     let report = run(args, shutdown)?;

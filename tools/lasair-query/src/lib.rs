@@ -108,35 +108,32 @@ pub enum Format {
     Table,
 }
 
-impl Args {
-    /// Fills what the command line left unset from the config file's `[query]` section.
-    pub fn merged(mut self, file: Args) -> Args {
+impl lasair_cli::config::Section for Args {
+    const NAME: &'static str = "query";
+
+    fn config_file(&self) -> Option<&std::path::Path> {
+        self.config.as_deref()
+    }
+
+    fn print_config(&self) -> bool {
+        self.print_config
+    }
+
+    /// Fills what the command line left unset from the config file's section.
+    fn merged(mut self, file: Args) -> Args {
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
         }
         fill!(db, survey, max_rows, timeout, format);
         self
     }
-
-    /// The args with the config file (if any) merged in.
-    fn effective(&self) -> anyhow::Result<Args> {
-        Ok(match &self.config {
-            Some(path) => self
-                .clone()
-                .merged(lasair_cli::config::load_section(path, "query")?),
-            None => self.clone(),
-        })
-    }
 }
 
 /// Compiles and runs the query, writing the rows to `out`.
 pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let args = &args.effective()?;
-    if args.print_config {
-        let text = toml::to_string(args).context("printing the config")?;
-        write!(out, "[query]\n{text}").context("writing the config")?;
+    let Some(args) = &lasair_cli::config::effective(args.clone(), out)? else {
         return Ok(Outcome::Ok);
-    }
+    };
     let survey = args.survey.as_deref().unwrap_or("ztf");
     let catalog = catalog::for_survey(survey)
         .with_context(|| format!("unknown survey {survey:?} (expected ztf or lsst)"))?;

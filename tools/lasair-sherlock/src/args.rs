@@ -120,9 +120,19 @@ pub enum Command {
     },
 }
 
-impl Args {
+impl lasair_cli::config::Section for Args {
+    const NAME: &'static str = "sherlock";
+
+    fn config_file(&self) -> Option<&std::path::Path> {
+        self.config.as_deref()
+    }
+
+    fn print_config(&self) -> bool {
+        self.print_config
+    }
+
     /// Fills what the command line left unset from the config file's section.
-    pub fn merged(mut self, file: Args) -> Args {
+    fn merged(mut self, file: Args) -> Args {
         if self.inputs.is_empty() {
             self.inputs = file.inputs;
         }
@@ -147,7 +157,9 @@ impl Args {
         );
         self
     }
+}
 
+impl Args {
     /// The cache file: `--cache`, else beside the store; none with `--no-cache`.
     pub fn cache_path(&self) -> Option<PathBuf> {
         if self.no_cache {
@@ -166,6 +178,7 @@ impl Args {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lasair_cli::config::Section;
 
     #[test]
     fn flags_win_over_the_config_section() {

@@ -40,20 +40,9 @@ pub struct Report {
 
 /// The binary's entry: config file, `--print-config`, the store, then the command.
 pub fn main(args: Args) -> anyhow::Result<Outcome> {
-    let args = match &args.config {
-        Some(path) => {
-            let file: Args = lasair_cli::config::load_section(path, "sherlock")?;
-            args.clone().merged(file)
-        }
-        None => args,
-    };
-    if args.print_config {
-        print!(
-            "[sherlock]\n{}",
-            toml::to_string(&args).context("printing the config")?
-        );
+    let Some(args) = lasair_cli::config::effective(args, &mut std::io::stdout())? else {
         return Ok(Outcome::Ok);
-    }
+    };
     let store = args
         .store
         .as_deref()
