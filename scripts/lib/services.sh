@@ -1,7 +1,12 @@
 # Installing and starting the services the tests use; sourced by scripts/test and scripts/bench.
 # Every service is a throw-away instance on 127.0.0.1 under $LASAIR_SVC_DIR, stopped on exit.
 
-LASAIR_SVC_DIR=${LASAIR_SVC_DIR:-$(mktemp -d -t lasair-services.XXXXXX)}
+# A folder of our own unless the caller names one; ours is removed when the services stop
+# (a MariaDB data folder is hundreds of MB, and a full disk fails builds with SIGBUS).
+if [ -z "${LASAIR_SVC_DIR:-}" ]; then
+    LASAIR_SVC_DIR=$(mktemp -d -t lasair-services.XXXXXX)
+    SVC_DIR_OURS=1
+fi
 SERVICE_PIDS=()
 
 say() { printf '%s\n' "scripts: $*" >&2; }
@@ -10,6 +15,7 @@ stop_services() {
     for pid in "${SERVICE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${SERVICE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     SERVICE_PIDS=()
+    if [ -n "${SVC_DIR_OURS:-}" ]; then rm -rf "$LASAIR_SVC_DIR"; fi
 }
 
 # Debian packages the build and the services need, installed only when missing.
