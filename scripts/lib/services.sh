@@ -116,7 +116,9 @@ ensure_python() {
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     say "installing Python packages ${missing[*]}"
-    python3 -m pip install --quiet "${missing[@]}"
+    # A Debian-managed python3 refuses plain installs (PEP 668); these are test peers only.
+    python3 -m pip install --quiet "${missing[@]}" 2>/dev/null ||
+        python3 -m pip install --quiet --break-system-packages "${missing[@]}"
 }
 
 # SMTP: aiosmtpd delivering every message into a maildir the tests read.
