@@ -87,7 +87,7 @@ start_mariadb() {
         --user="$(id -un)" >"$LASAIR_SVC_DIR/mariadb-install.log" 2>&1
     mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/sock" --port="$port" \
         --bind-address=127.0.0.1 --skip-name-resolve --user="$(id -un)" --skip-log-bin \
-        --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=64M --innodb-buffer-pool-size=1G \
+        --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=64M --innodb-buffer-pool-size="${MARIADB_BUFFER_POOL:-1G}" \
         >"$LASAIR_SVC_DIR/mariadb.log" 2>&1 &
     SERVICE_PIDS+=($!)
     wait_for_port "$port" mariadbd
