@@ -85,11 +85,34 @@ impl Db {
             DbUrl::MySql { .. } => Box::new(mariadb::MariaDb::open(&url, readonly)?),
         };
         backend.migrate(catalog)?;
-        Ok(Db {
+        let mut db = Db {
             url,
             catalog,
             backend,
-        })
+        };
+        db.check_survey()?;
+        Ok(db)
+    }
+
+    /// A database holds one survey's tables; opened with the other survey's catalogue, its
+    /// `objects` lacks the key and ordering columns. Said at open, not at the first query.
+    fn check_survey(&mut self) -> Result<(), DbError> {
+        let (key, latest) = (self.catalog.key, self.catalog.latest);
+        // Unquoted: SQLite takes a double-quoted name it cannot find for a string literal.
+        // Both are catalogue names, plain identifiers.
+        let probe = format!("SELECT {key}, {latest} FROM objects LIMIT 0");
+        match self.backend.query_readonly(&probe, Duration::from_secs(30)) {
+            Ok(_) => Ok(()),
+            Err(DbError::Backend { cause, .. }) => Err(DbError::Invalid {
+                url: self.url.redacted(),
+                table: "objects".into(),
+                reason: format!(
+                    "it is not the {} objects table (no {key} or {latest}: {cause}); a database holds one survey's tables",
+                    self.catalog.survey
+                ),
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// Deletes the rows of `table` whose `column` equals `value` (a user's watchlist and its

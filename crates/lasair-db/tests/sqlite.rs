@@ -145,3 +145,21 @@ fn a_version_1_database_is_migrated_to_the_service_tables() {
         .expect("count");
     assert_eq!(rows.rows, [vec![Value::Int(4)]], "version 1 data kept");
 }
+
+#[test]
+fn a_database_of_one_survey_is_refused_as_the_other() {
+    let (_dir, url) = temp_db();
+    drop(Db::open(&url).expect("a ZTF database"));
+    let err = Db::open_with(&url, &lasair_sql::catalog::LSST, false).expect_err("opened as LSST");
+    let text = err.to_string();
+    assert!(
+        text.contains("LSST") && text.contains("diaObjectId"),
+        "{text}"
+    );
+    assert!(Db::open_readonly(&url).is_ok(), "still a good ZTF database");
+
+    let (_dir, url) = temp_db();
+    drop(Db::open_with(&url, &lasair_sql::catalog::LSST, false).expect("an LSST database"));
+    let err = Db::open_readonly(&url).expect_err("opened as ZTF");
+    assert!(err.to_string().contains("objectId"), "{err}");
+}

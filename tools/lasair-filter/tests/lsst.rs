@@ -12,7 +12,7 @@ use lasair_sql::catalog::LSST;
 
 #[allow(dead_code)]
 mod common;
-use common::dump;
+use common::dump_in;
 
 #[test]
 fn rubin_alerts_fill_lsst_objects() {
@@ -81,7 +81,7 @@ fn rubin_alerts_fill_lsst_objects() {
     let report = run(args, Arc::new(AtomicBool::new(false))).expect("runs");
     assert_eq!(report.counts.bad(), 0);
 
-    let ids: BTreeSet<i64> = dump(&url, "SELECT diaObjectId FROM objects")
+    let ids: BTreeSet<i64> = dump_in(&url, &LSST, "SELECT diaObjectId FROM objects")
         .into_iter()
         .map(|r| match r[0] {
             Value::Int(i) => i,

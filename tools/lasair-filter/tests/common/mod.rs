@@ -62,7 +62,12 @@ pub fn lines(alerts: &[Alert], sn: &BTreeSet<String>) -> Vec<u8> {
 
 /// The rows of a query on the main database.
 pub fn dump(url: &str, sql: &str) -> Vec<Vec<Value>> {
-    let mut db = Db::open(url).expect("open");
+    dump_in(url, &lasair_sql::catalog::ZTF, sql)
+}
+
+/// The rows of a query on a main database of `catalog`'s survey.
+pub fn dump_in(url: &str, catalog: &'static lasair_sql::Catalog, sql: &str) -> Vec<Vec<Value>> {
+    let mut db = Db::open_with(url, catalog, false).expect("open");
     db.query_readonly(sql, Duration::from_secs(10))
         .expect("dump")
         .rows
