@@ -31,7 +31,7 @@ pub use args::Args;
 pub use batch::{Batch, Stages, BATCH_TABLES};
 pub use digest::{Digests, Mailer};
 pub use filters::{topic_name, ActiveFilter, Mode};
-pub use manage::{Command, Delivery, FilterCommand, Manage};
+pub use manage::{Command, Delivery, FilterCommand, Manage, NewEntry};
 pub use results::{FilterCounts, Outputs};
 pub use sky::{encode_moc, Sky, WatchHit};
 

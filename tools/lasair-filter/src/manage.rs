@@ -2,7 +2,7 @@
 //! exists: add from a file (watchlists: CSV or pipe-separated cones; watchmaps: a MOC file),
 //! list, show, activate, mute, delete. Everything goes to the main database's service tables.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -40,22 +40,7 @@ pub enum Manage {
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Add from a file: cones (`ra|dec|name[|radius]` or CSV) or a MOC (FITS, ASCII, JSON).
-    Add {
-        file: PathBuf,
-        #[arg(long)]
-        name: String,
-        /// The owner's user id.
-        #[arg(long)]
-        user: i64,
-        /// Default cone radius in arcsec (watchlists; at most 1800).
-        #[arg(long, default_value_t = 2.0)]
-        radius: f64,
-        #[arg(long, default_value = "")]
-        description: String,
-        /// Visible to every user.
-        #[arg(long)]
-        public: bool,
-    },
+    Add(NewEntry),
     /// One line per entry.
     List,
     /// One entry in full.
@@ -66,6 +51,25 @@ pub enum Command {
     Mute { id: i64 },
     /// Remove it (a watchlist with its cones).
     Delete { id: i64 },
+}
+
+/// A watchlist or watchmap to add.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NewEntry {
+    file: PathBuf,
+    #[arg(long)]
+    name: String,
+    /// The owner's user id.
+    #[arg(long)]
+    user: i64,
+    /// Default cone radius in arcsec (watchlists; at most 1800).
+    #[arg(long, default_value_t = 2.0)]
+    radius: f64,
+    #[arg(long, default_value = "")]
+    description: String,
+    /// Visible to every user.
+    #[arg(long)]
+    public: bool,
 }
 
 /// Operations on filters.
@@ -159,16 +163,7 @@ pub fn run(cmd: &Manage, db: &mut Db, out: &mut dyn std::io::Write) -> anyhow::R
     }
 }
 
-type Adder = fn(
-    &mut Db,
-    &Path,
-    &str,
-    i64,
-    f64,
-    &str,
-    bool,
-    &mut dyn std::io::Write,
-) -> anyhow::Result<Outcome>;
+type Adder = fn(&mut Db, &NewEntry, &mut dyn std::io::Write) -> anyhow::Result<Outcome>;
 
 fn common(
     cmd: &Command,
@@ -178,14 +173,7 @@ fn common(
     add: Adder,
 ) -> anyhow::Result<Outcome> {
     match cmd {
-        Command::Add {
-            file,
-            name,
-            user,
-            radius,
-            description,
-            public,
-        } => add(db, file, name, *user, *radius, description, *public, out),
+        Command::Add(entry) => add(db, entry, out),
         Command::List => list(db, kind, out),
         Command::Show { id } => show(db, kind, *id, out),
         Command::Activate { id } => set_active(db, kind, *id, 1),
@@ -265,17 +253,12 @@ fn filter(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn add_watchlist(
     db: &mut Db,
-    file: &Path,
-    name: &str,
-    user: i64,
-    radius: f64,
-    description: &str,
-    public: bool,
+    entry: &NewEntry,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<Outcome> {
+    let (file, radius) = (&entry.file, entry.radius);
     check_radius(radius).with_context(|| format!("--radius {radius}"))?;
     let (cones, report) =
         read_cones(file).with_context(|| format!("watchlist {}", file.display()))?;
@@ -285,26 +268,7 @@ fn add_watchlist(
     if cones.is_empty() {
         bail!("watchlist {}: no cone could be read", file.display());
     }
-    let id = next_id(db, &WATCHLISTS)?;
-    let cols = [
-        "wl_id",
-        "user_id",
-        "name",
-        "description",
-        "radius",
-        "active",
-        "public",
-    ];
-    let row = vec![
-        id.into(),
-        user.into(),
-        name.into(),
-        description.into(),
-        radius.into(),
-        1.into(),
-        i64::from(public).into(),
-    ];
-    db.upsert("watchlists", &cols, &[row])?;
+    let id = entry.save(db, &WATCHLISTS, "radius", radius.into())?;
     let rows: Vec<Vec<Value>> = cones
         .iter()
         .map(|c| {
@@ -331,41 +295,45 @@ fn add_watchlist(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn add_watchmap(
     db: &mut Db,
-    file: &Path,
-    name: &str,
-    user: i64,
-    _radius: f64,
-    description: &str,
-    public: bool,
+    entry: &NewEntry,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<Outcome> {
+    let file = &entry.file;
     let bytes = std::fs::read(file).with_context(|| format!("watchmap {}", file.display()))?;
     let area = Area::from_bytes(&bytes, &file.display().to_string())?;
-    let id = next_id(db, &WATCHMAPS)?;
-    let cols = [
-        "ar_id",
-        "user_id",
-        "name",
-        "description",
-        "moc",
-        "active",
-        "public",
-    ];
-    let row = vec![
-        id.into(),
-        user.into(),
-        name.into(),
-        description.into(),
-        encode_moc(&bytes).into(),
-        1.into(),
-        i64::from(public).into(),
-    ];
-    db.upsert("watchmaps", &cols, &[row])?;
+    let id = entry.save(db, &WATCHMAPS, "moc", encode_moc(&bytes).into())?;
     writeln!(out, "watchmap {id}: {:.6} of the sky", area.sky_fraction())?;
     Ok(Outcome::Ok)
+}
+
+impl NewEntry {
+    /// Saves the entry's own row in `kind`'s table, active, with the column only its kind
+    /// has (a watchlist's radius, a watchmap's MOC); returns its new id.
+    fn save(&self, db: &mut Db, kind: &Kind, column: &str, value: Value) -> anyhow::Result<i64> {
+        let id = next_id(db, kind)?;
+        let cols = [
+            kind.key,
+            "user_id",
+            "name",
+            "description",
+            column,
+            "active",
+            "public",
+        ];
+        let row = vec![
+            id.into(),
+            self.user.into(),
+            self.name.as_str().into(),
+            self.description.as_str().into(),
+            value,
+            1.into(),
+            i64::from(self.public).into(),
+        ];
+        db.upsert(kind.table, &cols, &[row])?;
+        Ok(id)
+    }
 }
 
 fn next_id(db: &mut Db, kind: &Kind) -> anyhow::Result<i64> {
