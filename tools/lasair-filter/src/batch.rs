@@ -22,23 +22,29 @@ pub struct Stages {
     pub pool: rayon::ThreadPool,
 }
 
-/// One object of the batch: its latest alert and the rows it gives.
+/// One object of the batch: its latest alert.
 pub struct Object {
     /// The object key as the catalogue types it (ZTF text, LSST integer).
     pub key: Value,
     /// The message the alert came in (its line, for filters that send the whole alert).
     pub message: usize,
     pub line: AlertLine,
-    pub object: Vec<Value>,
-    pub sherlock: Option<Vec<Value>>,
-    pub watchlist_hits: Vec<Vec<Value>>,
-    pub area_hits: Vec<Vec<Value>>,
 }
 
-/// A batch's objects, and what could not be used.
+/// The rows one object gives the batch tables.
+struct Rows {
+    object: Vec<Value>,
+    sherlock: Option<Vec<Value>>,
+    watchlist_hits: Vec<Vec<Value>>,
+    area_hits: Vec<Vec<Value>>,
+}
+
+/// A batch's objects, the rows of its tables (in [`BATCH_TABLES`] order), and what could
+/// not be used.
 #[derive(Default)]
 pub struct Batch {
     pub objects: Vec<Object>,
+    tables: [Vec<Vec<Value>>; 4],
     /// Lines that are not alerts (reported on stderr with where they came from).
     pub bad: u64,
     /// Alerts that make no object row (no usable detection, a solar-system object).
@@ -88,16 +94,22 @@ impl Stages {
         }
         let mut kept: Vec<(usize, AlertLine)> = latest.into_values().collect();
         kept.sort_by_key(|(i, _)| *i);
-        let objects: Vec<Option<Object>> = self.pool.install(|| {
+        let objects: Vec<Option<(Object, Rows)>> = self.pool.install(|| {
             kept.into_par_iter()
                 .map(|(i, line)| self.object(i, line, sky, messages))
                 .collect()
         });
         for o in objects {
-            match o {
-                Some(o) => batch.objects.push(o),
-                None => batch.skipped += 1,
-            }
+            let Some((object, rows)) = o else {
+                batch.skipped += 1;
+                continue;
+            };
+            let [objects, sherlock, watchlist_hits, area_hits] = &mut batch.tables;
+            objects.push(rows.object);
+            sherlock.extend(rows.sherlock);
+            watchlist_hits.extend(rows.watchlist_hits);
+            area_hits.extend(rows.area_hits);
+            batch.objects.push(object);
         }
         batch
     }
@@ -108,7 +120,7 @@ impl Stages {
         line: AlertLine,
         sky: &Sky,
         messages: &[Message],
-    ) -> Option<Object> {
+    ) -> Option<(Object, Rows)> {
         let key = match self.key_type() {
             ColType::Int => match line.alert.object_id.0.parse::<i64>() {
                 Ok(v) => Value::Int(v),
@@ -156,15 +168,13 @@ impl Stages {
             .into_iter()
             .map(|ar_id| vec![ar_id.into(), key.clone()])
             .collect();
-        Some(Object {
-            key,
-            message,
-            line,
+        let rows = Rows {
             object,
             sherlock: sherlock_row,
             watchlist_hits,
             area_hits,
-        })
+        };
+        Some((Object { key, message, line }, rows))
     }
 
     fn key_type(&self) -> ColType {
@@ -209,37 +219,18 @@ impl Batch {
     /// Upserts the batch's rows into `db` (the batch database, or the main database): each
     /// table in one transaction; upserting the same batch again leaves the same rows.
     pub fn load(&self, db: &mut Db, catalog: &Catalog) -> Result<usize, DbError> {
-        let columns = |name: &str| -> Vec<&'static str> {
-            catalog
+        for (name, rows) in BATCH_TABLES.iter().zip(&self.tables) {
+            let columns: Vec<&str> = catalog
                 .table(name)
                 .map(|t| t.columns.iter().map(|c| c.name).collect())
-                .unwrap_or_default()
-        };
-        let objects: Vec<Vec<Value>> = self.objects.iter().map(|o| o.object.clone()).collect();
-        db.upsert_newer("objects", &columns("objects"), &objects, catalog.latest)?;
-        let sherlock: Vec<Vec<Value>> = self
-            .objects
-            .iter()
-            .filter_map(|o| o.sherlock.clone())
-            .collect();
-        db.upsert(
-            "sherlock_classifications",
-            &columns("sherlock_classifications"),
-            &sherlock,
-        )?;
-        let hits: Vec<Vec<Value>> = self
-            .objects
-            .iter()
-            .flat_map(|o| o.watchlist_hits.clone())
-            .collect();
-        db.upsert("watchlist_hits", &columns("watchlist_hits"), &hits)?;
-        let areas: Vec<Vec<Value>> = self
-            .objects
-            .iter()
-            .flat_map(|o| o.area_hits.clone())
-            .collect();
-        db.upsert("area_hits", &columns("area_hits"), &areas)?;
-        Ok(objects.len())
+                .unwrap_or_default();
+            if *name == "objects" {
+                db.upsert_newer(name, &columns, rows, catalog.latest)?;
+            } else {
+                db.upsert(name, &columns, rows)?;
+            }
+        }
+        Ok(self.tables[0].len())
     }
 }
 
