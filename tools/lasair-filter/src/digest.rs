@@ -73,7 +73,7 @@ impl Digests {
     }
 
     /// Notes a filter's failure, to be mailed to its owner once.
-    pub fn failed(&mut self, filter: &ActiveFilter, error: &str, _utc: &str) {
+    pub fn failed(&mut self, filter: &ActiveFilter, error: &str) {
         self.errors.push((filter.clone(), error.to_owned()));
     }
 

@@ -86,7 +86,7 @@ pub fn run_filters(
                         f.mq_id, f.topic
                     );
                     if let Some(d) = outputs.digests.as_mut() {
-                        d.failed(f, &error, utc);
+                        d.failed(f, &error);
                     }
                 }
                 continue;
