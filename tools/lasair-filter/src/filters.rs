@@ -68,14 +68,8 @@ pub fn load(db: &mut Db, catalog: &Catalog, limits: &Limits) -> Result<Vec<Activ
 }
 
 fn filter(row: &[Value], catalog: &Catalog, limits: &Limits) -> Option<ActiveFilter> {
-    let text = |i: usize| match row.get(i) {
-        Some(Value::Text(t)) => Some(t.clone()),
-        _ => None,
-    };
-    let int = |i: usize| match row.get(i) {
-        Some(Value::Int(v)) => Some(*v),
-        _ => None,
-    };
+    let text = |i: usize| row.get(i).and_then(Value::as_str).map(str::to_owned);
+    let int = |i: usize| row.get(i).and_then(Value::as_i64);
     let (mq_id, user_id) = (int(0)?, int(1).unwrap_or(0));
     let name = text(2).unwrap_or_default();
     let query = UserQuery {

@@ -386,7 +386,7 @@ fn list(db: &mut Db, kind: &Kind, out: &mut dyn std::io::Write) -> anyhow::Resul
     let rows = db.query_readonly(&sql, Duration::from_secs(30))?;
     writeln!(out, "{}", rows.columns.join("\t"))?;
     for r in &rows.rows {
-        let cells: Vec<String> = r.iter().map(cell).collect();
+        let cells: Vec<String> = r.iter().map(Value::to_string).collect();
         writeln!(out, "{}", cells.join("\t"))?;
     }
     Ok(Outcome::Ok)
@@ -406,28 +406,14 @@ fn show(
             // A watchmap's MOC is long base64: its size says enough.
             let v = match (c.as_str(), v) {
                 ("moc", Value::Text(t)) => format!("({} bytes of base64)", t.len()),
-                _ => cell(v),
+                _ => v.to_string(),
             };
             writeln!(out, "{c}: {v}")?;
         }
     }
     if kind.table == "watchlists" {
         let sql = format!("SELECT COUNT(*) FROM watchlist_cones WHERE wl_id = {id}");
-        let n = db.query_readonly(&sql, Duration::from_secs(10))?;
-        writeln!(
-            out,
-            "cones: {}",
-            n.rows.first().map(|r| cell(&r[0])).unwrap_or_default()
-        )?;
+        writeln!(out, "cones: {}", scalar(db, &sql)?)?;
     }
     Ok(Outcome::Ok)
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::Int(i) => i.to_string(),
-        Value::Real(r) => r.to_string(),
-        Value::Text(t) => t.clone(),
-    }
 }

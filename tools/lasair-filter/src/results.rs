@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use lasair_db::{Db, Value};
+use lasair_db::Db;
 use lasair_sql::catalog::Catalog;
 use lasair_stream::{Message, StreamError, TopicSink};
 use serde_json::{json, Map};
@@ -61,7 +61,7 @@ pub fn run_filters(
         .objects
         .iter()
         .enumerate()
-        .map(|(i, o)| (key_text(&o.key), i))
+        .map(|(i, o)| (o.key.to_string(), i))
         .collect();
     let mut counts = FilterCounts::default();
     // Each object's lite lightcurve, rendered once for every filter that sends it; one
@@ -98,7 +98,7 @@ pub fn run_filters(
         for row in &rows.rows {
             let object = key_col
                 .and_then(|k| row.get(k))
-                .and_then(|k| by_key.get(&key_text(k)))
+                .and_then(|k| by_key.get(&k.to_string()))
                 .and_then(|&i| Some((i, batch.objects.get(i)?)));
             counts.results += 1;
             if f.mode == Mode::Email {
@@ -139,7 +139,7 @@ pub fn run_filters(
                 _ => {}
             }
             out.push(b'}');
-            let key = object.map(|(_, o)| key_text(&o.key));
+            let key = object.map(|(_, o)| o.key.to_string());
             t.send_to(&f.topic, key.as_deref().map(str::as_bytes), &out)?;
         }
     }
@@ -158,15 +158,6 @@ fn json_key(name: &str) -> String {
     let mut k = serde_json::to_string(name).unwrap_or_default();
     k.push(':');
     k
-}
-
-fn key_text(v: &Value) -> String {
-    match v {
-        Value::Text(t) => t.clone(),
-        Value::Int(i) => i.to_string(),
-        Value::Real(r) => r.to_string(),
-        Value::Null => String::new(),
-    }
 }
 
 /// The lightcurve a `lite` record carries: each point's kind, time, band and photometry.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine;
-use lasair_db::{Db, Value};
+use lasair_db::Db;
 use lasair_sky::area::{Area, AreaId, AreaSet};
 use lasair_sky::cones::{WatchlistId, WatchlistSet, WatchlistSetBuilder};
 
@@ -46,22 +46,22 @@ impl Sky {
         let mut builder = WatchlistSetBuilder::new();
         let mut cone_ids: HashMap<u32, Vec<i64>> = HashMap::new();
         // Rows come ordered by watchlist: each run of one wl_id is one watchlist.
-        for list in rows.chunk_by(|a, b| int(&a[0]) == int(&b[0])) {
-            let Some(wl_id) = int(&list[0][0]) else {
+        for list in rows.chunk_by(|a, b| a[0].as_i64() == b[0].as_i64()) {
+            let Some(wl_id) = list[0][0].as_i64() else {
                 continue;
             };
             let cones: Vec<_> = list
                 .iter()
-                .filter_map(|r| Some((int(&r[1])?, real(&r[3])?, real(&r[4])?, r)))
+                .filter_map(|r| Some((r[1].as_i64()?, r[3].as_f64()?, r[4].as_f64()?, r)))
                 .collect();
-            let radius = real(&list[0][6]).unwrap_or(DEFAULT_RADIUS);
+            let radius = list[0][6].as_f64().unwrap_or(DEFAULT_RADIUS);
             if let Err(e) = builder.start_watchlist(WatchlistId(wl_id as u32), radius, None) {
                 eprintln!("lasair-filter: watchlist {wl_id}: {e}");
                 continue;
             }
             let taken = cone_ids.entry(wl_id as u32).or_default();
             for (cone_id, ra, dec, r) in cones {
-                match builder.push_cone(ra, dec, &text(&r[2]), real(&r[5])) {
+                match builder.push_cone(ra, dec, r[2].as_str().unwrap_or_default(), r[5].as_f64()) {
                     Ok(()) => taken.push(cone_id),
                     Err(e) => eprintln!("lasair-filter: watchlist {wl_id}, cone {cone_id}: {e}"),
                 }
@@ -70,10 +70,10 @@ impl Sky {
         let cones = builder.build();
         let mut areas = Vec::new();
         for r in db.query_readonly(MAPS, limit)?.rows {
-            let (Some(ar_id), name) = (int(&r[0]), text(&r[1])) else {
+            let (Some(ar_id), name) = (r[0].as_i64(), r[1].as_str().unwrap_or_default()) else {
                 continue;
             };
-            match decode_area(ar_id, &name, &text(&r[2])) {
+            match decode_area(ar_id, name, r[2].as_str().unwrap_or_default()) {
                 Ok(area) => areas.push((AreaId(ar_id as u32), area)),
                 Err(e) => eprintln!("lasair-filter: watchmap {ar_id}: {e}"),
             }
@@ -124,26 +124,4 @@ fn decode_area(ar_id: i64, name: &str, moc: &str) -> anyhow::Result<Area> {
         .map_err(|e| anyhow::anyhow!("its MOC is not base64: {e}"))?;
     let label = format!("{ar_id} ({name})");
     Ok(Area::from_bytes(&bytes, &label)?)
-}
-
-fn int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Int(i) => Some(*i),
-        _ => None,
-    }
-}
-
-fn real(v: &Value) -> Option<f64> {
-    match v {
-        Value::Real(r) => Some(*r),
-        Value::Int(i) => Some(*i as f64),
-        _ => None,
-    }
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::Text(t) => t.clone(),
-        _ => String::new(),
-    }
 }

@@ -39,20 +39,11 @@ fn json(rows: &Rows, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::Int(i) => i.to_string(),
-        Value::Real(r) => r.to_string(),
-        Value::Text(s) => s.clone(),
-    }
-}
-
 fn csv(rows: &Rows, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(&rows.columns)?;
     for row in &rows.rows {
-        w.write_record(row.iter().map(text))?;
+        w.write_record(row.iter().map(Value::to_string))?;
     }
     w.flush()?;
     Ok(())
@@ -62,7 +53,7 @@ fn table(rows: &Rows, out: &mut dyn Write) -> anyhow::Result<()> {
     let cells: Vec<Vec<String>> = rows
         .rows
         .iter()
-        .map(|r| r.iter().map(text).collect())
+        .map(|r| r.iter().map(Value::to_string).collect())
         .collect();
     let widths: Vec<usize> = (0..rows.columns.len())
         .map(|i| {
