@@ -14,7 +14,9 @@
 
 mod error;
 mod mariadb;
+mod pool;
 pub mod schema;
+mod select;
 pub mod service;
 mod sqlite;
 mod upsert;
@@ -28,9 +30,14 @@ use lasair_sql::Dialect;
 
 pub use error::DbError;
 pub use lasair_sql::{Rows, Value};
+pub use pool::{Pool, Pooled};
+pub use select::{Cmp, Select};
 
 use upsert::UpsertPlan;
 use url::DbUrl;
+
+/// The time limit of our own reads (service rows, positions): generous, as they are keyed.
+const READ_LIMIT: Duration = Duration::from_secs(30);
 
 /// What each backend does; the rest (name checks, URL handling) is shared in [`Db`].
 trait Backend: Send {
@@ -38,13 +45,12 @@ trait Backend: Send {
     fn migrate(&mut self, catalog: &Catalog) -> Result<(), DbError>;
     /// Inserts or replaces `rows` in one transaction.
     fn upsert(&mut self, plan: &UpsertPlan, rows: &[Vec<Value>]) -> Result<(), DbError>;
-    /// Runs one read-only statement, stopped after `limit`.
-    fn query_readonly(&mut self, sql: &str, limit: Duration) -> Result<Rows, DbError>;
-    /// Deletes every row of `table` (a catalogue or service table, so its name is safe).
-    fn clear(&mut self, table: &str) -> Result<(), DbError>;
-    /// Deletes the rows of `table` whose `column` equals `value` (names already checked);
-    /// returns how many went.
-    fn delete_where(&mut self, table: &str, column: &str, value: &Value) -> Result<u64, DbError>;
+    /// Runs one read-only statement with its bound `params`, stopped after `limit`.
+    fn query(&mut self, sql: &str, params: &[Value], limit: Duration) -> Result<Rows, DbError>;
+    /// Runs one write of ours (names already resolved); returns the rows it touched.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
+    /// Runs one INSERT of ours; returns the integer id the database assigned.
+    fn insert(&mut self, sql: &str, params: &[Value]) -> Result<i64, DbError>;
 }
 
 /// The main database: one connection (SQLite) or pool (MariaDB) to it.
@@ -101,7 +107,7 @@ impl Db {
         // Unquoted: SQLite takes a double-quoted name it cannot find for a string literal.
         // Both are catalogue names, plain identifiers.
         let probe = format!("SELECT {key}, {latest} FROM objects LIMIT 0");
-        match self.backend.query_readonly(&probe, Duration::from_secs(30)) {
+        match self.backend.query(&probe, &[], READ_LIMIT) {
             Ok(_) => Ok(()),
             Err(DbError::Backend { cause, .. }) => Err(DbError::Invalid {
                 url: self.url.redacted(),
@@ -123,20 +129,58 @@ impl Db {
         column: &str,
         value: &Value,
     ) -> Result<u64, DbError> {
-        let invalid = |reason: String| DbError::Invalid {
+        let (sql, params) = select::delete_sql(
+            self.catalog,
+            table,
+            &[(column, Cmp::Eq, value.clone())],
+            self.dialect(),
+        )
+        .map_err(|reason| self.invalid(table, reason))?;
+        self.backend.execute(&sql, &params)
+    }
+
+    /// Sets `sets` on the rows of `table` whose `column` equals `value`; returns how many
+    /// rows matched the condition (MariaDB: how many changed).
+    pub fn update_where(
+        &mut self,
+        table: &str,
+        sets: &[(&str, Value)],
+        column: &str,
+        value: &Value,
+    ) -> Result<u64, DbError> {
+        let cond = [(column, Cmp::Eq, value.clone())];
+        let (sql, params) = select::update_sql(self.catalog, table, sets, &cond, self.dialect())
+            .map_err(|reason| self.invalid(table, reason))?;
+        self.backend.execute(&sql, &params)
+    }
+
+    /// Inserts one row into a service table whose integer key is left to the database
+    /// (not among `columns`); returns the id it assigned. No `MAX(id) + 1`: that races
+    /// between nodes.
+    pub fn insert(&mut self, table: &str, columns: &[&str], row: &[Value]) -> Result<i64, DbError> {
+        if columns.len() != row.len() {
+            let reason = format!("{} values for {} columns", row.len(), columns.len());
+            return Err(self.invalid(table, reason));
+        }
+        let sql = select::insert_sql(self.catalog, table, columns, self.dialect())
+            .map_err(|reason| self.invalid(table, reason))?;
+        self.backend.insert(&sql, row)
+    }
+
+    /// The rows `select` names, read with bound parameters (see [`Select`]).
+    pub fn select(&mut self, select: &Select<'_>) -> Result<Rows, DbError> {
+        let (sql, params) = select
+            .render(self.catalog, self.dialect())
+            .map_err(|reason| self.invalid(select.table(), reason))?;
+        self.backend.query(&sql, &params, READ_LIMIT)
+    }
+
+    fn invalid(&self, table: &str, reason: String) -> DbError {
+        DbError::Invalid {
             url: self.url.redacted(),
             table: table.to_owned(),
             reason,
-        };
-        let t = self
-            .catalog
-            .table(table)
-            .or_else(|| service::table(table))
-            .ok_or_else(|| invalid("no such table".into()))?;
-        let c = t
-            .column(column)
-            .ok_or_else(|| invalid(format!("no column {column:?}")))?;
-        self.backend.delete_where(t.name, c.name, value)
+        }
     }
 
     /// A filter node's batch database: in memory, with the catalogue's tables, emptied with
@@ -159,15 +203,10 @@ impl Db {
 
     /// Deletes every row of `table`, which must be in the catalogue or a service table.
     pub fn clear(&mut self, table: &str) -> Result<(), DbError> {
-        let known = self.catalog.table(table).or_else(|| service::table(table));
-        match known {
-            Some(t) => self.backend.clear(t.name),
-            None => Err(DbError::Invalid {
-                url: self.url.redacted(),
-                table: table.to_owned(),
-                reason: "no such table".into(),
-            }),
-        }
+        let t = select::resolve_table(self.catalog, table)
+            .map_err(|reason| self.invalid(table, reason))?;
+        let sql = format!("DELETE FROM {}", schema::quote(self.dialect(), t.name));
+        self.backend.execute(&sql, &[]).map(drop)
     }
 
     /// The SQL dialect to compile users' queries for.
@@ -247,6 +286,6 @@ impl Db {
     /// Runs one statement (a query compiled by `lasair_sql` for [`Db::dialect`]) on a
     /// read-only connection, stopped with [`DbError::Timeout`] after `time_limit`.
     pub fn query_readonly(&mut self, sql: &str, time_limit: Duration) -> Result<Rows, DbError> {
-        self.backend.query_readonly(sql, time_limit)
+        self.backend.query(sql, &[], time_limit)
     }
 }

@@ -116,23 +116,24 @@ impl Backend for MariaDb {
         Ok(())
     }
 
-    fn clear(&mut self, table: &str) -> Result<(), DbError> {
-        let failed = fail(&self.url, &format!("clearing {table}"));
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         let mut conn = self.conn()?;
-        conn.query_drop(format!("DELETE FROM {}", quote(Dialect::MariaDb, table)))
-            .map_err(failed)
+        let params: Vec<mysql::Value> = params.iter().map(to_sql).collect();
+        conn.exec_drop(sql, params)
+            .map_err(fail(&self.url, "writing"))?;
+        Ok(conn.affected_rows())
     }
 
-    fn delete_where(&mut self, table: &str, column: &str, value: &Value) -> Result<u64, DbError> {
-        let failed = fail(&self.url, &format!("deleting from {table}"));
+    fn insert(&mut self, sql: &str, params: &[Value]) -> Result<i64, DbError> {
         let mut conn = self.conn()?;
-        let (t, c) = (
-            quote(Dialect::MariaDb, table),
-            quote(Dialect::MariaDb, column),
-        );
-        conn.exec_drop(format!("DELETE FROM {t} WHERE {c} = ?"), (to_sql(value),))
-            .map_err(failed)?;
-        Ok(conn.affected_rows())
+        let params: Vec<mysql::Value> = params.iter().map(to_sql).collect();
+        conn.exec_drop(sql, params)
+            .map_err(fail(&self.url, "inserting"))?;
+        i64::try_from(conn.last_insert_id()).map_err(|e| DbError::Backend {
+            url: self.url.clone(),
+            doing: "inserting".into(),
+            cause: e.to_string(),
+        })
     }
 
     fn upsert(&mut self, plan: &UpsertPlan, rows: &[Vec<Value>]) -> Result<(), DbError> {
@@ -150,7 +151,7 @@ impl Backend for MariaDb {
         tx.commit().map_err(&failed)
     }
 
-    fn query_readonly(&mut self, sql: &str, limit: Duration) -> Result<Rows, DbError> {
+    fn query(&mut self, sql: &str, params: &[Value], limit: Duration) -> Result<Rows, DbError> {
         let url = self.url.clone();
         let failed = fail(&url, "running a read-only query");
         let head = sql.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
@@ -169,7 +170,8 @@ impl Backend for MariaDb {
             .map_err(&failed)?;
         let secs = limit.as_secs_f64().max(0.001);
         let limited = format!("SET STATEMENT max_statement_time={secs:.3} FOR {sql}");
-        let result = run_query(&mut tx, &limited);
+        let params: Vec<mysql::Value> = params.iter().map(to_sql).collect();
+        let result = run_query(&mut tx, &limited, params);
         // Nothing was written, so a failed rollback loses nothing; the pool drops a broken
         // connection on its own.
         let _ = tx.rollback();
@@ -182,7 +184,11 @@ impl Backend for MariaDb {
     }
 }
 
-fn run_query(tx: &mut mysql::Transaction<'_>, sql: &str) -> mysql::Result<Rows> {
+fn run_query(
+    tx: &mut mysql::Transaction<'_>,
+    sql: &str,
+    params: Vec<mysql::Value>,
+) -> mysql::Result<Rows> {
     let stmt = tx.prep(sql)?;
     let columns: Vec<String> = stmt
         .columns()
@@ -191,7 +197,7 @@ fn run_query(tx: &mut mysql::Transaction<'_>, sql: &str) -> mysql::Result<Rows> 
         .collect();
     let types: Vec<ColumnType> = stmt.columns().iter().map(|c| c.column_type()).collect();
     let mut rows = Vec::new();
-    for row in tx.exec_iter(&stmt, ())? {
+    for row in tx.exec_iter(&stmt, params)? {
         let row = row?;
         // `Row::unwrap` moves the values out of the row; it cannot panic.
         let values = mysql::Row::unwrap(row)

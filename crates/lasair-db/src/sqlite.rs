@@ -227,44 +227,25 @@ impl Backend for Sqlite {
         tx.commit().map_err(&failed)
     }
 
-    fn clear(&mut self, table: &str) -> Result<(), DbError> {
-        let failed = fail(&self.url, &format!("clearing {table}"));
-        let rw = self.rw.as_ref().ok_or_else(|| {
-            failed(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
-                Some("opened read-only".into()),
-            ))
-        })?;
-        rw.execute(
-            &format!("DELETE FROM {}", quote(Dialect::Sqlite, table)),
-            [],
-        )
-        .map(drop)
-        .map_err(failed)
-    }
-
-    fn delete_where(&mut self, table: &str, column: &str, value: &Value) -> Result<u64, DbError> {
-        let failed = fail(&self.url, &format!("deleting from {table}"));
-        let rw = self.rw.as_ref().ok_or_else(|| {
-            failed(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
-                Some("opened read-only".into()),
-            ))
-        })?;
-        let (t, c) = (
-            quote(Dialect::Sqlite, table),
-            quote(Dialect::Sqlite, column),
-        );
-        rw.execute(&format!("DELETE FROM {t} WHERE {c} = ?1"), [to_sql(value)])
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        let rw = self.writer("writing")?;
+        rw.execute(sql, rusqlite::params_from_iter(params.iter().map(to_sql)))
             .map(|n| n as u64)
-            .map_err(failed)
+            .map_err(fail(&self.url, "writing"))
     }
 
-    fn query_readonly(&mut self, sql: &str, limit: Duration) -> Result<Rows, DbError> {
+    fn insert(&mut self, sql: &str, params: &[Value]) -> Result<i64, DbError> {
+        let rw = self.writer("inserting")?;
+        rw.execute(sql, rusqlite::params_from_iter(params.iter().map(to_sql)))
+            .map_err(fail(&self.url, "inserting"))?;
+        Ok(rw.last_insert_rowid())
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value], limit: Duration) -> Result<Rows, DbError> {
         let deadline = Instant::now() + limit;
         self.ro
             .progress_handler(PROGRESS_STEPS, Some(move || Instant::now() >= deadline));
-        let result = run_query(&self.ro, sql);
+        let result = run_query(&self.ro, sql, params);
         self.ro
             .progress_handler(PROGRESS_STEPS, None::<fn() -> bool>);
         result.map_err(|e| match e.sqlite_error_code() {
@@ -277,7 +258,19 @@ impl Backend for Sqlite {
     }
 }
 
-fn run_query(conn: &Connection, sql: &str) -> rusqlite::Result<Rows> {
+impl Sqlite {
+    /// The read/write connection, or the error of a database opened read-only.
+    fn writer(&self, doing: &str) -> Result<&Connection, DbError> {
+        self.rw.as_ref().ok_or_else(|| {
+            fail(&self.url, doing)(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+                Some("opened read-only".into()),
+            ))
+        })
+    }
+}
+
+fn run_query(conn: &Connection, sql: &str, params: &[Value]) -> rusqlite::Result<Rows> {
     // Cached: a filter node runs the same users' filters on every batch.
     let mut stmt = conn.prepare_cached(sql)?;
     if !stmt.readonly() {
@@ -289,7 +282,7 @@ fn run_query(conn: &Connection, sql: &str) -> rusqlite::Result<Rows> {
     let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
     let width = columns.len();
     let mut rows = Vec::new();
-    let mut cursor = stmt.query([])?;
+    let mut cursor = stmt.query(rusqlite::params_from_iter(params.iter().map(to_sql)))?;
     while let Some(row) = cursor.next()? {
         let mut out = Vec::with_capacity(width);
         for i in 0..width {

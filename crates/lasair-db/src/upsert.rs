@@ -5,7 +5,7 @@
 use lasair_sql::catalog::{Catalog, Table};
 
 use crate::schema::primary_key;
-use crate::service;
+use crate::select::{resolve_columns, resolve_table};
 use lasair_sql::Value;
 
 /// A bulk upsert whose names are the catalogue's own.
@@ -29,20 +29,8 @@ impl UpsertPlan {
         columns: &[&str],
         rows: &[Vec<Value>],
     ) -> Result<UpsertPlan, String> {
-        let t = catalog
-            .tables
-            .iter()
-            .find(|t| t.name.eq_ignore_ascii_case(table))
-            .or_else(|| service::table(table))
-            .ok_or_else(|| format!("no such table in the {} catalogue", catalog.survey))?;
-        let mut resolved: Vec<&'static str> = Vec::with_capacity(columns.len());
-        for c in columns {
-            let col = t.column(c).ok_or_else(|| format!("no column {c:?}"))?;
-            if resolved.contains(&col.name) {
-                return Err(format!("column {c:?} given twice"));
-            }
-            resolved.push(col.name);
-        }
+        let t = resolve_table(catalog, table)?;
+        let resolved = resolve_columns(t, columns)?;
         let key = primary_key(catalog, t);
         if let Some(missing) = key.iter().find(|k| !resolved.contains(k)) {
             return Err(format!("the key column {missing} is missing"));

@@ -50,6 +50,8 @@ pub struct Catalog {
     /// The `objects` column that orders an object's rows in time (its latest detection): a
     /// row from an older alert never replaces a newer one.
     pub latest: &'static str,
+    /// The `objects` columns of an object's position (RA, Dec in degrees).
+    pub position: (&'static str, &'static str),
     /// Every user-visible table; the first is `objects`.
     pub tables: &'static [Table],
 }
@@ -224,6 +226,7 @@ pub const ZTF: Catalog = Catalog {
     survey: "ZTF",
     key: "objectId",
     latest: "jdmax",
+    position: ("ramean", "decmean"),
     tables: &[
         ZTF_OBJECTS,
         SHERLOCK_CLASSIFICATIONS,
@@ -239,6 +242,7 @@ pub const LSST: Catalog = Catalog {
     survey: "LSST",
     key: "diaObjectId",
     latest: "lastDiaSourceMjdTai",
+    position: ("ra", "decl"),
     tables: &[
         LSST_OBJECTS,
         sherlock_classifications!(int("diaObjectId")),
@@ -273,6 +277,10 @@ mod tests {
                 }
             }
             assert_eq!(cat.tables[0].name, "objects");
+            let (ra, dec) = cat.position;
+            let objects = &cat.tables[0];
+            assert!(objects.column(ra).is_some() && objects.column(dec).is_some());
+            assert!(objects.column(cat.latest).is_some());
         }
     }
 

@@ -12,7 +12,7 @@ use lasair_stream::Message;
 use rayon::prelude::*;
 use serde_json::Map;
 
-use crate::sky::Sky;
+use lasair_service::sky::Sky;
 
 /// What a batch is computed with; built once per run.
 pub struct Stages {

@@ -6,11 +6,9 @@
 
 mod args;
 mod batch;
-mod digest;
 mod filters;
 mod manage;
 mod results;
-mod sky;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -20,7 +18,9 @@ use anyhow::{bail, Context};
 use lasair_alert::time::{mjd_now, utc_string};
 use lasair_alert::Survey;
 use lasair_cli::{Counts, Outcome};
-use lasair_db::{Db, Value};
+use lasair_db::Db;
+use lasair_mail::{Digests, Mailer};
+use lasair_service::sky::Sky;
 use lasair_sql::catalog::{self, Catalog};
 use lasair_sql::Limits;
 use lasair_stream::{
@@ -29,11 +29,9 @@ use lasair_stream::{
 
 pub use args::Args;
 pub use batch::{Batch, Stages, BATCH_TABLES};
-pub use digest::{Digests, Mailer};
-pub use filters::{topic_name, ActiveFilter, Mode};
-pub use manage::{Command, Delivery, FilterCommand, Manage, NewEntry};
+pub use filters::RunFilter;
+pub use manage::{Command, FilterCommand, Manage, NewEntry};
 pub use results::{FilterCounts, Outputs};
-pub use sky::{encode_moc, Sky, WatchHit};
 
 const TOOL: &str = "lasair-filter";
 
@@ -88,7 +86,7 @@ struct Node {
     main: Db,
     batch_db: Db,
     outputs: Outputs,
-    filters: Vec<ActiveFilter>,
+    filters: Vec<RunFilter>,
     sky: Sky,
     limits: Limits,
     timeout: Duration,
@@ -184,12 +182,7 @@ impl Node {
             ("filter.results_flush_ms", ms(t_flush, t3)),
             ("filter.main_upsert_ms", ms(t3, t4)),
         ];
-        let rows: Vec<Vec<Value>> = stats
-            .iter()
-            .map(|(name, v)| vec![(*name).into(), (*v).into(), utc.clone().into()])
-            .collect();
-        self.main
-            .upsert("statistics", &["name", "value", "updated"], &rows)?;
+        lasair_service::statistics::record(&mut self.main, &stats, &utc)?;
         if !self.quiet {
             eprintln!(
                 "{TOOL}: batch of {} alerts: {} objects ({} skipped, {} superseded, {} bad), {} filters gave {} results ({} failed); features+hits {:.0} ms, batch tables {:.0} ms, filters {:.0} ms, results flushed {:.0} ms, main database {:.0} ms",
@@ -204,6 +197,9 @@ impl Node {
     fn reload(&mut self) -> anyhow::Result<()> {
         self.filters = filters::load(&mut self.main, self.catalog, &self.limits)?;
         self.sky = Sky::load(&mut self.main)?;
+        for problem in &self.sky.problems {
+            eprintln!("{TOOL}: {problem}");
+        }
         self.refreshed = Instant::now();
         if !self.quiet {
             eprintln!(
@@ -256,13 +252,14 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
     let mailer = args
         .smtp
         .as_deref()
-        .map(|smtp| mailer(args, smtp, catalog))
+        .map(|smtp| Mailer::new(smtp, args.mail_from.as_deref(), args.lasair_url.as_deref()))
         .transpose()?;
     let digests = Digests::new(
         args.digests
             .as_deref()
             .unwrap_or(std::path::Path::new("var/digests")),
         mailer,
+        catalog.key,
     )?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
@@ -298,24 +295,4 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
     };
     node.reload()?;
     Ok((source, node))
-}
-
-fn mailer(args: &Args, smtp: &str, catalog: &Catalog) -> anyhow::Result<Mailer> {
-    let (host, port) = smtp
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h.to_owned(), p.parse().ok()?)))
-        .with_context(|| format!("--smtp {smtp:?} is not HOST:PORT"))?;
-    Ok(Mailer {
-        host,
-        port,
-        from: args
-            .mail_from
-            .clone()
-            .unwrap_or_else(|| "lasair@localhost".into()),
-        lasair_url: args
-            .lasair_url
-            .clone()
-            .unwrap_or_else(|| "https://lasair.example.org".into()),
-        key: catalog.key,
-    })
 }

@@ -10,9 +10,11 @@ use lasair_sql::catalog::Catalog;
 use lasair_stream::{Message, StreamError, TopicSink};
 use serde_json::{json, Map};
 
+use lasair_mail::Digests;
+use lasair_service::filter::Delivery;
+
 use crate::batch::Batch;
-use crate::digest::Digests;
-use crate::filters::{ActiveFilter, Mode};
+use crate::filters::RunFilter;
 
 /// Where results go: topics (Kafka or a folder) and email digests; either may be absent.
 #[derive(Default)]
@@ -46,7 +48,7 @@ pub struct BatchView<'a> {
 /// Runs `filters` on the batch database and disposes of their rows.
 pub fn run_filters(
     db: &mut Db,
-    filters: &[ActiveFilter],
+    filters: &[RunFilter],
     view: &BatchView<'_>,
     outputs: &mut Outputs,
     timeout: Duration,
@@ -80,13 +82,13 @@ pub fn run_filters(
             Ok(rows) => rows,
             Err(error) => {
                 counts.failed += 1;
-                if outputs.reported.insert(f.mq_id) {
+                if outputs.reported.insert(f.id) {
                     eprintln!(
                         "lasair-filter: filter {} ({}) failed: {error}",
-                        f.mq_id, f.topic
+                        f.id, f.topic
                     );
                     if let Some(d) = outputs.digests.as_mut() {
-                        d.failed(f, &error);
+                        d.failed(&f.recipient, &error);
                     }
                 }
                 continue;
@@ -101,14 +103,14 @@ pub fn run_filters(
                 .and_then(|k| by_key.get(&k.to_string()))
                 .and_then(|&i| Some((i, batch.objects.get(i)?)));
             counts.results += 1;
-            if f.mode == Mode::Email {
+            if f.delivery == Delivery::Email {
                 if let Some(d) = outputs.digests.as_mut() {
                     let mut record = Map::new();
                     for (c, v) in rows.columns.iter().zip(row) {
                         record.insert(c.clone(), serde_json::to_value(v).unwrap_or_default());
                     }
                     record.insert("UTC".into(), utc.into());
-                    d.add(f, record);
+                    d.add(&f.recipient, record);
                 }
                 continue;
             }
@@ -124,15 +126,15 @@ pub fn run_filters(
             }
             out.extend_from_slice(b"\"UTC\":");
             serde_json::to_writer(&mut out, utc).map_err(|e| encode(&f.topic, e))?;
-            match (f.mode, object) {
-                (Mode::KafkaLite, Some((i, o))) => {
+            match (f.delivery, object) {
+                (Delivery::KafkaLite, Some((i, o))) => {
                     out.extend_from_slice(b",\"lightcurve\":");
                     let lite =
                         lites[i].get_or_insert_with(|| lightcurve_lite(&o.line.alert).to_string());
                     out.extend_from_slice(lite.as_bytes());
                 }
                 // The alert line as it came (already valid JSON), not parsed again.
-                (Mode::KafkaFull, Some((_, o))) => {
+                (Delivery::KafkaFull, Some((_, o))) => {
                     out.extend_from_slice(b",\"alert\":");
                     out.extend_from_slice(&messages[o.message].payload);
                 }

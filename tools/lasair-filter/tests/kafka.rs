@@ -48,7 +48,7 @@ fn setup(url: &str) {
         ]],
     )
     .expect("filter");
-    let whole_sky = lasair_filter::encode_moc(b"0/0-11");
+    let whole_sky = lasair_service::watch::encode_moc(b"0/0-11");
     db.upsert(
         "watchmaps",
         &["ar_id", "user_id", "name", "moc", "active"],

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use lasair_alert::Alert;
 use lasair_db::{Db, Value};
-use lasair_filter::{encode_moc, run, Args};
+use lasair_filter::{run, Args};
+use lasair_service::watch::encode_moc;
 
 mod common;
 use common::{alerts, dump, lines};

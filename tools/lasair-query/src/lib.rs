@@ -3,7 +3,6 @@
 //! row limit; JSON lines, CSV or an aligned table out.
 
 mod format;
-mod saved;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,7 +12,8 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use lasair_cli::Outcome;
 use lasair_db::Db;
-use lasair_sql::{catalog, compile, Limits, UserQuery};
+use lasair_service::query::{compile_for, saved, QueryLimits};
+use lasair_sql::{catalog, UserQuery};
 use serde::{Deserialize, Serialize};
 
 /// Runs a Lasair query on the main database: the SELECT list, the tables and the WHERE clause
@@ -150,7 +150,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     }
     let mut db = Db::open_with(url, catalog, true)?;
     let mut query = match &args.filter {
-        Some(name) => saved::filter(&mut db, name)?,
+        Some(name) => saved(&mut db, name)?,
         None => UserQuery {
             select: args
                 .select
@@ -164,17 +164,17 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     };
     query.limit = args.limit;
     query.offset = args.offset;
-    let limits = Limits {
-        max_rows: args.max_rows.unwrap_or(10_000),
-        ..Limits::default()
-    };
-    let compiled = compile(&query, catalog, db.dialect(), &limits)?;
+    let mut limits = QueryLimits::default();
+    limits.sql.max_rows = args.max_rows.unwrap_or(limits.sql.max_rows);
+    if let Some(secs) = args.timeout {
+        limits.timeout = Duration::from_secs(secs);
+    }
     if args.explain {
+        let compiled = compile_for(&db, &query, &limits)?;
         writeln!(out, "{}", compiled.sql).context("writing the SQL")?;
         return Ok(Outcome::Ok);
     }
-    let timeout = Duration::from_secs(args.timeout.unwrap_or(60));
-    let rows = db.query_readonly(&compiled.sql, timeout)?;
+    let rows = lasair_service::query::run(&mut db, &query, &limits)?;
     match format::write(&rows, args.format.unwrap_or(Format::Json), out) {
         Err(e) if format::is_broken_pipe(&e) => Ok(Outcome::Ok),
         other => other.map(|()| Outcome::Ok),

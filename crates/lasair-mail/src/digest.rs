@@ -6,14 +6,24 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use lasair_alert::time::{mjd_now, utc_string};
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
-use lettre::{SmtpTransport, Transport};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::filters::ActiveFilter;
+use crate::{escape_html, MailError, Mailer};
+
+/// Whose digest: an email filter and its owner's address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recipient {
+    /// The filter's id.
+    pub id: i64,
+    /// The filter's topic: names its state file and its emails.
+    pub topic: String,
+    /// The filter's name, as its owner gave it.
+    pub name: String,
+    /// The owner's address; no email without one.
+    pub email: Option<String>,
+}
 
 /// Records a digest keeps at most (the newest).
 const KEEP: usize = 10_000;
@@ -31,32 +41,31 @@ struct State {
     digest: Vec<Map<String, Value>>,
 }
 
-/// The SMTP side: where mail goes and what it says.
-#[derive(Debug, Clone)]
-pub struct Mailer {
-    pub host: String,
-    pub port: u16,
-    pub from: String,
-    pub lasair_url: String,
-    pub key: &'static str,
-}
-
 /// The digests of this batch, written out by [`Digests::flush`].
 pub struct Digests {
     dir: PathBuf,
     mailer: Option<Mailer>,
-    pending: BTreeMap<i64, (ActiveFilter, Vec<Map<String, Value>>)>,
-    errors: Vec<(ActiveFilter, String)>,
+    /// The column of a result row that names its object (`objectId`, `diaObjectId`).
+    key: &'static str,
+    pending: BTreeMap<i64, (Recipient, Vec<Map<String, Value>>)>,
+    errors: Vec<(Recipient, String)>,
     /// Emails sent by this run (results and errors).
     pub sent: u64,
 }
 
 impl Digests {
-    pub fn new(dir: &Path, mailer: Option<Mailer>) -> anyhow::Result<Digests> {
-        std::fs::create_dir_all(dir).with_context(|| format!("digest folder {}", dir.display()))?;
+    /// Digests kept in folder `dir` (created), mailed through `mailer` when there is one;
+    /// `key` is the result column that names an object, linked in the emails.
+    pub fn new(
+        dir: &Path,
+        mailer: Option<Mailer>,
+        key: &'static str,
+    ) -> Result<Digests, MailError> {
+        std::fs::create_dir_all(dir).map_err(|e| state_error(dir, &e))?;
         Ok(Digests {
             dir: dir.to_owned(),
             mailer,
+            key,
             pending: BTreeMap::new(),
             errors: Vec::new(),
             sent: 0,
@@ -64,22 +73,22 @@ impl Digests {
     }
 
     /// Adds one result record of an email filter.
-    pub fn add(&mut self, filter: &ActiveFilter, record: Map<String, Value>) {
+    pub fn add(&mut self, filter: &Recipient, record: Map<String, Value>) {
         self.pending
-            .entry(filter.mq_id)
+            .entry(filter.id)
             .or_insert_with(|| (filter.clone(), Vec::new()))
             .1
             .push(record);
     }
 
     /// Notes a filter's failure, to be mailed to its owner once.
-    pub fn failed(&mut self, filter: &ActiveFilter, error: &str) {
+    pub fn failed(&mut self, filter: &Recipient, error: &str) {
         self.errors.push((filter.clone(), error.to_owned()));
     }
 
     /// Appends the batch's records to each digest file, mails those due, and writes the files
     /// (temp file + rename, so a crash leaves the old or the new state, never half of one).
-    pub fn flush(&mut self) -> anyhow::Result<()> {
+    pub fn flush(&mut self) -> Result<(), MailError> {
         let now = mjd_now();
         for (filter, records) in std::mem::take(&mut self.pending).into_values() {
             let mut state = self.read(&filter.topic)?;
@@ -94,7 +103,7 @@ impl Digests {
                             self.sent += 1;
                         }
                         Ok(false) => {}
-                        Err(e) => eprintln!("lasair-filter: email for {}: {e:#}", filter.topic),
+                        Err(e) => eprintln!("lasair-mail: email for {}: {e}", filter.topic),
                     }
                 }
             }
@@ -120,7 +129,7 @@ impl Digests {
                 ) {
                     Ok(true) => self.sent += 1,
                     Ok(false) => {}
-                    Err(e) => eprintln!("lasair-filter: email for {}: {e:#}", filter.topic),
+                    Err(e) => eprintln!("lasair-mail: email for {}: {e}", filter.topic),
                 }
             }
             state.last_error = Some(error);
@@ -132,9 +141,9 @@ impl Digests {
     fn mail_results(
         &self,
         mailer: &Mailer,
-        filter: &ActiveFilter,
+        filter: &Recipient,
         state: &State,
-    ) -> anyhow::Result<bool> {
+    ) -> Result<bool, MailError> {
         let since = state.last_email_mjd;
         let fresh: Vec<&Map<String, Value>> = state
             .digest
@@ -151,18 +160,18 @@ impl Digests {
         let mut text = format!("Your active query with Lasair on topic {}\n", filter.topic);
         let mut html = format!(
             "Your active query with Lasair on topic {}<br/>\n",
-            escape(&filter.topic)
+            escape_html(&filter.topic)
         );
         for r in fresh {
-            match r.get(mailer.key) {
+            match r.get(self.key) {
                 Some(id) => {
                     let id = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
                     text.push_str(&format!("{id}\n"));
-                    let link = format!("{}/objects/{id}/", mailer.lasair_url.trim_end_matches('/'));
+                    let link = mailer.object_link(&id);
                     html.push_str(&format!(
                         "<a href=\"{}\">{}</a><br/>\n",
-                        escape(&link),
-                        escape(&id)
+                        escape_html(&link),
+                        escape_html(&id)
                     ));
                 }
                 None => text.push_str(&format!("{}\n", Value::Object(r.clone()))),
@@ -181,76 +190,48 @@ impl Digests {
         self.dir.join(format!("{topic}.json"))
     }
 
-    fn read(&self, topic: &str) -> anyhow::Result<State> {
+    fn read(&self, topic: &str) -> Result<State, MailError> {
         let path = self.path(topic);
         match std::fs::read(&path) {
-            Ok(bytes) => {
-                serde_json::from_slice(&bytes).with_context(|| format!("digest {}", path.display()))
-            }
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| state_error(&path, &e)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
-            Err(e) => Err(e).with_context(|| format!("digest {}", path.display())),
+            Err(e) => Err(state_error(&path, &e)),
         }
     }
 
-    fn write(&self, topic: &str, state: &State) -> anyhow::Result<()> {
+    fn write(&self, topic: &str, state: &State) -> Result<(), MailError> {
+        use std::io::Write;
         let path = self.path(topic);
         let tmp = path.with_extension("json.tmp");
-        let bytes = serde_json::to_vec(state)?;
-        let file =
-            std::fs::File::create(&tmp).with_context(|| format!("digest {}", tmp.display()))?;
-        use std::io::Write;
-        let mut out = std::io::BufWriter::new(file);
-        out.write_all(&bytes)?;
-        out.into_inner()?.sync_all()?;
-        std::fs::rename(&tmp, &path).with_context(|| format!("digest {}", path.display()))
+        let bytes = serde_json::to_vec(state).map_err(|e| state_error(&path, &e))?;
+        let written = std::fs::File::create(&tmp).and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            out.write_all(&bytes)?;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        });
+        written.map_err(|e| state_error(&tmp, &e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| state_error(&path, &e))
+    }
+}
+
+fn state_error(path: &Path, cause: &dyn std::fmt::Display) -> MailError {
+    MailError::State {
+        path: path.display().to_string(),
+        cause: cause.to_string(),
     }
 }
 
 /// Sends one email to the filter's owner; `Ok(false)` when the owner has no address.
 fn send(
     mailer: &Mailer,
-    filter: &ActiveFilter,
+    filter: &Recipient,
     subject: &str,
     text: &str,
     html: Option<&str>,
-) -> anyhow::Result<bool> {
+) -> Result<bool, MailError> {
     let Some(to) = &filter.email else {
         return Ok(false);
     };
-    let from: Mailbox = mailer
-        .from
-        .parse()
-        .with_context(|| format!("sender {:?}", mailer.from))?;
-    let to: Mailbox = to
-        .parse()
-        .with_context(|| format!("owner's address {to:?}"))?;
-    let builder = lettre::Message::builder()
-        .from(from)
-        .to(to)
-        .subject(subject);
-    let message = match html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
-            text.to_owned(),
-            html.to_owned(),
-        ))?,
-        None => builder.singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(text.to_owned()),
-        )?,
-    };
-    let transport = SmtpTransport::builder_dangerous(&mailer.host)
-        .port(mailer.port)
-        .build();
-    transport
-        .send(&message)
-        .with_context(|| format!("SMTP {}:{}", mailer.host, mailer.port))?;
+    mailer.send(to, subject, text, html)?;
     Ok(true)
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -1,0 +1,291 @@
+//! Watchlists (named cones: an alert inside one is a `watchlist_hits` row) and watchmaps (sky
+//! areas as MOCs: an alert inside one is an `area_hits` row), as their owners make them.
+
+use base64::Engine;
+use lasair_db::{Db, Select, Value};
+use lasair_sky::area::Area;
+use lasair_sky::cones::{check_radius, Cone};
+
+use crate::record::{Cells, Record};
+use crate::ServiceError;
+
+/// Lasair's default watchlist radius, arcsec, for a cone and list that give none.
+pub const DEFAULT_RADIUS: f64 = 2.0;
+
+/// What a new watchlist or watchmap says of itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEntry {
+    pub user_id: i64,
+    pub name: String,
+    pub description: String,
+    /// Visible to every user.
+    pub public: bool,
+}
+
+/// A watchlist; its cones are read apart ([`Watchlist::cones`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watchlist {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub description: String,
+    /// The radius of cones that give none, arcsec.
+    pub radius: f64,
+    pub active: bool,
+    pub public: bool,
+    pub date_created: String,
+}
+
+impl Record for Watchlist {
+    const TABLE: &'static str = "watchlists";
+    const KEY: &'static str = "wl_id";
+    const COLUMNS: &'static [&'static str] = &[
+        "wl_id",
+        "user_id",
+        "name",
+        "description",
+        "radius",
+        "active",
+        "public",
+        "date_created",
+    ];
+
+    fn from_row(row: &[Value]) -> Option<Watchlist> {
+        let c = Cells(row);
+        Some(Watchlist {
+            id: c.int(0)?,
+            user_id: c.int(1).unwrap_or(0),
+            name: c.text(2),
+            description: c.text(3),
+            radius: c.real(4).unwrap_or(DEFAULT_RADIUS),
+            active: c.flag(5),
+            public: c.flag(6),
+            date_created: c.text(7),
+        })
+    }
+
+    fn fields(&self) -> Vec<Value> {
+        vec![
+            self.id.into(),
+            self.user_id.into(),
+            self.name.as_str().into(),
+            self.description.as_str().into(),
+            self.radius.into(),
+            i64::from(self.active).into(),
+            i64::from(self.public).into(),
+            self.date_created.as_str().into(),
+        ]
+    }
+}
+
+/// One stored cone of a watchlist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCone {
+    pub cone_id: i64,
+    pub cone: Cone,
+}
+
+impl Watchlist {
+    /// Saves a watchlist, active, with its cones (at least one); the database assigns the ids.
+    pub fn create(
+        db: &mut Db,
+        entry: &NewEntry,
+        radius: f64,
+        cones: &[Cone],
+    ) -> Result<Watchlist, ServiceError> {
+        let what = format!("watchlist {:?}", entry.name);
+        check_radius(radius).map_err(|e| ServiceError::invalid(&what, e.to_string()))?;
+        if cones.is_empty() {
+            return Err(ServiceError::invalid(what, "no cones"));
+        }
+        let list = Watchlist {
+            id: 0,
+            user_id: entry.user_id,
+            name: entry.name.clone(),
+            description: entry.description.clone(),
+            radius,
+            active: true,
+            public: entry.public,
+            date_created: crate::now(),
+        };
+        let id = db.insert(Self::TABLE, &Self::COLUMNS[1..], &list.fields()[1..])?;
+        let rows: Vec<Vec<Value>> = cones
+            .iter()
+            .map(|c| {
+                let radius = c.radius_arcsec.map_or(Value::Null, Value::Real);
+                vec![
+                    Value::Null,
+                    id.into(),
+                    c.name.as_str().into(),
+                    c.ra.into(),
+                    c.dec.into(),
+                    radius,
+                ]
+            })
+            .collect();
+        let written = db.upsert("watchlist_cones", CONE_COLUMNS, &rows);
+        if let Err(e) = written {
+            // No watchlist without its cones.
+            db.delete_where(Self::TABLE, Self::KEY, &Value::Int(id))?;
+            return Err(e.into());
+        }
+        Ok(Watchlist { id, ..list })
+    }
+
+    /// Its cones, in the order they were added.
+    pub fn cones(db: &mut Db, id: i64) -> Result<Vec<StoredCone>, ServiceError> {
+        let select = Select::from("watchlist_cones")
+            .columns(CONE_COLUMNS)
+            .eq("wl_id", id)
+            .order_by("cone_id");
+        Ok(db
+            .select(&select)?
+            .rows
+            .iter()
+            .filter_map(|r| cone(r))
+            .collect())
+    }
+
+    /// How many cones it has.
+    pub fn cone_count(db: &mut Db, id: i64) -> Result<u64, ServiceError> {
+        let select = Select::from("watchlist_cones").count().eq("wl_id", id);
+        let rows = db.select(&select)?;
+        Ok(rows.rows.first().and_then(|r| r[0].as_i64()).unwrap_or(0) as u64)
+    }
+
+    /// Removes it with its cones.
+    pub fn delete_with_cones(db: &mut Db, id: i64) -> Result<(), ServiceError> {
+        Watchlist::get(db, id)?;
+        db.delete_where("watchlist_cones", "wl_id", &Value::Int(id))?;
+        Watchlist::delete(db, id)
+    }
+
+    /// The active watchlists, each with its cones.
+    pub fn active_with_cones(
+        db: &mut Db,
+    ) -> Result<Vec<(Watchlist, Vec<StoredCone>)>, ServiceError> {
+        let lists = Watchlist::list_where(db, "active", 1.into())?;
+        lists
+            .into_iter()
+            .map(|w| Ok((Watchlist::cones(db, w.id)?, w)))
+            .map(|r: Result<_, ServiceError>| r.map(|(c, w)| (w, c)))
+            .collect()
+    }
+}
+
+const CONE_COLUMNS: &[&str] = &["cone_id", "wl_id", "name", "ra", "decl", "radius"];
+
+fn cone(row: &[Value]) -> Option<StoredCone> {
+    let c = Cells(row);
+    Some(StoredCone {
+        cone_id: c.int(0)?,
+        cone: Cone {
+            ra: c.real(3)?,
+            dec: c.real(4)?,
+            name: c.text(2),
+            radius_arcsec: c.real(5),
+        },
+    })
+}
+
+/// A watchmap's MOC file as stored: base64, as Lasair keeps it.
+pub fn encode_moc(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A watchmap: a sky area, kept as its MOC file (FITS, ASCII or JSON) in base64, as Lasair
+/// keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watchmap {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub description: String,
+    /// The MOC file, base64.
+    pub moc: String,
+    pub active: bool,
+    pub public: bool,
+    pub date_created: String,
+}
+
+impl Record for Watchmap {
+    const TABLE: &'static str = "watchmaps";
+    const KEY: &'static str = "ar_id";
+    const COLUMNS: &'static [&'static str] = &[
+        "ar_id",
+        "user_id",
+        "name",
+        "description",
+        "moc",
+        "active",
+        "public",
+        "date_created",
+    ];
+
+    fn from_row(row: &[Value]) -> Option<Watchmap> {
+        let c = Cells(row);
+        Some(Watchmap {
+            id: c.int(0)?,
+            user_id: c.int(1).unwrap_or(0),
+            name: c.text(2),
+            description: c.text(3),
+            moc: c.text(4),
+            active: c.flag(5),
+            public: c.flag(6),
+            date_created: c.text(7),
+        })
+    }
+
+    fn fields(&self) -> Vec<Value> {
+        vec![
+            self.id.into(),
+            self.user_id.into(),
+            self.name.as_str().into(),
+            self.description.as_str().into(),
+            self.moc.as_str().into(),
+            i64::from(self.active).into(),
+            i64::from(self.public).into(),
+            self.date_created.as_str().into(),
+        ]
+    }
+}
+
+impl Watchmap {
+    /// Saves a watchmap, active, from a MOC file's bytes (checked to be a MOC first; `source`
+    /// names the file in the error). Returns it with its area.
+    pub fn create(
+        db: &mut Db,
+        entry: &NewEntry,
+        moc: &[u8],
+        source: &str,
+    ) -> Result<(Watchmap, Area), ServiceError> {
+        let area = Area::from_bytes(moc, source)
+            .map_err(|e| ServiceError::invalid("watchmap", e.to_string()))?;
+        let map = Watchmap {
+            id: 0,
+            user_id: entry.user_id,
+            name: entry.name.clone(),
+            description: entry.description.clone(),
+            moc: encode_moc(moc),
+            active: true,
+            public: entry.public,
+            date_created: crate::now(),
+        };
+        let id = db.insert(Self::TABLE, &Self::COLUMNS[1..], &map.fields()[1..])?;
+        Ok((Watchmap { id, ..map }, area))
+    }
+
+    /// Its area, from the stored MOC.
+    pub fn area(&self) -> Result<Area, ServiceError> {
+        let what = format!("watchmap {} ({})", self.id, self.name);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(self.moc.trim())
+            .map_err(|e| ServiceError::invalid(&what, format!("its MOC is not base64: {e}")))?;
+        Area::from_bytes(&bytes, &what).map_err(|e| ServiceError::invalid(what, e.to_string()))
+    }
+
+    /// The active watchmaps.
+    pub fn active(db: &mut Db) -> Result<Vec<Watchmap>, ServiceError> {
+        Watchmap::list_where(db, "active", 1.into())
+    }
+}
