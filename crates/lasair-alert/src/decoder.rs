@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::avro::{decode_datum, read_container, CompiledSchema, Datum, SchemaCache};
-use crate::error::AlertError;
+use crate::error::{AlertError, WireError};
 use crate::model::{Alert, Survey};
 use crate::registry::WireSchemas;
 
@@ -54,17 +54,20 @@ impl Decoder {
     }
 
     fn decode_wire(&self, payload: &[u8]) -> Result<Alert, AlertError> {
-        let (id, body) = split_wire(payload)?;
-        let wire = self.wire.as_ref().ok_or_else(|| {
-            AlertError::Wire(format!(
-                "payload with schema id {id} but no --schema or --schema-registry was given"
-            ))
-        })?;
+        let wire_error = |schema_id: Option<u32>, source: WireError| AlertError::Wire {
+            survey: self.survey,
+            offset: source.offset(payload.len()),
+            schema_id,
+            source,
+        };
+        let (id, body) = split_wire(payload).map_err(|e| wire_error(None, e))?;
+        let wire = self
+            .wire
+            .as_ref()
+            .ok_or_else(|| wire_error(Some(id), WireError::NoSchemas))?;
         let schema: Arc<CompiledSchema> = wire.get(id)?;
-        let datum = decode_datum(&schema.root, body).map_err(|e| AlertError::SchemaId {
-            id,
-            reason: format!("does not decode: {e}"),
-        })?;
+        let datum = decode_datum(&schema.root, body)
+            .map_err(|e| wire_error(Some(id), WireError::Body(e)))?;
         self.alert(datum)
     }
 
@@ -77,17 +80,15 @@ impl Decoder {
 }
 
 /// Splits a Confluent wire-format message: magic byte 0, a 4-byte big-endian schema id, Avro.
-pub fn split_wire(payload: &[u8]) -> Result<(u32, &[u8]), AlertError> {
+pub fn split_wire(payload: &[u8]) -> Result<(u32, &[u8]), WireError> {
     match payload {
         [0, a, b, c, d, body @ ..] => Ok((u32::from_be_bytes([*a, *b, *c, *d]), body)),
-        [] => Err(AlertError::Wire("empty payload".into())),
-        [first, ..] if payload.len() < 5 => Err(AlertError::Wire(format!(
-            "{} bytes, too short (first byte {first})",
-            payload.len()
-        ))),
-        [first, ..] => Err(AlertError::Wire(format!(
-            "neither an Avro container nor the wire format (first byte {first:#04x})"
-        ))),
+        [] => Err(WireError::Empty),
+        [first, ..] if payload.len() < 5 => Err(WireError::TooShort {
+            len: payload.len(),
+            first: *first,
+        }),
+        [first, ..] => Err(WireError::NotWire { first: *first }),
     }
 }
 
@@ -98,4 +99,79 @@ pub fn frame_wire(schema_id: u32, body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&schema_id.to_be_bytes());
     out.extend_from_slice(body);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avro::AvroError;
+
+    fn lsst() -> Decoder {
+        Decoder::new(Survey::Lsst, None)
+    }
+
+    fn wire_error(decoder: &Decoder, payload: &[u8]) -> AlertError {
+        let mut out = decoder.decode(payload);
+        assert_eq!(out.len(), 1);
+        out.remove(0).expect_err("a wire error")
+    }
+
+    #[test]
+    fn a_bad_frame_names_the_survey_and_the_offset() {
+        let err = wire_error(&lsst(), b"");
+        assert!(matches!(
+            err,
+            AlertError::Wire {
+                offset: 0,
+                schema_id: None,
+                source: WireError::Empty,
+                ..
+            }
+        ));
+        assert_eq!(
+            err.to_string(),
+            "decoding LSST wire-format alert at offset 0: empty payload"
+        );
+        let err = wire_error(&lsst(), &[0, 0, 3]).to_string();
+        assert_eq!(
+            err,
+            "decoding LSST wire-format alert at offset 3: 3 bytes, too short (first byte 0)"
+        );
+        let err = wire_error(&Decoder::new(Survey::Ztf, None), b"{\"a\": 1}").to_string();
+        assert!(
+            err.starts_with("decoding ZTF wire-format alert at offset 0: neither"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_message_without_schemas_names_its_schema_id() {
+        let err = wire_error(&lsst(), &frame_wire(1000, b"\x02")).to_string();
+        assert_eq!(
+            err,
+            "decoding LSST wire-format alert at offset 5 (schema id 1000): no --schema or --schema-registry was given"
+        );
+    }
+
+    #[test]
+    fn a_body_error_is_placed_in_the_message() {
+        let body = WireError::Body(AvroError::Truncated {
+            at: 1229,
+            wanted: 8,
+        });
+        assert_eq!(body.offset(1300), 1234);
+        let trailing = WireError::Body(AvroError::Trailing { extra: 3 });
+        assert_eq!(trailing.offset(100), 97);
+        let err = AlertError::Wire {
+            survey: Survey::Lsst,
+            offset: body.offset(1300),
+            schema_id: Some(1000),
+            source: body,
+        };
+        assert!(
+            err.to_string()
+                .starts_with("decoding LSST wire-format alert at offset 1234 (schema id 1000): "),
+            "{err}"
+        );
+    }
 }

@@ -14,7 +14,7 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::{Map, Value};
 
 use crate::avro::{Datum, Record, RecordNode};
-use crate::model::{Alert, ObjectId, Point, PointKind, Survey};
+use crate::model::{Alert, ObjectId, Point, PointKind, Survey, UnknownSurvey};
 
 /// An alert line read back: the alert (no cutout bytes) and every other top-level key of
 /// the line, such as `cutouts` (where ingest put them) and `sherlock` (its context).
@@ -97,7 +97,7 @@ impl Top {
             .survey
             .ok_or_else(|| shape("no string `survey`"))?
             .parse()
-            .map_err(JsonAlertError::Shape)?;
+            .map_err(|e: UnknownSurvey| JsonAlertError::Shape(e.to_string()))?;
         let finite = |v: Option<f64>, key: &str| {
             v.filter(|v| v.is_finite())
                 .ok_or_else(|| shape(&format!("no number `{key}`")))

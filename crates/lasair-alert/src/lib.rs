@@ -15,9 +15,11 @@ mod survey;
 pub mod time;
 
 pub use decoder::{frame_wire, split_wire, Decoder};
-pub use error::AlertError;
+pub use error::{AlertError, WireError};
 pub use json::AlertJson;
 pub use json_read::{read_alert_line, AlertLine, JsonAlertError, LineReader};
-pub use model::{jd_to_mjd, Alert, Cutout, CutoutKind, ObjectId, Point, PointKind, Survey};
+pub use model::{
+    jd_to_mjd, Alert, Cutout, CutoutKind, ObjectId, Point, PointKind, Survey, UnknownSurvey,
+};
 pub use registry::WireSchemas;
 pub use survey::SurveyModel;

@@ -32,13 +32,19 @@ impl fmt::Display for Survey {
     }
 }
 
+/// A survey name that is neither ZTF's nor LSST's (what was given, lowercased).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown survey {0:?} (expected ztf or lsst)")]
+pub struct UnknownSurvey(pub String);
+
+/// Case-insensitive; `rubin` is LSST. Command lines parse `Survey` with it directly.
 impl FromStr for Survey {
-    type Err = String;
+    type Err = UnknownSurvey;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "ztf" => Ok(Survey::Ztf),
             "lsst" | "rubin" => Ok(Survey::Lsst),
-            other => Err(format!("unknown survey {other:?} (expected ztf or lsst)")),
+            other => Err(UnknownSurvey(other.to_owned())),
         }
     }
 }
@@ -203,4 +209,61 @@ impl Alert {
 /// Converts Julian Date to Modified Julian Date.
 pub fn jd_to_mjd(jd: f64) -> f64 {
     jd - 2_400_000.5
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survey_names_parse_and_unknown_ones_say_what_is_expected() {
+        assert_eq!("ZTF".parse::<Survey>(), Ok(Survey::Ztf));
+        assert_eq!("rubin".parse::<Survey>(), Ok(Survey::Lsst));
+        let err = "foo".parse::<Survey>().unwrap_err();
+        assert_eq!(err, UnknownSurvey("foo".into()));
+        assert_eq!(
+            err.to_string(),
+            r#"unknown survey "foo" (expected ztf or lsst)"#
+        );
+    }
+
+    #[test]
+    fn a_command_line_parses_survey_directly() {
+        use clap::Parser;
+        #[derive(Debug, Parser)]
+        struct Tool {
+            #[arg(long)]
+            survey: Option<Survey>,
+        }
+        let parse = |line: &[&str]| {
+            Tool::try_parse_from(std::iter::once("tool").chain(line.iter().copied()))
+        };
+        assert_eq!(
+            parse(&["--survey", "lsst"]).unwrap().survey,
+            Some(Survey::Lsst)
+        );
+        assert_eq!(parse(&[]).unwrap().survey, None);
+        let err = parse(&["--survey", "hst"]).unwrap_err().to_string();
+        assert!(
+            err.contains(r#"unknown survey "hst" (expected ztf or lsst)"#),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn survey_is_a_lowercase_string_in_config_and_json() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct Config {
+            survey: Survey,
+        }
+        for survey in Survey::ALL {
+            let json = serde_json::to_string(&Config { survey }).unwrap();
+            assert_eq!(json, format!(r#"{{"survey":"{}"}}"#, survey.as_str()));
+            assert_eq!(
+                serde_json::from_str::<Config>(&json).unwrap(),
+                Config { survey }
+            );
+        }
+        serde_json::from_str::<Config>(r#"{"survey":"hst"}"#).unwrap_err();
+    }
 }

@@ -218,8 +218,7 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
         .survey
         .as_deref()
         .context("--survey is required (ztf or lsst)")?
-        .parse()
-        .map_err(anyhow::Error::msg)?;
+        .parse()?;
     let catalog = catalog::for_survey(survey.as_str()).context("no catalogue for the survey")?;
     let features = lasair_features::for_survey(survey);
     if features.columns() != catalog.tables[0].columns {

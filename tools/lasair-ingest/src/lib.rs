@@ -101,8 +101,7 @@ fn open(args: &Args) -> anyhow::Result<Pipeline> {
         .survey
         .as_deref()
         .context("--survey is required (ztf or lsst)")?
-        .parse()
-        .map_err(anyhow::Error::msg)?;
+        .parse()?;
     let wire = match (&args.schema, &args.schema_registry) {
         (Some(_), Some(_)) => bail!("give --schema or --schema-registry, not both"),
         (Some(path), None) => Some(WireSchemas::from_path(path).map_err(anyhow::Error::msg)?),

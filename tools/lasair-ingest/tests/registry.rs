@@ -56,10 +56,10 @@ fn wire_alerts_resolve_their_schema_from_the_registry_once() {
     }
     // One alert claims a schema id the registry does not know.
     let mut stranger = alerts[0].payload.clone();
-    lasair_sim::set_schema_id(&mut stranger, 1001);
+    lasair_simulator::set_schema_id(&mut stranger, 1001);
     std::fs::write(tmp.path().join("stranger.bin"), stranger).expect("write");
 
-    let (url, hits) = registry(lasair_sim::lsst_schema_json());
+    let (url, hits) = registry(lasair_simulator::lsst_schema_json());
     let pattern = format!("{}/*.bin", tmp.path().display());
     let out = run(&[
         "--survey",

@@ -10,9 +10,9 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use lasair_alert::Survey;
 use lasair_cli::Outcome;
+use lasair_simulator::{set_schema_id, SimConfig, Simulation, LSST_SCHEMA_ID};
 
 use crate::output::Output;
-use crate::{set_schema_id, SimConfig, Simulation, LSST_SCHEMA_ID};
 
 /// Simulates realistic ZTF or LSST alerts in their real wire formats (ZTF: one Avro object
 /// container file per alert; LSST: Confluent wire-format messages), each object's alerts

@@ -4,9 +4,8 @@ use std::fs;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use lasair_simulator::{SimAlert, Simulation};
 use lasair_stream::{open_sink, KafkaOptions, Sink};
-
-use crate::{SimAlert, Simulation};
 
 /// Kafka deliveries are confirmed every this many alerts, so a broken broker is noticed early
 /// and librdkafka's queue stays bounded.

@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use lasair_sim::{lsst_schema_json, run, Args};
+use lasair_sim::{run, Args};
+use lasair_simulator::lsst_schema_json;
 use lasair_stream::{open_source, KafkaOptions, SourceKind};
 use rdkafka::mocking::MockCluster;
 

@@ -53,3 +53,18 @@ pub enum AvroError {
     #[error("{extra} bytes left over after the datum")]
     Trailing { extra: usize },
 }
+
+impl AvroError {
+    /// The byte offset where decoding went wrong, for the errors that know it.
+    pub fn at(&self) -> Option<usize> {
+        match self {
+            AvroError::Truncated { at, .. }
+            | AvroError::BadVarint { at }
+            | AvroError::BadUnion { at, .. }
+            | AvroError::BadEnum { at, .. }
+            | AvroError::NegativeLength { at, .. }
+            | AvroError::BadUtf8 { at } => Some(*at),
+            _ => None,
+        }
+    }
+}

@@ -11,7 +11,7 @@ use moc::idx::Idx;
 use moc::moc::{CellMOCIntoIterator, HasMaxDepth};
 use moc::qty::{Hpx, MocQty};
 
-use super::read::{cell_range, check_depth, check_ranges, guarded, invalid};
+use super::check::{cell_range, check_depth, check_ranges, guarded, invalid};
 use super::{AreaError, MAX_DEPTH};
 
 const FITS_BLOCK: usize = 2880;

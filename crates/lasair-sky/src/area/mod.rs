@@ -1,6 +1,7 @@
 //! Sky areas as MOCs (watchmaps): read from FITS (MOC 1.x and 2.0), ASCII or JSON, matched by
 //! containment of a position.
 
+mod check;
 mod fits;
 mod read;
 mod set;

@@ -1,16 +1,17 @@
 //! Reading a MOC's cells from FITS, ASCII or JSON bytes (the content decides), refusing
 //! anything else with the reason. The `moc` crate parses; cell numbers and ranges are checked
-//! here, and it runs under `catch_unwind` because it was not written for hostile input.
+//! after it (`check.rs`), and it runs under `catch_unwind` because it was not written for
+//! hostile input.
 
 use std::ops::Range;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use moc::moc::{CellMOCIntoIterator, CellOrCellRangeMOCIntoIterator};
 use moc::moc::{CellOrCellRangeMOCIterator, HasMaxDepth};
 use moc::qty::Hpx;
 
+use super::check::{cell_range, check_depth, check_ranges, guarded, invalid};
 use super::fits::fits;
-use super::{AreaError, MAX_DEPTH, SKY_CELLS};
+use super::AreaError;
 
 /// The MOC's order and its ranges of order-29 cells (not yet sorted or merged).
 pub(super) fn moc_ranges(bytes: &[u8], name: &str) -> Result<(u8, Vec<Range<u64>>), AreaError> {
@@ -68,23 +69,6 @@ fn looks_like_ascii_moc(text: &str) -> bool {
             .all(|c| c.is_ascii_digit() || c.is_whitespace() || "/-+,".contains(c))
 }
 
-pub(super) fn invalid(name: &str, format: &'static str, why: impl ToString) -> AreaError {
-    AreaError::Invalid {
-        name: name.to_owned(),
-        format,
-        why: why.to_string(),
-    }
-}
-
-pub(super) fn guarded<T>(
-    name: &str,
-    format: &'static str,
-    f: impl FnOnce() -> T,
-) -> Result<T, AreaError> {
-    catch_unwind(AssertUnwindSafe(f))
-        .map_err(|_| invalid(name, format, "the MOC reader failed on malformed content"))
-}
-
 fn ascii(text: &str, name: &str) -> Result<(u8, Vec<Range<u64>>), AreaError> {
     let parsed = guarded(name, "ASCII", || {
         moc::deser::ascii::from_ascii_ivoa::<u64, Hpx<u64>>(text)
@@ -116,45 +100,6 @@ fn json(text: &str, name: &str) -> Result<(u8, Vec<Range<u64>>), AreaError> {
         })
         .collect::<Result<_, _>>()?;
     Ok((depth, ranges))
-}
-
-/// The order-29 range of one cell; `None` for a cell beyond the sky.
-pub(super) fn cell_range(depth: u8, idx: u64) -> Option<Range<u64>> {
-    if depth > MAX_DEPTH || idx >= 12u64 << (2 * depth as u32) {
-        return None;
-    }
-    let shift = 2 * (MAX_DEPTH - depth) as u32;
-    Some(idx << shift..(idx + 1) << shift)
-}
-
-pub(super) fn check_depth(depth: u8, name: &str, format: &'static str) -> Result<(), AreaError> {
-    if depth > MAX_DEPTH {
-        return Err(invalid(name, format, format!("order {depth} is above 29")));
-    }
-    Ok(())
-}
-
-pub(super) fn check_ranges(
-    ranges: &[Range<u64>],
-    name: &str,
-    format: &'static str,
-) -> Result<(), AreaError> {
-    match ranges
-        .iter()
-        .position(|r| r.start >= r.end || r.end > SKY_CELLS)
-    {
-        None => Ok(()),
-        Some(i) => Err(invalid(
-            name,
-            format,
-            format!(
-                "range {} ({}..{}) is empty or beyond the sky",
-                i + 1,
-                ranges[i].start,
-                ranges[i].end
-            ),
-        )),
-    }
 }
 
 #[cfg(test)]

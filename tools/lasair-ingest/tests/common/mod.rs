@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use lasair_alert::{Alert, Decoder, PointKind, Survey};
-use lasair_sim::{simulate, SimAlert, SimConfig};
+use lasair_simulator::{simulate, SimAlert, SimConfig};
 
 pub fn ingest_bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lasair-ingest"))

@@ -1,4 +1,4 @@
-//! Helpers shared by the tool tests: reading apache-avro values and FITS cutouts.
+//! Helpers shared by the simulator's tests: reading apache-avro values and FITS cutouts.
 
 #![allow(dead_code)]
 

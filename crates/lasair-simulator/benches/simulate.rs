@@ -1,10 +1,10 @@
-//! How fast alerts are generated: `cargo bench -p lasair-sim` (LASAIR_SIM_BENCH_ALERTS sets
+//! How fast alerts are generated: `cargo bench -p lasair-simulator` (LASAIR_SIM_BENCH_ALERTS sets
 //! the count, 20000 by default). Prints alerts per second and MB per second per survey.
 
 use std::time::Instant;
 
 use lasair_alert::Survey;
-use lasair_sim::{SimConfig, Simulation};
+use lasair_simulator::{SimConfig, Simulation};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let alerts = std::env::var("LASAIR_SIM_BENCH_ALERTS")

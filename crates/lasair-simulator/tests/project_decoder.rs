@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use lasair_alert::avro::CompiledSchema;
 use lasair_alert::{Alert, Decoder, PointKind, Survey, WireSchemas};
-use lasair_sim::{lsst_schema_json, simulate, SimAlert, SimConfig};
+use lasair_simulator::{lsst_schema_json, simulate, SimAlert, SimConfig};
 
 fn decode(decoder: &Decoder, alert: &SimAlert) -> Alert {
     let mut out = decoder.decode(&alert.payload);

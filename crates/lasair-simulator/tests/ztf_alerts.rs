@@ -9,7 +9,7 @@ use apache_avro::types::Value;
 use apache_avro::Reader;
 use common::{array, bytes, check_fits, double, field, gunzip, long, string};
 use lasair_alert::Survey;
-use lasair_sim::{simulate, SimAlert, SimConfig, Simulation};
+use lasair_simulator::{simulate, SimAlert, SimConfig, Simulation};
 
 fn config(alerts: usize, objects: usize, cutouts: bool) -> SimConfig {
     SimConfig {

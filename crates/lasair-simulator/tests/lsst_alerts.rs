@@ -9,7 +9,9 @@ use apache_avro::types::Value;
 use apache_avro::{from_avro_datum, Schema};
 use common::{array, bytes, check_fits, double, field, long, string};
 use lasair_alert::Survey;
-use lasair_sim::{lsst_schema_json, set_schema_id, simulate, SimAlert, SimConfig, LSST_SCHEMA_ID};
+use lasair_simulator::{
+    lsst_schema_json, set_schema_id, simulate, SimAlert, SimConfig, LSST_SCHEMA_ID,
+};
 
 fn config(alerts: usize, objects: usize, cutouts: bool) -> SimConfig {
     SimConfig {
