@@ -19,7 +19,7 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 "$BIN/lasair-sim" --survey ztf --alerts $((2 * ALERTS)) --objects "$ALERTS" --seed 7 --out "$WORK/sim" 2>/dev/null
 "$BIN/lasair-ingest" --survey ztf --quiet "$WORK/sim" > "$WORK/alerts.jsonl"
 db="$WORK/lasair.db"
-"$BIN/lasair-filter" --db "sqlite:$db" filter list > /dev/null   # creates the schema
+"$BIN/lasair-filter" --survey ztf --db "sqlite:$db" filter list > /dev/null   # creates the schema
 python3 scripts/bench.d/filter_setup.py "$db" "$FILTERS" "$LISTS" "$CONES" "$MAPS" 42
 
 echo "lasair-filter benchmark: batches of $ALERTS alerts, $FILTERS filters, $LISTS x $CONES cones, $MAPS watchmaps, one core (the second batch)"

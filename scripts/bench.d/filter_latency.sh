@@ -18,7 +18,7 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 "$BIN/lasair-ingest" --survey ztf --quiet "$WORK/sim" > "$WORK/alerts.jsonl"
 start_tansu lasair_latency_in:1 lasair_1latency:1
 db="sqlite:$WORK/lasair.db"
-"$BIN/lasair-filter" --db "$db" filter add --name latency --user 1 --select 'objects.objectId, objects.gmag' > /dev/null
+"$BIN/lasair-filter" --survey ztf --db "$db" filter add --name latency --user 1 --select 'objects.objectId, objects.gmag' > /dev/null
 "$BIN/lasair-filter" --survey ztf --db "$db" "kafka://$LASAIR_TEST_KAFKA/lasair_latency_in" --group latency \
     --topics "kafka://$LASAIR_TEST_KAFKA" --digests "$WORK/digests" --wait-ms "$WAIT_MS" --quiet \
     --kafka-option fetch.wait.max.ms=20 &

@@ -1,11 +1,14 @@
 //! The node's config file: one TOML file, one section per tool (`[ingest]`, `[sherlock]`, ...).
 //! Each tool reads its own section into a struct with `deny_unknown_fields`; a section for a
-//! tool that does not exist is an error too, so typos never pass silently.
+//! tool that does not exist is an error too, so typos never pass silently. Options shared by
+//! several tools are flattened into their structs, where serde cannot deny unknown fields, so
+//! every key is also checked to come back out of the struct it was read into.
 
 use std::path::Path;
 
 use anyhow::{bail, Context};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// The sections a node config may have.
 pub const SECTIONS: [&str; 8] = [
@@ -28,13 +31,13 @@ pub trait Section: serde::Serialize + DeserializeOwned + Default + Clone {
 /// `--print-config`, writes them to `out` as the section (TOML) and gives `None`: the tool
 /// is done.
 pub fn effective<T: Section>(args: T, out: &mut dyn std::io::Write) -> anyhow::Result<Option<T>> {
-    let args = match args.config_file() {
-        Some(path) => {
-            let file: T = load_section(path, T::NAME)?;
-            args.clone().merged(file)
-        }
-        None => args,
+    // Merged even without a file: merging fills the tool's defaults, which --print-config
+    // then shows.
+    let file: T = match args.config_file() {
+        Some(path) => load_section(path, T::NAME)?,
+        None => T::default(),
     };
+    let args = args.merged(file);
     if args.print_config() {
         let text = toml::to_string(&args).context("printing the config")?;
         write!(out, "[{}]\n{text}", T::NAME).context("printing the config")?;
@@ -44,7 +47,7 @@ pub fn effective<T: Section>(args: T, out: &mut dyn std::io::Write) -> anyhow::R
 }
 
 /// Reads `section` of the config file at `path`; an absent section gives `T::default()`.
-pub fn load_section<T: DeserializeOwned + Default>(
+pub fn load_section<T: DeserializeOwned + Serialize + Default>(
     path: &Path,
     section: &str,
 ) -> anyhow::Result<T> {
@@ -53,7 +56,7 @@ pub fn load_section<T: DeserializeOwned + Default>(
     parse_section(&text, section).with_context(|| format!("config {}", path.display()))
 }
 
-pub fn parse_section<T: DeserializeOwned + Default>(
+pub fn parse_section<T: DeserializeOwned + Serialize + Default>(
     text: &str,
     section: &str,
 ) -> anyhow::Result<T> {
@@ -64,19 +67,28 @@ pub fn parse_section<T: DeserializeOwned + Default>(
             SECTIONS.join(", ")
         );
     }
-    match table.remove(section) {
-        Some(value) => value
-            .try_into()
-            .with_context(|| format!("section [{section}]")),
-        None => Ok(T::default()),
+    let Some(value) = table.remove(section) else {
+        return Ok(T::default());
+    };
+    let keys: Vec<String> = value
+        .as_table()
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default();
+    let parsed: T = value
+        .try_into()
+        .with_context(|| format!("section [{section}]"))?;
+    let back = toml::Table::try_from(&parsed).with_context(|| format!("section [{section}]"))?;
+    if let Some(unknown) = keys.iter().find(|k| !back.contains_key(k.as_str())) {
+        bail!("section [{section}]: unknown key {unknown:?}");
     }
+    Ok(parsed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[derive(Debug, Default, serde::Deserialize, PartialEq)]
+    #[derive(Debug, Default, serde::Deserialize, serde::Serialize, PartialEq)]
     #[serde(deny_unknown_fields)]
     struct Demo {
         brokers: Option<String>,
@@ -100,5 +112,31 @@ mod tests {
             parse_section::<Demo>("", "ingest").expect("empty"),
             Demo::default()
         );
+    }
+
+    #[derive(Debug, Default, serde::Deserialize, serde::Serialize, PartialEq)]
+    struct Shared {
+        batch: Option<usize>,
+    }
+
+    #[derive(Debug, Default, serde::Deserialize, serde::Serialize, PartialEq)]
+    struct Flattened {
+        brokers: Option<String>,
+        #[serde(flatten)]
+        shared: Shared,
+        #[serde(skip)]
+        quiet: bool,
+    }
+
+    #[test]
+    fn typos_are_refused_beside_flattened_options_too() {
+        let text = "[ingest]\nbrokers = \"k\"\nbatch = 5\n";
+        let f: Flattened = parse_section(text, "ingest").expect("parse");
+        assert_eq!(f.shared.batch, Some(5));
+        for typo in ["bacth = 5", "quiet = true", "brokers = \"k\"\nbrokerz = 1"] {
+            let err = parse_section::<Flattened>(&format!("[ingest]\n{typo}\n"), "ingest")
+                .expect_err(typo);
+            assert!(format!("{err:#}").contains("unknown key"), "{err:#}");
+        }
     }
 }

@@ -24,7 +24,7 @@ pub mod users;
 pub mod watch;
 
 use lasair_alert::Survey;
-use lasair_db::DbError;
+use lasair_db::{Db, DbError};
 use lasair_sql::catalog::{self, Catalog};
 use lasair_sql::SqlError;
 
@@ -73,7 +73,65 @@ pub fn catalog(survey: Survey) -> &'static Catalog {
     }
 }
 
+/// Opens the main database at `url` with `survey`'s tables; without a survey, with the tables
+/// the database already holds (a database holds one survey's), never a silent default. A
+/// database that does not exist yet needs its survey named.
+pub fn open(url: &str, survey: Option<Survey>, readonly: bool) -> Result<Db, ServiceError> {
+    if let Some(survey) = survey {
+        return Ok(Db::open_with(url, catalog(survey), readonly)?);
+    }
+    let mut shown = None;
+    for survey in Survey::ALL {
+        // Read-only first, so a guess never creates the other survey's tables.
+        match Db::open_with(url, catalog(survey), true) {
+            Ok(db) if readonly => return Ok(db),
+            Ok(db) => {
+                drop(db);
+                return Ok(Db::open_with(url, catalog(survey), false)?);
+            }
+            // The other survey's tables: try the next.
+            Err(DbError::Invalid { url, .. }) => shown = Some(url),
+            // Absent (a new SQLite file) is for the caller to name; unreachable is an error.
+            Err(DbError::Open { url, cause }) if url.starts_with("sqlite:") => {
+                shown = Some(format!("{url} ({cause})"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ServiceError::invalid(
+        format!("database {}", shown.unwrap_or_default()),
+        "no survey's tables found in it (a new database?): give --survey ztf or lsst",
+    ))
+}
+
 /// Now, as the service tables stamp their rows (`YYYY-MM-DD HH:MM:SS`, UTC).
 pub(crate) fn now() -> String {
     lasair_alert::time::utc_string(lasair_alert::time::mjd_now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_says_which_survey_it_holds() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let url = |n: &str| format!("sqlite:{}", dir.path().join(n).display());
+        drop(open(&url("lsst.db"), Some(Survey::Lsst), false).expect("made as LSST"));
+        let db = open(&url("lsst.db"), None, true).expect("found");
+        assert_eq!(db.catalog().key, "diaObjectId");
+        let db = open(&url("lsst.db"), None, false).expect("found, writable");
+        assert_eq!(db.catalog().key, "diaObjectId");
+        drop(open(&url("ztf.db"), Some(Survey::Ztf), false).expect("made as ZTF"));
+        assert_eq!(
+            open(&url("ztf.db"), None, true)
+                .expect("found")
+                .catalog()
+                .key,
+            "objectId"
+        );
+        let err = open(&url("new.db"), None, false).expect_err("no guess");
+        assert!(err.to_string().contains("give --survey"), "{err}");
+        assert!(!dir.path().join("new.db").exists() || open(&url("new.db"), None, true).is_err());
+    }
 }

@@ -42,6 +42,7 @@ mod lines;
 mod origin;
 pub mod shutdown;
 mod spec;
+mod stage;
 mod stdio;
 mod topics;
 
@@ -49,6 +50,7 @@ use std::time::Duration;
 
 pub use error::StreamError;
 pub use origin::Origin;
+pub use stage::{parse_args, run_stage, BatchError, StageDefaults, StageRun, StreamArgs};
 
 use spec::Spec;
 

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use lasair_alert::Survey;
+use lasair_stream::{StageDefaults, StreamArgs};
 use serde::{Deserialize, Serialize};
 
 /// Reads alerts with their Sherlock context (JSON lines, from lasair-sherlock), computes each
@@ -12,16 +14,11 @@ use serde::{Deserialize, Serialize};
 /// upserts the batch into the main database and only then commits the input offsets.
 #[derive(Debug, Clone, Default, Parser, Serialize, Deserialize)]
 #[command(version, about)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Args {
-    /// Where alerts come from: JSON-lines files, folders, globs, `-` for stdin, or
-    /// `kafka://HOST:PORT[,HOST:PORT]/TOPIC`.
-    #[serde(rename = "input")]
-    pub inputs: Vec<String>,
-
     /// Which survey the alerts come from: ztf or lsst.
     #[arg(long, env = "LASAIR_SURVEY")]
-    pub survey: Option<String>,
+    pub survey: Option<Survey>,
 
     /// The main database (read/write): `sqlite:PATH` or `mysql://USER:PW@HOST:PORT/DB`.
     /// Filters, watchlists and watchmaps are read from it; each batch is upserted into it.
@@ -55,23 +52,10 @@ pub struct Args {
     #[arg(long)]
     pub digests: Option<PathBuf>,
 
-    /// Kafka consumer group (replicas of this stage share one).
-    #[arg(long, env = "LASAIR_KAFKA_GROUP")]
-    pub group: Option<String>,
-
-    /// Extra librdkafka settings, KEY=VALUE, repeatable.
-    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
-    #[serde(rename = "kafka_options")]
-    pub kafka_option: Vec<String>,
-
-    /// Alerts per batch at most [default: 10000].
-    #[arg(long)]
-    pub batch: Option<usize>,
-
-    /// Longest wait for a batch to fill, in milliseconds: a batch closes at --batch alerts or
-    /// after this, whichever comes first [default: 1000].
-    #[arg(long)]
-    pub wait_ms: Option<u64>,
+    /// Inputs (JSON lines from lasair-sherlock, or Kafka), batching, Kafka settings, threads.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub stream: StreamArgs,
 
     /// Time limit of each user filter on a batch, in milliseconds [default: 1000].
     #[arg(long)]
@@ -86,10 +70,6 @@ pub struct Args {
     #[arg(long)]
     pub refresh_s: Option<u64>,
 
-    /// Worker threads for features and matching (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-
     /// Keep known solar-system objects (Lasair leaves them out of the objects table).
     #[arg(long)]
     pub keep_solar_system: Option<bool>,
@@ -103,11 +83,6 @@ pub struct Args {
     #[arg(long)]
     #[serde(skip)]
     pub print_config: bool,
-
-    /// Progress and counts on stderr are silenced, errors are still reported.
-    #[arg(long, short)]
-    #[serde(skip)]
-    pub quiet: bool,
 
     /// Staff commands on the main database (watchlists, watchmaps, filters) instead of
     /// running the stage.
@@ -129,12 +104,7 @@ impl lasair_cli::config::Section for Args {
 
     /// Fills what the command line left unset from the config file's section.
     fn merged(mut self, file: Args) -> Args {
-        if self.inputs.is_empty() {
-            self.inputs = file.inputs;
-        }
-        if self.kafka_option.is_empty() {
-            self.kafka_option = file.kafka_option;
-        }
+        self.stream = self.stream.merged(file.stream, &DEFAULTS);
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
         }
@@ -147,15 +117,18 @@ impl lasair_cli::config::Section for Args {
             mail_from,
             lasair_url,
             digests,
-            group,
-            batch,
-            wait_ms,
             filter_timeout_ms,
             filter_max_rows,
             refresh_s,
-            threads,
             keep_solar_system
         );
         self
     }
 }
+
+/// Ten thousand alerts per batch, closed after a second: users' filters run once a batch, so
+/// a batch is as large as the latency allows.
+pub const DEFAULTS: StageDefaults = StageDefaults {
+    batch: 10_000,
+    wait_ms: 1000,
+};

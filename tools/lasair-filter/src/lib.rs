@@ -21,13 +21,11 @@ use lasair_cli::{Counts, Outcome};
 use lasair_db::Db;
 use lasair_mail::{Digests, Mailer};
 use lasair_service::sky::Sky;
-use lasair_sql::catalog::{self, Catalog};
+use lasair_sql::catalog::Catalog;
 use lasair_sql::Limits;
-use lasair_stream::{
-    open_source, open_topics, run_batches, KafkaOptions, Source, SourceKind, Step,
-};
+use lasair_stream::{open_topics, run_stage, Source, SourceKind};
 
-pub use args::Args;
+pub use args::{Args, DEFAULTS};
 pub use batch::{Batch, Stages, BATCH_TABLES};
 pub use filters::RunFilter;
 pub use manage::{Command, FilterCommand, Manage, NewEntry};
@@ -51,18 +49,15 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     };
     if let Some(cmd) = &args.manage {
-        let survey = args.survey.as_deref().unwrap_or("ztf");
-        let catalog =
-            catalog::for_survey(survey).with_context(|| format!("unknown survey {survey:?}"))?;
         let url = args
             .db
             .as_deref()
             .context("--db is required (the main database)")?;
-        let mut db = Db::open_with(url, catalog, false)?;
+        let mut db = lasair_service::open(url, args.survey, false)?;
         return manage::run(cmd, &mut db, &mut std::io::stdout().lock());
     }
     let shutdown = lasair_stream::shutdown::install().context("installing signal handlers")?;
-    let quiet = args.quiet;
+    let quiet = args.stream.quiet;
     let report = run(args, shutdown)?;
     if !quiet {
         eprintln!(
@@ -97,32 +92,46 @@ struct Node {
 
 /// Runs the filter until the input ends or `shutdown` is set (then drains the current batch).
 pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
-    let started = Instant::now();
     let (mut source, mut node) = open(&args)?;
-    let mut report = Report::default();
-    let batch_size = args.batch.unwrap_or(10_000).max(1);
-    let wait = Duration::from_millis(args.wait_ms.unwrap_or(1000));
-    let counts = &report.counts;
-    let (mut objects, mut results) = (0, 0);
-    let drained = run_batches(
-        source.as_mut(),
-        batch_size,
-        wait,
-        &shutdown,
+    let counts = Counts::default();
+    let mut results = 0;
+    let run = run_stage(
+        &args.stream,
+        &DEFAULTS,
         TOOL,
+        source.as_mut(),
+        &shutdown,
+        &counts,
         |messages| {
-            counts.add_read(messages.len() as u64);
-            let (o, r) = node.batch(messages, counts)?;
-            (objects, results) = (objects + o, results + r);
-            Ok::<_, anyhow::Error>(Step::Commit)
+            let (objects, found) = node.batch(messages, &counts).map_err(Failed)?;
+            results += found;
+            Ok::<_, Failed>(objects)
         },
-    )?;
-    counts.add_bad(drained.bad_inputs);
-    report.objects = objects;
-    report.results = results;
-    report.batches = drained.batches;
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    )
+    .map_err(|Failed(e)| e)?;
+    Ok(Report {
+        counts,
+        objects: run.records,
+        results,
+        batches: run.batches,
+        seconds: run.seconds,
+    })
+}
+
+/// A batch that failed: the run stops without committing it.
+struct Failed(anyhow::Error);
+
+impl From<lasair_stream::StreamError> for Failed {
+    fn from(e: lasair_stream::StreamError) -> Failed {
+        Failed(e.into())
+    }
+}
+
+impl lasair_stream::BatchError for Failed {
+    /// The filter writes to topics and the database, never to a pipe.
+    fn is_broken_pipe(&self) -> bool {
+        false
+    }
 }
 
 impl Node {
@@ -214,17 +223,13 @@ impl Node {
 }
 
 fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
-    let survey: Survey = args
-        .survey
-        .as_deref()
-        .context("--survey is required (ztf or lsst)")?
-        .parse()?;
-    let catalog = catalog::for_survey(survey.as_str()).context("no catalogue for the survey")?;
+    let survey = args.survey.context("--survey is required (ztf or lsst)")?;
+    let catalog = lasair_service::catalog(survey);
     let features = lasair_features::for_survey(survey);
     if features.columns() != catalog.tables[0].columns {
         bail!("the {survey:?} features do not fill the objects table's columns");
     }
-    if survey == Survey::Lsst && !args.quiet {
+    if survey == Survey::Lsst && !args.stream.quiet {
         eprintln!(
             "{TOOL}: no SFD dust map is configured: LSST's ebv is NULL and fluxes are not dereddened"
         );
@@ -235,14 +240,8 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
         .context("--db is required (the main database)")?;
     let main = Db::open_with(db, catalog, false)?;
     let batch_db = Db::open_batch(catalog, args.copies.as_deref())?;
-    let kafka = KafkaOptions::from_settings(args.group.clone(), &args.kafka_option, TOOL)?;
-    let stdin = vec!["-".to_owned()];
-    let inputs = if args.inputs.is_empty() {
-        &stdin
-    } else {
-        &args.inputs
-    };
-    let source = open_source(inputs, SourceKind::Lines, &kafka)?;
+    let kafka = args.stream.kafka(TOOL)?;
+    let source = args.stream.source(SourceKind::Lines, &kafka)?;
     let topics = args
         .topics
         .as_deref()
@@ -260,9 +259,7 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
         mailer,
         catalog.key,
     )?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()?;
+    let pool = args.stream.pool()?;
     let limits = Limits {
         max_rows: args.filter_max_rows.unwrap_or(1000),
         ..Limits::default()
@@ -290,7 +287,7 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
         timeout: Duration::from_millis(args.filter_timeout_ms.unwrap_or(1000)),
         refreshed: Instant::now(),
         refresh: Duration::from_secs(args.refresh_s.unwrap_or(60)),
-        quiet: args.quiet,
+        quiet: args.stream.quiet,
     };
     node.reload()?;
     Ok((source, node))

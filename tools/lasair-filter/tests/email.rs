@@ -2,6 +2,8 @@
 //! into a maildir): a filter's results are mailed at most once a day, and a filter that fails
 //! mails its owner the error once.
 
+use lasair_alert::Survey;
+use lasair_stream::StreamArgs;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -84,14 +86,17 @@ fn digests_reach_the_owner_once_a_day_and_errors_once() {
     let input = tmp.path().join("alerts.jsonl");
     std::fs::write(&input, lines(&alerts, &BTreeSet::new())).expect("input");
     let args = Args {
-        inputs: vec![input.display().to_string()],
-        survey: Some("ztf".into()),
+        stream: StreamArgs {
+            inputs: vec![input.display().to_string()],
+            quiet: true,
+            ..StreamArgs::default()
+        },
+        survey: Some(Survey::Ztf),
         db: Some(url),
         smtp: Some(smtp),
         mail_from: Some("lasair@example.org".into()),
         lasair_url: Some("https://lasair.example.org".into()),
         digests: Some(tmp.path().join("digests")),
-        quiet: true,
         ..Args::default()
     };
     run(args.clone(), Arc::new(AtomicBool::new(false))).expect("runs");

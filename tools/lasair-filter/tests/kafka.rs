@@ -4,6 +4,8 @@
 //! ends identical to a crash-free run's. On librdkafka's in-process mock broker, and on tansu
 //! when LASAIR_TEST_KAFKA is set (scripts/test starts it).
 
+use lasair_alert::Survey;
+use lasair_stream::StreamArgs;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -157,11 +159,14 @@ fn kill_and_restart(boot: &str, input: &str) {
     let file = tmp.path().join("alerts.jsonl");
     std::fs::write(&file, lines.join(&b'\n')).expect("input file");
     let args = lasair_filter::Args {
-        inputs: vec![file.display().to_string()],
-        survey: Some("ztf".into()),
+        stream: StreamArgs {
+            inputs: vec![file.display().to_string()],
+            quiet: true,
+            ..StreamArgs::default()
+        },
+        survey: Some(Survey::Ztf),
         db: Some(reference.clone()),
         digests: Some(tmp.path().join("ref-digests")),
-        quiet: true,
         ..Default::default()
     };
     lasair_filter::run(args, Arc::new(AtomicBool::new(false))).expect("reference run");

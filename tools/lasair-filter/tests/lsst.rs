@@ -1,6 +1,7 @@
 //! lasair-filter on the 25 real Rubin alerts (schema 10.0): LSST's object columns keyed by the
 //! integer diaObjectId, a filter on LSST columns, and solar-system sources left out.
 
+use lasair_stream::StreamArgs;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -70,12 +71,15 @@ fn rubin_alerts_fill_lsst_objects() {
     std::fs::write(&input, text).expect("input");
     let streams = tmp.path().join("streams");
     let args = Args {
-        inputs: vec![input.display().to_string()],
-        survey: Some("lsst".into()),
+        stream: StreamArgs {
+            inputs: vec![input.display().to_string()],
+            quiet: true,
+            ..StreamArgs::default()
+        },
+        survey: Some(Survey::Lsst),
         db: Some(url.clone()),
         topics: Some(streams.display().to_string()),
         digests: Some(tmp.path().join("digests")),
-        quiet: true,
         ..Args::default()
     };
     let report = run(args, Arc::new(AtomicBool::new(false))).expect("runs");

@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 fn filter(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lasair-filter"))
-        .args(["--db", db])
+        .args(["--db", db, "--survey", "ztf"])
         .args(args)
         .output()
         .expect("run lasair-filter")

@@ -2,6 +2,8 @@
 //! instance scripts/test starts) and on SQLite: the same objects rows and the same results.
 //! Keeps to its own user (7301) and filters, because that MariaDB is shared with other tests.
 
+use lasair_alert::Survey;
+use lasair_stream::StreamArgs;
 use std::collections::BTreeSet;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -76,13 +78,16 @@ fn night(url: &str, dir: &std::path::Path) -> (Vec<Vec<Value>>, Vec<BTreeSet<Str
     std::fs::write(dir.join("alerts.jsonl"), lines(&alerts, &sn)).expect("input");
     setup(url);
     let args = Args {
-        inputs: vec![dir.join("alerts.jsonl").display().to_string()],
-        survey: Some("ztf".into()),
+        stream: StreamArgs {
+            inputs: vec![dir.join("alerts.jsonl").display().to_string()],
+            batch: Some(25),
+            quiet: true,
+            ..StreamArgs::default()
+        },
+        survey: Some(Survey::Ztf),
         db: Some(url.into()),
         topics: Some(dir.join("streams").display().to_string()),
         digests: Some(dir.join("digests")),
-        batch: Some(25),
-        quiet: true,
         ..Args::default()
     };
     run(args, Arc::new(AtomicBool::new(false))).expect("runs");

@@ -3,6 +3,8 @@
 //! results to a folder of topics; batches of 20 so an object's alerts span batches. The
 //! expected answers come from the alerts themselves and from where the cones were placed.
 
+use lasair_alert::Survey;
+use lasair_stream::StreamArgs;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -191,13 +193,16 @@ fn a_night_through_the_filter() {
     std::fs::write(&input, lines(&alerts, &sn)).expect("input");
     let streams = tmp.path().join("streams");
     let args = Args {
-        inputs: vec![input.display().to_string()],
-        survey: Some("ztf".into()),
+        stream: StreamArgs {
+            inputs: vec![input.display().to_string()],
+            batch: Some(20),
+            quiet: true,
+            ..StreamArgs::default()
+        },
+        survey: Some(Survey::Ztf),
         db: Some(url.clone()),
         topics: Some(streams.display().to_string()),
         digests: Some(tmp.path().join("digests")),
-        batch: Some(20),
-        quiet: true,
         ..Args::default()
     };
     let report = run(args.clone(), Arc::new(AtomicBool::new(false))).expect("runs");

@@ -4,22 +4,19 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use lasair_alert::Survey;
+use lasair_stream::{StageDefaults, StreamArgs};
 use serde::{Deserialize, Serialize};
 
 /// Reads alerts (Avro files or Kafka), writes their cutouts and lightcurves, and emits one
 /// JSON line per alert (stdout, a file or a Kafka topic) for lasair-sherlock.
 #[derive(Debug, Clone, Default, Parser, Serialize, Deserialize)]
 #[command(version, about)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Args {
-    /// Where alerts come from: Avro files, folders, globs, `-` for stdin, or
-    /// `kafka://HOST:PORT[,HOST:PORT]/TOPIC` (a comma list, or a `^regex` pattern).
-    #[serde(rename = "input")]
-    pub inputs: Vec<String>,
-
     /// Which survey the alerts come from: ztf or lsst.
     #[arg(long, env = "LASAIR_SURVEY")]
-    pub survey: Option<String>,
+    pub survey: Option<Survey>,
 
     /// Where JSON alerts go: `-` (stdout, the default), a file, or `kafka://HOST:PORT/TOPIC`.
     #[arg(long, short, env = "LASAIR_INGEST_OUTPUT")]
@@ -41,26 +38,10 @@ pub struct Args {
     #[arg(long, env = "LASAIR_SCHEMA_REGISTRY")]
     pub schema_registry: Option<String>,
 
-    /// Kafka consumer group (replicas of this stage share one).
-    #[arg(long, env = "LASAIR_KAFKA_GROUP")]
-    pub group: Option<String>,
-
-    /// Extra librdkafka settings, KEY=VALUE, repeatable (e.g. security.protocol=SSL).
-    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
-    #[serde(rename = "kafka_options")]
-    pub kafka_option: Vec<String>,
-
-    /// Alerts per batch: a batch's effects are made durable, then its offsets committed.
-    #[arg(long)]
-    pub batch: Option<usize>,
-
-    /// Longest wait for a batch to fill from Kafka, in milliseconds.
-    #[arg(long)]
-    pub wait_ms: Option<u64>,
-
-    /// Worker threads for decoding and writing (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    /// Inputs (Avro files or Kafka), batching, Kafka settings, threads.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub stream: StreamArgs,
 
     /// Node config file (TOML; this tool reads its [ingest] section).
     #[arg(long, env = "LASAIR_CONFIG")]
@@ -71,12 +52,13 @@ pub struct Args {
     #[arg(long)]
     #[serde(skip)]
     pub print_config: bool,
-
-    /// Progress and counts on stderr are silenced, errors are still reported.
-    #[arg(long, short)]
-    #[serde(skip)]
-    pub quiet: bool,
 }
+
+/// A thousand alerts (about 60 MB of ZTF Avro) per batch, closed after half a second.
+pub const DEFAULTS: StageDefaults = StageDefaults {
+    batch: 1000,
+    wait_ms: 500,
+};
 
 impl lasair_cli::config::Section for Args {
     const NAME: &'static str = "ingest";
@@ -91,12 +73,7 @@ impl lasair_cli::config::Section for Args {
 
     /// Fills what the command line left unset from the config file's section.
     fn merged(mut self, file: Args) -> Args {
-        if self.inputs.is_empty() {
-            self.inputs = file.inputs;
-        }
-        if self.kafka_option.is_empty() {
-            self.kafka_option = file.kafka_option;
-        }
+        self.stream = self.stream.merged(file.stream, &DEFAULTS);
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
         }
@@ -106,11 +83,7 @@ impl lasair_cli::config::Section for Args {
             lightcurves,
             cutouts,
             schema,
-            schema_registry,
-            group,
-            batch,
-            wait_ms,
-            threads
+            schema_registry
         );
         self
     }

@@ -8,12 +8,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
+use lasair_alert::Survey;
 use lasair_cli::Outcome;
-use lasair_db::Db;
 use lasair_service::query::{compile_for, saved, QueryLimits};
-use lasair_sql::{catalog, UserQuery};
+use lasair_sql::UserQuery;
 use serde::{Deserialize, Serialize};
 
 /// Runs a Lasair query on the main database: the SELECT list, the tables and the WHERE clause
@@ -26,9 +26,10 @@ pub struct Args {
     #[arg(long, env = "LASAIR_QUERY_DB")]
     pub db: Option<String>,
 
-    /// Which survey's tables the database holds: ztf (default) or lsst.
+    /// Which survey's tables the database holds: ztf or lsst [default: the survey whose
+    /// tables the database holds].
     #[arg(long, env = "LASAIR_SURVEY")]
-    pub survey: Option<String>,
+    pub survey: Option<Survey>,
 
     /// The SELECT list, e.g. `objects.objectId, objects.gmag` (default: the object key).
     #[arg(long)]
@@ -134,21 +135,22 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let Some(args) = &lasair_cli::config::effective(args.clone(), out)? else {
         return Ok(Outcome::Ok);
     };
-    let survey = args.survey.as_deref().unwrap_or("ztf");
-    let catalog = catalog::for_survey(survey)
-        .with_context(|| format!("unknown survey {survey:?} (expected ztf or lsst)"))?;
     let url = args
         .db
         .as_deref()
         .context("no database: give --db, LASAIR_QUERY_DB or db in the [query] section")?;
     if let Some(account) = &args.print_grants {
-        let db = Db::open_with(url, catalog, false)?;
+        if !url.starts_with("mysql://") {
+            bail!("read-only grants need a mysql:// URL: SQLite is made read-only by how the file is opened");
+        }
+        let db = lasair_service::open(url, args.survey, false)?;
         for grant in db.readonly_grants(account)? {
             writeln!(out, "{grant};").context("writing the grants")?;
         }
         return Ok(Outcome::Ok);
     }
-    let mut db = Db::open_with(url, catalog, true)?;
+    let mut db = lasair_service::open(url, args.survey, true)?;
+    let catalog = db.catalog();
     let mut query = match &args.filter {
         Some(name) => saved(&mut db, name)?,
         None => UserQuery {

@@ -1,0 +1,286 @@
+//! What every stream stage (ingest, sherlock, filter) shares, so that each tool only says what
+//! it does to a batch: the options, declared once ([`StreamArgs`], flattened into each tool's
+//! `Args`, its defaults shown by `--help` and `--print-config`), and the one batch loop with
+//! its progress bar, counts and broken-pipe handling ([`run_stage`]).
+
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use lasair_cli::Counts;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    open_source, run_batches, KafkaOptions, Message, Source, SourceKind, Step, StreamError,
+};
+
+/// The options of every stream stage.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args, Serialize, Deserialize)]
+pub struct StreamArgs {
+    /// Where records come from: files, folders, globs, `-` for stdin (the default), or
+    /// `kafka://HOST:PORT[,HOST:PORT]/TOPIC` (a comma list, or a `^regex` pattern).
+    #[serde(rename = "input", default)]
+    pub inputs: Vec<String>,
+
+    /// Kafka consumer group (replicas of this stage share one).
+    #[arg(long, env = "LASAIR_KAFKA_GROUP")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+
+    /// Extra librdkafka settings, KEY=VALUE, repeatable (e.g. security.protocol=SSL).
+    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
+    #[serde(rename = "kafka_options", default)]
+    pub kafka_option: Vec<String>,
+
+    /// Records per batch at most: a batch's effects are made durable, then its offsets
+    /// committed.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<usize>,
+
+    /// Longest wait for a batch to fill, in milliseconds: a batch closes at --batch records or
+    /// after this, whichever comes first.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<u64>,
+
+    /// Worker threads (0: all cores).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+
+    /// Progress and counts on stderr are silenced; errors are still reported.
+    #[arg(long, short, global = true)]
+    #[serde(skip)]
+    pub quiet: bool,
+}
+
+/// A stage's own batch size and wait, declared once: `--help` shows them, `--print-config`
+/// prints them, the loop uses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageDefaults {
+    pub batch: usize,
+    pub wait_ms: u64,
+}
+
+impl StreamArgs {
+    /// Fills what the command line left unset from the config file's section, then the
+    /// stage's defaults.
+    pub fn merged(mut self, file: StreamArgs, defaults: &StageDefaults) -> StreamArgs {
+        if self.inputs.is_empty() {
+            self.inputs = file.inputs;
+        }
+        if self.kafka_option.is_empty() {
+            self.kafka_option = file.kafka_option;
+        }
+        self.group = self.group.or(file.group);
+        self.batch = self.batch.or(file.batch).or(Some(defaults.batch));
+        self.wait_ms = self.wait_ms.or(file.wait_ms).or(Some(defaults.wait_ms));
+        self.threads = self.threads.or(file.threads).or(Some(0));
+        self
+    }
+
+    /// Records per batch.
+    pub fn batch(&self, defaults: &StageDefaults) -> usize {
+        self.batch.unwrap_or(defaults.batch).max(1)
+    }
+
+    /// Longest wait for a batch.
+    pub fn wait(&self, defaults: &StageDefaults) -> Duration {
+        Duration::from_millis(self.wait_ms.unwrap_or(defaults.wait_ms))
+    }
+
+    /// The Kafka settings of `tool` (its client id).
+    pub fn kafka(&self, tool: &str) -> Result<KafkaOptions, StreamError> {
+        KafkaOptions::from_settings(self.group.clone(), &self.kafka_option, tool)
+    }
+
+    /// The inputs, stdin when none are given.
+    pub fn source(
+        &self,
+        kind: SourceKind,
+        kafka: &KafkaOptions,
+    ) -> Result<Box<dyn Source>, StreamError> {
+        let stdin = ["-".to_owned()];
+        let inputs = if self.inputs.is_empty() {
+            &stdin[..]
+        } else {
+            &self.inputs
+        };
+        open_source(inputs, kind, kafka)
+    }
+
+    /// The worker threads, `--threads` of them (all cores by default).
+    pub fn pool(&self) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads.unwrap_or(0))
+            .build()
+    }
+}
+
+/// Parses a stage's command line with its defaults written into `--help`.
+pub fn parse_args<A: clap::Parser>(defaults: &StageDefaults) -> A {
+    let with_default = |a: clap::Arg, value: String| {
+        let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+        a.help(format!("{help} [default: {value}]"))
+    };
+    let command = A::command()
+        .mut_arg("batch", |a| with_default(a, defaults.batch.to_string()))
+        .mut_arg("wait_ms", |a| with_default(a, defaults.wait_ms.to_string()));
+    let matches = command.get_matches();
+    A::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// An error of a batch's work; a broken pipe (the reader of our output went away) ends the
+/// stage quietly, with success, as Unix tools do.
+pub trait BatchError: From<StreamError> {
+    fn is_broken_pipe(&self) -> bool;
+}
+
+impl BatchError for StreamError {
+    fn is_broken_pipe(&self) -> bool {
+        StreamError::is_broken_pipe(self)
+    }
+}
+
+/// What a stage's run did.
+#[derive(Debug, Default)]
+pub struct StageRun {
+    /// Messages read (`counts` has the same), and the records the batches reported done.
+    pub records: u64,
+    pub batches: u64,
+    pub seconds: f64,
+}
+
+/// The one batch loop of every stage: reads batches from `source` as `args` say, hands each
+/// to `process` (which returns how many records it made durable), commits after each, shows
+/// progress (a terminal only, unless quiet), counts reads and unreadable inputs in `counts`,
+/// and stops at the end of a finite input, at `shutdown` (after the batch in hand), or
+/// quietly when the reader of our output goes away.
+pub fn run_stage<E: BatchError>(
+    args: &StreamArgs,
+    defaults: &StageDefaults,
+    tool: &str,
+    source: &mut dyn Source,
+    shutdown: &AtomicBool,
+    counts: &Counts,
+    mut process: impl FnMut(&[Message]) -> Result<u64, E>,
+) -> Result<StageRun, E> {
+    let started = Instant::now();
+    let progress = lasair_cli::progress::bar(None, "alerts", !args.quiet);
+    let mut records = 0;
+    let drained = run_batches(
+        source,
+        args.batch(defaults),
+        args.wait(defaults),
+        shutdown,
+        tool,
+        |messages| {
+            counts.add_read(messages.len() as u64);
+            match process(messages) {
+                Ok(n) => {
+                    records += n;
+                    progress.inc(n);
+                    Ok(Step::Commit)
+                }
+                Err(e) if e.is_broken_pipe() => Ok(Step::Stop),
+                Err(e) => Err(e),
+            }
+        },
+    )?;
+    counts.add_bad(drained.bad_inputs);
+    progress.finish_and_clear();
+    Ok(StageRun {
+        records,
+        batches: drained.batches,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Tool {
+        #[command(flatten)]
+        stream: StreamArgs,
+    }
+
+    const DEFAULTS: StageDefaults = StageDefaults {
+        batch: 250,
+        wait_ms: 40,
+    };
+
+    #[test]
+    fn flags_win_then_the_file_then_the_defaults() {
+        let cli = Tool::parse_from(["t", "--batch", "5", "a.jsonl"]).stream;
+        let file = StreamArgs {
+            inputs: vec!["b.jsonl".into()],
+            batch: Some(9),
+            group: Some("g".into()),
+            ..StreamArgs::default()
+        };
+        let m = cli.merged(file, &DEFAULTS);
+        assert_eq!(m.inputs, ["a.jsonl"]);
+        assert_eq!(
+            (m.batch, m.wait_ms, m.group.as_deref()),
+            (Some(5), Some(40), Some("g"))
+        );
+        let m = StreamArgs::default().merged(StreamArgs::default(), &DEFAULTS);
+        assert_eq!(
+            (m.batch(&DEFAULTS), m.wait(&DEFAULTS)),
+            (250, Duration::from_millis(40))
+        );
+    }
+
+    #[test]
+    fn every_batch_is_committed_and_a_broken_pipe_stops_quietly() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("in.jsonl");
+        std::fs::write(&path, "1\n2\n3\n4\n5\n").expect("write");
+        let args = StreamArgs {
+            inputs: vec![path.display().to_string()],
+            batch: Some(2),
+            quiet: true,
+            ..StreamArgs::default()
+        };
+        let kafka = args.kafka("test").expect("kafka");
+        let mut source = args.source(SourceKind::Lines, &kafka).expect("source");
+        let counts = Counts::default();
+        let stop = AtomicBool::new(false);
+        let mut sizes = Vec::new();
+        let run = run_stage(
+            &args,
+            &DEFAULTS,
+            "test",
+            source.as_mut(),
+            &stop,
+            &counts,
+            |m| {
+                sizes.push(m.len());
+                Ok::<_, StreamError>(m.len() as u64)
+            },
+        )
+        .expect("run");
+        assert_eq!(
+            (sizes.as_slice(), run.records, run.batches),
+            (&[2, 2, 1][..], 5, 3)
+        );
+        assert_eq!(counts.read(), 5);
+
+        let mut source = args.source(SourceKind::Lines, &kafka).expect("source");
+        let pipe = || StreamError::BrokenPipe { target: "-".into() };
+        let run = run_stage(
+            &args,
+            &DEFAULTS,
+            "test",
+            source.as_mut(),
+            &stop,
+            &counts,
+            |_| Err::<u64, _>(pipe()),
+        )
+        .expect("a broken pipe is no error");
+        assert_eq!((run.records, run.batches), (0, 0));
+    }
+}
