@@ -34,25 +34,21 @@
 //! ```
 
 mod error;
-mod files;
-mod finite;
-mod inputs;
 mod kafka;
-mod lines;
 mod origin;
 pub mod shutdown;
+mod sink;
+mod source;
 mod spec;
 mod stage;
-mod stdio;
-mod topics;
 
 use std::time::Duration;
 
 pub use error::StreamError;
 pub use origin::Origin;
+pub use sink::{open_sink, open_topics};
+pub use source::open_source;
 pub use stage::{parse_args, run_stage, BatchError, StageDefaults, StageRun, StreamArgs};
-
-use spec::Spec;
 
 /// One record read from a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,52 +213,3 @@ impl Default for KafkaOptions {
         }
     }
 }
-
-/// Opens the inputs named by `specs`: one Kafka spec, or any number of `-`, files, directories
-/// and globs, read in the order given. Every spec must name at least one input.
-pub fn open_source(
-    specs: &[String],
-    kind: SourceKind,
-    kafka: &KafkaOptions,
-) -> Result<Box<dyn Source>, StreamError> {
-    let Some(first) = specs.first() else {
-        return Err(StreamError::spec("", "no input given"));
-    };
-    if specs.len() == 1 {
-        if let Spec::Kafka(spec) = Spec::parse(first)? {
-            return Ok(Box::new(kafka::KafkaSource::open(&spec, kafka)?));
-        }
-    }
-    let inputs = inputs::expand(specs, kind)?;
-    Ok(match kind {
-        SourceKind::AvroFiles => Box::new(files::source(inputs)),
-        SourceKind::Lines => Box::new(lines::source(inputs)),
-    })
-}
-
-/// Opens the output named by `spec`: `-` (stdout), a Kafka topic, or a file (created or truncated).
-pub fn open_sink(spec: &str, kafka: &KafkaOptions) -> Result<Box<dyn Sink>, StreamError> {
-    Ok(match Spec::parse(spec)? {
-        Spec::Stdio => Box::new(stdio::LineSink::stdout()),
-        Spec::Kafka(spec) => Box::new(kafka::KafkaSink::open(&spec, kafka)?),
-        Spec::Path(path) => Box::new(stdio::LineSink::file(&path)?),
-    })
-}
-
-/// Opens a destination for records by topic: `kafka://HOST:PORT[,HOST:PORT]` (the brokers;
-/// any topic part is ignored), or a folder where each topic is a file `TOPIC.jsonl` of JSON
-/// lines, appended to (the embedded default, for a laptop or the demo).
-pub fn open_topics(spec: &str, kafka: &KafkaOptions) -> Result<Box<dyn TopicSink>, StreamError> {
-    if let Some(rest) = spec.strip_prefix("kafka://") {
-        let brokers = rest.split('/').next().unwrap_or_default();
-        let spec = match Spec::parse(&format!("kafka://{brokers}/lasair"))? {
-            Spec::Kafka(k) => k,
-            _ => return Err(StreamError::spec(spec, "expected kafka://HOST:PORT")),
-        };
-        return Ok(Box::new(kafka::KafkaSink::open_any(&spec, kafka)?));
-    }
-    Ok(Box::new(topics::FolderTopics::open(spec)?))
-}
-
-#[cfg(test)]
-mod sources_tests;

@@ -3,8 +3,8 @@
 use std::collections::VecDeque;
 use std::io::Read;
 
-use crate::finite::{Finite, Messages};
-use crate::inputs::Input;
+use super::finite::{Finite, Messages};
+use super::inputs::Input;
 use crate::{Message, Origin, StreamError};
 
 /// Whole files (or all of stdin), one message each, read in turn.

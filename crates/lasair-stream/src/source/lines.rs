@@ -5,8 +5,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 
-use crate::finite::{Finite, Messages};
-use crate::inputs::Input;
+use super::finite::{Finite, Messages};
+use super::inputs::Input;
 use crate::{Message, Origin, StreamError};
 
 /// Large reads: alert lines are often tens of kilobytes.
