@@ -101,7 +101,7 @@ SQL
     export LASAIR_TEST_MYSQL_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair"
     # The read-only account may read the user-visible tables and nothing else (not users or
     # tokens): the schema is created first, then lasair-query prints the grants for it.
-    cargo run --quiet -p lasair-query -- --db "$LASAIR_TEST_MYSQL" \
+    cargo run --quiet -p lasair-query -- --survey ztf --db "$LASAIR_TEST_MYSQL" \
         --print-grants "'lasair_ro'@'127.0.0.1'" | mariadb --no-defaults --socket="$dir/sock" -uroot lasair
     say "MariaDB on 127.0.0.1:$port"
 }
