@@ -15,14 +15,24 @@ pub const SECTIONS: [&str; 8] = [
     "ingest", "sherlock", "filter", "query", "mine", "sync", "serve", "sim",
 ];
 
+/// The two flags every tool has for its config, flattened into its `Args`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct ConfigArgs {
+    /// Node config file (TOML, one section per tool: this tool reads its own).
+    #[arg(long, global = true, env = "LASAIR_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Print the effective configuration (TOML) and exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
 /// A tool's options that its section of the node config can also give.
 pub trait Section: serde::Serialize + DeserializeOwned + Default + Clone {
     /// The section's name: `ingest`, `filter`, ...
     const NAME: &'static str;
-    /// `--config FILE`, when given.
-    fn config_file(&self) -> Option<&Path>;
-    /// `--print-config`.
-    fn print_config(&self) -> bool;
+    /// `--config` and `--print-config`.
+    fn config_args(&self) -> &ConfigArgs;
     /// Fills what the command line left unset from the file's section.
     fn merged(self, file: Self) -> Self;
 }
@@ -33,12 +43,12 @@ pub trait Section: serde::Serialize + DeserializeOwned + Default + Clone {
 pub fn effective<T: Section>(args: T, out: &mut dyn std::io::Write) -> anyhow::Result<Option<T>> {
     // Merged even without a file: merging fills the tool's defaults, which --print-config
     // then shows.
-    let file: T = match args.config_file() {
+    let file: T = match args.config_args().config.as_deref() {
         Some(path) => load_section(path, T::NAME)?,
         None => T::default(),
     };
     let args = args.merged(file);
-    if args.print_config() {
+    if args.config_args().print_config {
         let text = toml::to_string(&args).context("printing the config")?;
         write!(out, "[{}]\n{text}", T::NAME).context("printing the config")?;
         return Ok(None);

@@ -74,15 +74,9 @@ pub struct Args {
     #[arg(long)]
     pub keep_solar_system: Option<bool>,
 
-    /// Node config file (TOML; this tool reads its [filter] section).
-    #[arg(long, env = "LASAIR_CONFIG")]
+    #[command(flatten)]
     #[serde(skip)]
-    pub config: Option<PathBuf>,
-
-    /// Print the effective configuration (TOML) and exit.
-    #[arg(long)]
-    #[serde(skip)]
-    pub print_config: bool,
+    pub node: lasair_cli::config::ConfigArgs,
 
     /// Staff commands on the main database (watchlists, watchmaps, filters) instead of
     /// running the stage.
@@ -94,12 +88,8 @@ pub struct Args {
 impl lasair_cli::config::Section for Args {
     const NAME: &'static str = "filter";
 
-    fn config_file(&self) -> Option<&std::path::Path> {
-        self.config.as_deref()
-    }
-
-    fn print_config(&self) -> bool {
-        self.print_config
+    fn config_args(&self) -> &lasair_cli::config::ConfigArgs {
+        &self.node
     }
 
     /// Fills what the command line left unset from the config file's section.

@@ -43,15 +43,9 @@ pub struct Args {
     #[serde(flatten)]
     pub stream: StreamArgs,
 
-    /// Node config file (TOML; this tool reads its [ingest] section).
-    #[arg(long, env = "LASAIR_CONFIG")]
+    #[command(flatten)]
     #[serde(skip)]
-    pub config: Option<PathBuf>,
-
-    /// Print the effective configuration (TOML) and exit.
-    #[arg(long)]
-    #[serde(skip)]
-    pub print_config: bool,
+    pub node: lasair_cli::config::ConfigArgs,
 }
 
 /// A thousand alerts (about 60 MB of ZTF Avro) per batch, closed after half a second.
@@ -63,12 +57,8 @@ pub const DEFAULTS: StageDefaults = StageDefaults {
 impl lasair_cli::config::Section for Args {
     const NAME: &'static str = "ingest";
 
-    fn config_file(&self) -> Option<&std::path::Path> {
-        self.config.as_deref()
-    }
-
-    fn print_config(&self) -> bool {
-        self.print_config
+    fn config_args(&self) -> &lasair_cli::config::ConfigArgs {
+        &self.node
     }
 
     /// Fills what the command line left unset from the config file's section.

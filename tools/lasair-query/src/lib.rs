@@ -5,7 +5,6 @@
 mod format;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -90,15 +89,9 @@ pub struct Args {
     #[serde(skip)]
     pub print_grants: Option<String>,
 
-    /// Node config file (TOML; this tool reads its [query] section).
-    #[arg(long, env = "LASAIR_CONFIG")]
+    #[command(flatten)]
     #[serde(skip)]
-    pub config: Option<PathBuf>,
-
-    /// Print the effective configuration (TOML) and exit.
-    #[arg(long)]
-    #[serde(skip)]
-    pub print_config: bool,
+    pub node: lasair_cli::config::ConfigArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
@@ -112,12 +105,8 @@ pub enum Format {
 impl lasair_cli::config::Section for Args {
     const NAME: &'static str = "query";
 
-    fn config_file(&self) -> Option<&std::path::Path> {
-        self.config.as_deref()
-    }
-
-    fn print_config(&self) -> bool {
-        self.print_config
+    fn config_args(&self) -> &lasair_cli::config::ConfigArgs {
+        &self.node
     }
 
     /// Fills what the command line left unset from the config file's section.
