@@ -1,16 +1,14 @@
-//! lasair-sherlock: Sherlock's context for each alert. Catalogues are loaded into a per-node
-//! store with a sky index (`catalogue`); each position is searched by the passes of a search
-//! configuration and the matches ranked into a classification (`classify`). As a stream
-//! stage it adds a `sherlock` object to each JSON alert line (`stage`), answering positions
-//! seen before from a cache that survives restarts (`cache`).
+//! lasair-sherlock: Sherlock's context for each alert, on the command line. The engine (the
+//! catalogue store, the classifier, the cache and the stream stage) is the lasair-context
+//! crate; this tool reads its flags and config, manages the store (`catalogue`) and runs the
+//! stage over a stream of alert lines, or answers one position or object.
 
 mod args;
-pub mod cache;
-pub mod catalogue;
-pub mod classify;
-pub mod cosmology;
-pub mod memory;
-pub mod stage;
+pub mod catalogue {
+    //! `lasair-sherlock catalogue add|list|drop`; the store itself is
+    //! `lasair_context::catalogue`.
+    pub mod cli;
+}
 
 use std::io::Write;
 use std::path::Path;
@@ -20,14 +18,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use lasair_cli::{Counts, Outcome};
+use lasair_context::catalogue::{CatalogueStore, ConeSearch};
+use lasair_context::{cache, classify, Cache, Classifier, SearchConfig, Stage};
 use lasair_stream::{open_sink, open_source, run_batches, KafkaOptions, SourceKind, Step};
 
 pub use args::{Args, Command};
-pub use cache::Cache;
-pub use classify::{Classifier, Context, SearchConfig};
-pub use stage::Stage;
-
-use catalogue::ConeSearch;
 
 const TOOL: &str = "lasair-sherlock";
 
@@ -94,7 +89,7 @@ pub fn open_searcher(path: &Path) -> anyhow::Result<Arc<dyn ConeSearch>> {
             path.display()
         );
     }
-    let store = catalogue::CatalogueStore::open(path)?;
+    let store = CatalogueStore::open(path)?;
     Ok(Arc::new(store.searcher()?))
 }
 

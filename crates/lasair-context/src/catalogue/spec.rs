@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::{CatalogueError, CatalogueKind};
 
 /// The text layout of a catalogue file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Comma-separated, quoted as RFC 4180.
@@ -23,7 +24,8 @@ pub enum Format {
 }
 
 /// The unit of an angular size column.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum AngleUnit {
     #[default]

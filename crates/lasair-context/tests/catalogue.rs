@@ -6,8 +6,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use lasair_sherlock::catalogue::cli::{run_to, CatalogueCommand, MappingArgs};
-use lasair_sherlock::catalogue::{
+use lasair_context::catalogue::{
     CatalogueError, CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec, MappingFile,
 };
 use rayon::prelude::*;
@@ -403,48 +402,6 @@ fn ids(searcher: &impl ConeSearch, ra: f64, dec: f64) -> Vec<String> {
 }
 
 #[test]
-fn the_cli_adds_lists_and_drops() {
-    let Some(file) = lasair_testdata::shared_data("catalogues/veron-test-data.txt") else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("cats.db");
-    let add = CatalogueCommand::Add {
-        name: "veron".into(),
-        file,
-        mapping: MappingArgs {
-            map: Some(mapping_file()),
-            ..MappingArgs::default()
-        },
-        no_progress: true,
-    };
-    let mut out = Vec::new();
-    run_to(add, &db, &mut out).expect("add");
-    let line: serde_json::Value = serde_json::from_slice(&out).expect("json");
-    assert_eq!(
-        (line["rows"].as_u64(), line["bad"].as_u64()),
-        (Some(50), Some(0))
-    );
-    let mut out = Vec::new();
-    run_to(CatalogueCommand::List, &db, &mut out).expect("list");
-    let line: serde_json::Value = serde_json::from_slice(&out).expect("json");
-    assert_eq!(line["name"], "veron");
-    assert_eq!(line["kind"], "agn");
-    assert_eq!(line["rows"], 50);
-    assert!(line["source"]
-        .as_str()
-        .is_some_and(|s| s.ends_with("veron-test-data.txt")));
-    let drop = CatalogueCommand::Drop {
-        name: "veron".into(),
-    };
-    run_to(drop.clone(), &db, &mut Vec::new()).expect("drop");
-    assert!(
-        run_to(drop, &db, &mut Vec::new()).is_err(),
-        "nothing left to drop"
-    );
-}
-
-#[test]
 fn broken_bytes_are_bad_rows_and_a_corrupt_gzip_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = CatalogueStore::open(&dir.path().join("cats.db")).expect("open");
@@ -507,7 +464,7 @@ fn broken_bytes_are_bad_rows_and_a_corrupt_gzip_is_an_error() {
 fn a_searcher_of_a_missing_store_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("nowhere.db");
-    let err = lasair_sherlock::catalogue::Searcher::open_store(&path).expect_err("missing");
+    let err = lasair_context::catalogue::Searcher::open_store(&path).expect_err("missing");
     assert!(err.to_string().contains("nowhere.db"), "{err}");
     assert!(!path.exists(), "not created");
 }

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-pub mod cli;
 mod load;
 mod read;
 mod search;
