@@ -8,7 +8,9 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lasair_context::catalogue::{CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec};
+use lasair_context::catalogue::{
+    CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec, Searcher,
+};
 use rayon::prelude::*;
 
 use lasair_testdata::Rng;
@@ -143,7 +145,7 @@ fn main() -> anyhow::Result<()> {
 
     println!("before the searcher: {}", memory());
     let t = Instant::now();
-    let searcher = store.searcher()?;
+    let searcher = Searcher::open(&store)?;
     println!(
         "searcher open (index {total} sources): {:.1} s, index {} MB; {}",
         t.elapsed().as_secs_f64(),

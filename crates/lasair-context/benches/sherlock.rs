@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use lasair_context::catalogue::{
-    CatalogueError, CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec, Match, Source,
+    CatalogueError, CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec, Match, Searcher,
+    Source,
 };
 use lasair_context::memory::ZoneIndex;
 use lasair_context::{Cache, Classifier, SearchConfig, Stage};
@@ -176,7 +177,7 @@ fn load_store(set: &SyntheticSet, dir: &std::path::Path) -> Arc<dyn ConeSearch> 
         store.add(&c.name, &path, &spec, false).expect("load");
         std::fs::remove_file(&path).expect("remove csv");
     }
-    Arc::new(store.searcher().expect("searcher"))
+    Arc::new(Searcher::open(&store).expect("searcher"))
 }
 
 /// Alert lines: a third on or near catalogued sources (within 3"), the rest anywhere.

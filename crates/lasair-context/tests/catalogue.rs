@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use lasair_context::catalogue::{
     CatalogueError, CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec, MappingFile,
+    Searcher,
 };
 use rayon::prelude::*;
 
@@ -101,7 +102,7 @@ fn every_real_catalogue_loads_with_its_row_count() {
     want.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(listed, want);
 
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     // Spot checks of mapped attributes against the files' first data rows.
     // bsc5 line 2: HR 1, ra 1.29125, dec 45.22917, Vmag 6.70, A1Vn.
     let m = &searcher.cone("bsc5", 1.29125, 45.22917, 1.0).expect("cone")[0];
@@ -187,7 +188,7 @@ fn a_cone_around_a_gcvs_star_finds_it_at_the_right_separation() {
     store
         .add("gcvs", &file, &spec("gcvs"), false)
         .expect("loads");
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let (ra, dec) = (10.679583333333332, 41.268055555555556);
 
     let north = searcher
@@ -247,7 +248,7 @@ fn bad_rows_are_reported_by_line_and_skipped() {
     );
 
     // Row e in sexagesimal: 10h = 150 deg, +20 deg; its mag "nan" is NULL.
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let e = searcher.cone("tiny", 150.0, 20.0, 1.0).expect("cone");
     assert_eq!(e.len(), 1);
     assert_eq!((e[0].source.id.as_str(), e[0].source.mag), ("e", None));
@@ -283,7 +284,7 @@ fn cones_across_ra_zero_and_at_the_poles() {
     store
         .add("edges", &file, &csv_spec(), false)
         .expect("loads");
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let found = |ra: f64, dec: f64| -> Vec<(String, f64)> {
         let ms = searcher.cone("edges", ra, dec, 1.0).expect("cone");
         ms.into_iter()
@@ -325,8 +326,7 @@ fn drop_and_re_add() {
     assert_eq!((list.len(), list[0].rows), (1, 2));
     assert_ne!(store.fingerprint().expect("fingerprint"), first);
     assert_eq!(
-        store
-            .searcher()
+        Searcher::open(&store)
             .expect("searcher")
             .cone("cat", 10.0, 20.0, 1.0)
             .expect("cone")
@@ -338,7 +338,7 @@ fn drop_and_re_add() {
     assert!(!store.drop("cat").expect("drop again"));
     assert!(store.list().expect("list").is_empty());
     assert_eq!(store.fingerprint().expect("fingerprint"), empty);
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     assert!(matches!(
         searcher.cone("cat", 10.0, 20.0, 1.0),
         Err(CatalogueError::Unknown(_))
@@ -375,7 +375,7 @@ fn searches_from_many_threads_agree_with_one() {
     let file = write(dir.path(), "many.csv", &text);
     let mut store = CatalogueStore::open(&dir.path().join("cats.db")).expect("open");
     store.add("many", &file, &csv_spec(), false).expect("loads");
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let queries: Vec<(f64, f64)> = (0..2000)
         .map(|i| {
             (
@@ -415,7 +415,7 @@ fn broken_bytes_are_bad_rows_and_a_corrupt_gzip_is_an_error() {
     let report = store.add("fixed", &fixed, &spec, false).expect("loads");
     assert_eq!((report.rows, report.bad), (3, 1));
     assert_eq!(report.bad_lines[0].0, 2);
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     // Rows are numbered by good row: the row at line 6 is the third.
     let m = searcher.cone("fixed", 13.0, 23.0, 1.0).expect("cone");
     assert_eq!(m[0].source.id, "3");
@@ -464,7 +464,7 @@ fn broken_bytes_are_bad_rows_and_a_corrupt_gzip_is_an_error() {
 fn a_searcher_of_a_missing_store_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("nowhere.db");
-    let err = lasair_context::catalogue::Searcher::open_store(&path).expect_err("missing");
+    let err = Searcher::open_store(&path).expect_err("missing");
     assert!(err.to_string().contains("nowhere.db"), "{err}");
     assert!(!path.exists(), "not created");
 }
@@ -485,7 +485,7 @@ fn a_headerless_pipe_file_names_columns_by_number() {
     let report = store.add("bllac", &file, &spec, false).expect("loads");
     assert_eq!((report.rows, report.bad), (42, 0));
     // Its line `035.6650000|+43.0355000|3C 66A`.
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let m = searcher.cone("bllac", 35.665, 43.0355, 0.1).expect("cone");
     assert_eq!(m.len(), 1);
     assert_eq!(m[0].source.id, "3C 66A");

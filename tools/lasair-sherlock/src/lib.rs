@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use lasair_cli::{Counts, Outcome};
-use lasair_context::catalogue::{CatalogueStore, ConeSearch};
+use lasair_context::catalogue::{CatalogueStore, ConeSearch, Searcher};
 use lasair_context::{cache, classify, Cache, Classifier, SearchConfig, Stage};
 use lasair_stream::{open_sink, open_source, run_batches, KafkaOptions, SourceKind, Step};
 
@@ -90,7 +90,7 @@ pub fn open_searcher(path: &Path) -> anyhow::Result<Arc<dyn ConeSearch>> {
         );
     }
     let store = CatalogueStore::open(path)?;
-    Ok(Arc::new(store.searcher()?))
+    Ok(Arc::new(Searcher::open(&store)?))
 }
 
 /// The classifier (search configuration over `searcher`) and its cache, as `args` say.

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use rusqlite::{Connection, OpenFlags};
 
 use super::load::SOURCE_COLUMNS;
-use super::store::{fingerprint, CatalogueInfo};
+use super::store::{fingerprint, CatalogueInfo, CatalogueStore};
 use super::{CatalogueError, CatalogueKind, ConeSearch, Match, Source};
 
 /// The most of the store file each read-only connection maps (SQLite caps it at its
@@ -65,8 +65,13 @@ fn open_read_only(path: &Path, mapped: bool) -> Result<Connection, CatalogueErro
 }
 
 impl Searcher {
+    /// Indexes every catalogue of `store` in memory, for cone searches from any thread.
+    pub fn open(store: &CatalogueStore) -> Result<Searcher, CatalogueError> {
+        Searcher::index(store.path(), store.list()?)
+    }
+
     /// Indexes the catalogues `infos` of the store at `path`, several at once.
-    pub(crate) fn open(path: &Path, infos: Vec<CatalogueInfo>) -> Result<Searcher, CatalogueError> {
+    fn index(path: &Path, infos: Vec<CatalogueInfo>) -> Result<Searcher, CatalogueError> {
         let indexed: Result<Vec<Indexed>, CatalogueError> = infos
             .par_iter()
             .map(|info| index_catalogue(path, info))
@@ -86,7 +91,7 @@ impl Searcher {
 
     /// The searcher of the existing store at `path`.
     pub fn open_store(path: &Path) -> Result<Searcher, CatalogueError> {
-        super::CatalogueStore::open_existing(path)?.searcher()
+        Searcher::open(&CatalogueStore::open_existing(path)?)
     }
 
     /// The catalogues indexed, as the store listed them when the searcher opened.

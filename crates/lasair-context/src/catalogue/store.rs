@@ -1,5 +1,6 @@
 //! The catalogue store: one SQLite file per node holding every loaded catalogue (a table of
-//! sources each, with a HEALPix cell column), so a replica is a plain file to copy.
+//! sources each, with a HEALPix cell column), so a replica is a plain file to copy. The store
+//! lists what it holds; `search::Searcher::open` builds the cone searches from that list.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,7 +9,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::load::{self, LoadReport, HPX_DEPTH};
-use super::search::Searcher;
 use super::spec::LoadSpec;
 use super::{CatalogueError, CatalogueKind};
 
@@ -259,11 +259,6 @@ impl CatalogueStore {
     /// A value that changes whenever the set or content of the catalogues changes.
     pub fn fingerprint(&self) -> Result<String, CatalogueError> {
         Ok(fingerprint(&self.list()?))
-    }
-
-    /// Indexes every catalogue's positions in memory, for cone searches from any thread.
-    pub fn searcher(&self) -> Result<Searcher, CatalogueError> {
-        Searcher::open(&self.path, self.list()?)
     }
 
     fn sql_err(&self, doing: &str, what: &str) -> impl Fn(rusqlite::Error) -> CatalogueError {
