@@ -150,21 +150,25 @@ pub struct MappingFile {
 
 impl MappingFile {
     pub fn read(path: &Path) -> Result<MappingFile, CatalogueError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CatalogueError::Other(format!("reading {}: {e}", path.display())))?;
-        toml::from_str(&text)
-            .map_err(|e| CatalogueError::Other(format!("parsing {}: {e}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|cause| CatalogueError::MappingRead {
+            path: path.to_owned(),
+            cause,
+        })?;
+        toml::from_str(&text).map_err(|cause| CatalogueError::MappingParse {
+            path: path.to_owned(),
+            cause,
+        })
     }
 
     /// The mapping of catalogue `name`.
     pub fn get(&self, name: &str, path: &Path) -> Result<&LoadSpec, CatalogueError> {
         self.catalogues.get(name).ok_or_else(|| {
             let known: Vec<&str> = self.catalogues.keys().map(String::as_str).collect();
-            CatalogueError::Other(format!(
-                "{} has no [{name}] mapping (it maps: {})",
-                path.display(),
-                known.join(", ")
-            ))
+            CatalogueError::NotMapped {
+                path: path.to_owned(),
+                name: name.to_owned(),
+                known: known.join(", "),
+            }
         })
     }
 }

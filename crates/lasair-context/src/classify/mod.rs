@@ -23,7 +23,8 @@ pub enum ClassifyError {
     #[error("searching catalogue {catalogue}: {cause}")]
     Search {
         catalogue: String,
-        cause: CatalogueError,
+        /// Boxed: this error is returned by value on the hot path of every position.
+        cause: Box<CatalogueError>,
     },
 }
 
@@ -133,7 +134,7 @@ impl Classifier {
                     .cone(&q.catalogue, ra, dec, q.radius)
                     .map_err(|cause| ClassifyError::Search {
                         catalogue: q.catalogue.clone(),
-                        cause,
+                        cause: Box::new(cause),
                     })
             })
             .collect::<Result<Vec<Vec<Match>>, _>>()?;
