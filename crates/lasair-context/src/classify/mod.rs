@@ -5,6 +5,7 @@ pub mod config;
 pub mod output;
 pub mod passes;
 pub mod rank;
+pub mod row;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use crate::cosmology::{Cosmology, SHERLOCK};
 
 pub use config::{Label, Pass, Search, SearchConfig};
 pub use output::{Context, Crossmatch};
+pub use row::Cell;
 
 /// A position that cannot be classified.
 #[derive(Debug, thiserror::Error)]
