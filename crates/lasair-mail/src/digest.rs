@@ -235,3 +235,47 @@ fn send(
     mailer.send(to, subject, text, html)?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ada() -> Recipient {
+        Recipient {
+            id: 3,
+            topic: "lasair_7bright".into(),
+            name: "bright".into(),
+            email: Some("ada@example.org".into()),
+        }
+    }
+
+    #[test]
+    fn records_gather_in_the_state_file_across_batches() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut digests = Digests::new(dir.path(), None, "objectId").expect("digests");
+        for batch in 0..2 {
+            let mut record = Map::new();
+            record.insert("objectId".into(), format!("ZTF{batch}").into());
+            digests.add(&ada(), record);
+            digests.flush().expect("flush");
+        }
+        digests.failed(&ada(), "no such column");
+        digests.flush().expect("flush");
+        let state: State = serde_json::from_slice(
+            &std::fs::read(dir.path().join("lasair_7bright.json")).expect("state file"),
+        )
+        .expect("state");
+        let ids: Vec<&str> = state
+            .digest
+            .iter()
+            .filter_map(|r| r.get("objectId")?.as_str())
+            .collect();
+        assert_eq!(ids, ["ZTF0", "ZTF1"]);
+        assert_eq!(state.last_error.as_deref(), Some("no such column"));
+        assert_eq!(
+            (state.last_email_mjd, digests.sent),
+            (0.0, 0),
+            "no mailer, no email"
+        );
+    }
+}

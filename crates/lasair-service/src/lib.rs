@@ -114,6 +114,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_survey_has_its_own_catalogue() {
+        assert_eq!(catalog(Survey::Ztf).key, "objectId");
+        assert_eq!(catalog(Survey::Lsst).key, "diaObjectId");
+    }
+
+    #[test]
     fn a_database_says_which_survey_it_holds() {
         let dir = tempfile::tempdir().expect("tmp");
         let url = |n: &str| format!("sqlite:{}", dir.path().join(n).display());

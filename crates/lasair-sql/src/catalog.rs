@@ -253,13 +253,6 @@ pub const LSST: Catalog = Catalog {
     ],
 };
 
-/// The catalogue of the survey named `name` (`ztf` or `lsst`, any case).
-pub fn for_survey(name: &str) -> Option<&'static Catalog> {
-    [&ZTF, &LSST]
-        .into_iter()
-        .find(|c| c.survey.eq_ignore_ascii_case(name))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,11 +284,9 @@ mod tests {
         let key = |c: &Catalog, t: &str| c.table(t).and_then(|t| t.column(c.key)).map(|k| k.ty);
         assert_eq!(key(&LSST, "annotations"), Some(ColType::Int));
         assert_eq!(key(&ZTF, "annotations"), Some(ColType::Text));
-        assert_eq!(for_survey("lsst").map(|c| c.key), Some("diaObjectId"));
         for c in [&ZTF, &LSST] {
             assert!(c.tables[0].column(c.latest).is_some(), "{}", c.survey);
         }
-        assert!(for_survey("hsc").is_none());
     }
 
     #[test]

@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 
 use lasair_alert::{AlertLine, LineReader};
+use lasair_context::classify::{Cell, Context as Sherlock};
 use lasair_db::{Db, DbError, Value};
 use lasair_features::{Context, Options, SurveyFeatures};
 use lasair_sql::catalog::{Catalog, ColType};
 use lasair_stream::Message;
 use rayon::prelude::*;
-use serde_json::Map;
 
 use lasair_service::sky::Sky;
 
@@ -134,20 +134,24 @@ impl Stages {
             },
             _ => Value::Text(line.alert.object_id.0.clone()),
         };
-        let sherlock = line.extra.get("sherlock").and_then(|s| s.as_object());
-        let number = |k: &str| sherlock.and_then(|s| s.get(k)).and_then(|v| v.as_f64());
+        let sherlock = line
+            .extra
+            .get("sherlock")
+            .and_then(Sherlock::from_line_value);
+        let best = sherlock.as_ref().map(|s| &s.best);
         let ctx = Context {
-            distance_mpc: number("distance").or_else(|| number("direct_distance")),
+            distance_mpc: best.and_then(|b| b.distance.or(b.direct_distance)),
             classification: sherlock
-                .and_then(|s| s.get("classification"))
-                .and_then(|v| v.as_str()),
+                .as_ref()
+                .map(|s| s.classification.as_str())
+                .filter(|c| !c.is_empty()),
             tns_name: None,
         };
         let object = self
             .features
             .object_row(&line.alert, &ctx, &self.options)
             .ok()?;
-        let sherlock_row = sherlock.map(|s| self.sherlock_row(&key, s));
+        let sherlock_row = sherlock.as_ref().map(|s| self.sherlock_row(&key, s));
         let (ra, dec) = (line.alert.ra, line.alert.dec);
         let watchlist_hits = sky
             .watchlist_hits(ra, dec)
@@ -186,10 +190,11 @@ impl Stages {
 
     /// The sherlock_classifications row: the catalogue's columns, from the `sherlock` object
     /// lasair-sherlock added to the line (absent keys are NULL).
-    fn sherlock_row(&self, key: &Value, sherlock: &Map<String, serde_json::Value>) -> Vec<Value> {
+    fn sherlock_row(&self, key: &Value, sherlock: &Sherlock) -> Vec<Value> {
         let Some(table) = self.catalog.table("sherlock_classifications") else {
             return Vec::new();
         };
+        let cells = sherlock.row();
         table
             .columns
             .iter()
@@ -197,17 +202,11 @@ impl Stages {
                 if c.name == self.catalog.key {
                     return key.clone();
                 }
-                match (sherlock.get(c.name), c.ty) {
-                    (Some(serde_json::Value::Number(n)), ColType::Int) => {
-                        n.as_i64().map_or(Value::Null, Value::Int)
-                    }
-                    (Some(serde_json::Value::Number(n)), ColType::Real) => {
-                        n.as_f64().map_or(Value::Null, Value::Real)
-                    }
-                    (Some(serde_json::Value::String(s)), ColType::Text) => Value::Text(s.clone()),
-                    (Some(serde_json::Value::String(s)), ColType::Real) => {
-                        s.parse().map_or(Value::Null, Value::Real)
-                    }
+                let cell = cells.iter().find(|(name, _)| *name == c.name);
+                match (cell.map(|(_, cell)| *cell), c.ty) {
+                    (Some(Cell::Int(Some(i))), ColType::Int) => Value::Int(i),
+                    (Some(Cell::Real(Some(x))), ColType::Real) => Value::Real(x),
+                    (Some(Cell::Text(Some(s))), ColType::Text) => Value::Text(s.to_owned()),
                     _ => Value::Null,
                 }
             })

@@ -5,7 +5,7 @@ use lasair_mail::Recipient;
 use lasair_service::filter::{ActiveFilter, Delivery, Filter};
 use lasair_service::ServiceError;
 use lasair_sql::catalog::Catalog;
-use lasair_sql::{compile, CompiledQuery, Dialect, Limits};
+use lasair_sql::{compile, CompiledQuery, Dialect, Limits, SqlError};
 
 /// One active filter, ready to run on a batch.
 #[derive(Debug, Clone)]
@@ -16,7 +16,7 @@ pub struct RunFilter {
     /// Who hears of its results and failures by email.
     pub recipient: Recipient,
     /// The compiled query, or why it does not compile (its owner is told once).
-    pub query: Result<CompiledQuery, String>,
+    pub query: Result<CompiledQuery, SqlError>,
 }
 
 /// Every active filter of the main database, compiled for the batch database.
@@ -42,7 +42,7 @@ fn compiled(active: ActiveFilter, catalog: &Catalog, limits: &Limits) -> RunFilt
             name: f.name.clone(),
             email: active.email,
         },
-        query: compile(&f.query, catalog, Dialect::Sqlite, limits).map_err(|e| e.to_string()),
+        query: compile(&f.query, catalog, Dialect::Sqlite, limits),
         topic: f.topic,
     }
 }

@@ -75,7 +75,7 @@ pub fn run_filters(
             Ok(q) => db
                 .query_readonly(&q.sql, timeout)
                 .map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
+            Err(e) => Err(e.to_string()),
         };
         counts.run += 1;
         let rows = match rows {

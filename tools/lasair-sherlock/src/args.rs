@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use lasair_alert::Survey;
+use lasair_stream::{StageDefaults, StreamArgs};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::cli::CatalogueCommand;
@@ -15,16 +17,11 @@ use crate::catalogue::cli::CatalogueCommand;
 /// the store.
 #[derive(Debug, Clone, Default, Parser, Serialize, Deserialize)]
 #[command(version, about)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Args {
     #[command(subcommand)]
     #[serde(skip)]
     pub command: Option<Command>,
-
-    /// Where alerts come from: JSON lines files, folders, globs, `-` for stdin (the default),
-    /// or `kafka://HOST:PORT[,HOST:PORT]/TOPIC`.
-    #[serde(rename = "input")]
-    pub inputs: Vec<String>,
 
     /// The catalogue store (SQLite file) to search.
     #[arg(long, global = true, env = "LASAIR_SHERLOCK_STORE")]
@@ -56,42 +53,26 @@ pub struct Args {
     #[arg(long, global = true, env = "LASAIR_DB")]
     pub db: Option<String>,
 
-    /// Kafka consumer group (replicas of this stage share one).
-    #[arg(long, env = "LASAIR_KAFKA_GROUP")]
-    pub group: Option<String>,
+    /// Which survey's tables the main database holds, for `object`: ztf or lsst [default:
+    /// the survey whose tables the database holds].
+    #[arg(long, global = true, env = "LASAIR_SURVEY")]
+    pub survey: Option<Survey>,
 
-    /// Extra librdkafka settings, KEY=VALUE, repeatable.
-    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
-    #[serde(rename = "kafka_options")]
-    pub kafka_option: Vec<String>,
+    /// Inputs (JSON alert lines or Kafka), batching, Kafka settings, threads.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub stream: StreamArgs,
 
-    /// Alerts per batch: a batch is written and flushed, then its offsets committed.
-    #[arg(long)]
-    pub batch: Option<usize>,
-
-    /// Longest wait for a batch to fill from Kafka, in milliseconds.
-    #[arg(long)]
-    pub wait_ms: Option<u64>,
-
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-
-    /// Node config file (TOML; this tool reads its [sherlock] section).
-    #[arg(long, global = true, env = "LASAIR_CONFIG")]
+    #[command(flatten)]
     #[serde(skip)]
-    pub config: Option<PathBuf>,
-
-    /// Print the effective configuration (TOML) and exit.
-    #[arg(long)]
-    #[serde(skip)]
-    pub print_config: bool,
-
-    /// Counts on stderr are silenced; errors are still reported.
-    #[arg(long, short, global = true)]
-    #[serde(skip)]
-    pub quiet: bool,
+    pub node: lasair_cli::config::ConfigArgs,
 }
+
+/// A thousand alerts per batch, closed after half a second.
+pub const DEFAULTS: StageDefaults = StageDefaults {
+    batch: 1000,
+    wait_ms: 500,
+};
 
 /// The one-shot commands.
 #[derive(Debug, Clone, Subcommand)]
@@ -107,7 +88,7 @@ pub enum Command {
     },
     /// The context of one object of the main database (at its mean position).
     Object {
-        /// The objectId (ZTF).
+        /// The objectId (ZTF) or diaObjectId (LSST).
         id: String,
         /// Every crossmatch, not only the best.
         #[arg(long)]
@@ -123,38 +104,18 @@ pub enum Command {
 impl lasair_cli::config::Section for Args {
     const NAME: &'static str = "sherlock";
 
-    fn config_file(&self) -> Option<&std::path::Path> {
-        self.config.as_deref()
-    }
-
-    fn print_config(&self) -> bool {
-        self.print_config
+    fn config_args(&self) -> &lasair_cli::config::ConfigArgs {
+        &self.node
     }
 
     /// Fills what the command line left unset from the config file's section.
     fn merged(mut self, file: Args) -> Args {
-        if self.inputs.is_empty() {
-            self.inputs = file.inputs;
-        }
-        if self.kafka_option.is_empty() {
-            self.kafka_option = file.kafka_option;
-        }
+        self.stream = self.stream.merged(file.stream, &DEFAULTS);
         self.no_cache |= file.no_cache;
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
         }
-        fill!(
-            store,
-            search,
-            cache,
-            cache_entries,
-            output,
-            db,
-            group,
-            batch,
-            wait_ms,
-            threads
-        );
+        fill!(store, search, cache, cache_entries, output, db, survey);
         self
     }
 }
@@ -188,8 +149,8 @@ mod tests {
         )
         .expect("section");
         let args = Args::parse_from(["lasair-sherlock", "--batch", "5", "y.jsonl"]).merged(file);
-        assert_eq!(args.batch, Some(5));
-        assert_eq!(args.inputs, ["y.jsonl"]);
+        assert_eq!(args.stream.batch, Some(5));
+        assert_eq!(args.stream.inputs, ["y.jsonl"]);
         assert_eq!(args.store, Some(PathBuf::from("a.db")));
         assert_eq!(args.cache_path(), Some(PathBuf::from("a.db.cache")));
         assert!(

@@ -1,8 +1,6 @@
 //! `lasair-sherlock`: see `lasair_sherlock::Args` for the options.
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = lasair_sherlock::Args::parse();
+    let args: lasair_sherlock::Args = lasair_stream::parse_args(&lasair_sherlock::DEFAULTS);
     lasair_cli::finish("lasair-sherlock", lasair_sherlock::main(args))
 }

@@ -1,17 +1,19 @@
 //! The stream stage end to end through `run()`: real ZTF alerts as lasair-ingest writes them
 //! (decoded here by lasair-alert), bad lines among them, the cache across runs.
 
-#[path = "fixtures/catalogues.rs"]
+#[path = "../../../crates/lasair-context/tests/fixtures/catalogues.rs"]
 mod catalogues;
 
+use lasair_stream::StreamArgs;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use lasair_alert::{AlertJson, Decoder, Survey};
-use lasair_sherlock::memory::MemoryCatalogues;
-use lasair_sherlock::{Args, Cache, Classifier, SearchConfig, Stage};
+use lasair_context::memory::MemoryCatalogues;
+use lasair_context::{Cache, Classifier, SearchConfig, Stage};
+use lasair_sherlock::Args;
 
 /// The JSON lines lasair-ingest writes for every alert of ztf_public_20181129.
 fn ingest_lines() -> Option<Vec<Vec<u8>>> {
@@ -40,11 +42,14 @@ fn stage(set: Arc<MemoryCatalogues>, cache: Cache) -> Stage {
 
 fn args(input: &Path, output: &Path) -> Args {
     Args {
-        inputs: vec![input.display().to_string()],
+        stream: StreamArgs {
+            inputs: vec![input.display().to_string()],
+            batch: Some(64),
+            threads: Some(2),
+            quiet: true,
+            ..StreamArgs::default()
+        },
         output: Some(output.display().to_string()),
-        batch: Some(64),
-        threads: Some(2),
-        quiet: true,
         ..Args::default()
     }
 }
@@ -163,8 +168,8 @@ fn the_cache_answers_after_a_restart_until_the_catalogues_change() {
     let mut other = MemoryCatalogues::new();
     other.add(
         "gcvs",
-        lasair_sherlock::catalogue::CatalogueKind::Variable,
-        vec![lasair_sherlock::memory::point_source("only", 1.0, 1.0)],
+        lasair_context::catalogue::CatalogueKind::Variable,
+        vec![lasair_context::memory::point_source("only", 1.0, 1.0)],
     );
     let other_fp = Classifier::new(SearchConfig::default_config(), Arc::new(other)).fingerprint();
     assert_ne!(other_fp, fingerprint);
@@ -175,9 +180,10 @@ fn the_cache_answers_after_a_restart_until_the_catalogues_change() {
 
 /// A catalogue store holding the real GCVS, loaded as catalogues.toml says.
 fn gcvs_store(dir: &Path) -> Option<PathBuf> {
-    use lasair_sherlock::catalogue::{CatalogueStore, MappingFile};
+    use lasair_context::catalogue::{CatalogueStore, MappingFile};
     let file = lasair_testdata::shared_data("catalogues/gcvs.csv")?;
-    let map_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogues.toml");
+    let map_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../crates/lasair-context/catalogues.toml");
     let map = MappingFile::read(&map_path).expect("catalogues.toml");
     let spec = map.get("gcvs", &map_path).expect("a gcvs mapping").clone();
     let path = dir.join("catalogues.db");
@@ -280,13 +286,16 @@ fn kafka_in_and_out_with_offsets_committed() {
     sink.flush().expect("delivered");
 
     let args = Args {
-        inputs: vec![format!("kafka://{boot}/alerts")],
+        stream: StreamArgs {
+            inputs: vec![format!("kafka://{boot}/alerts")],
+            group: Some("sherlock-test".into()),
+            batch: Some(16),
+            wait_ms: Some(100),
+            threads: Some(2),
+            quiet: true,
+            ..StreamArgs::default()
+        },
         output: Some(format!("kafka://{boot}/context")),
-        group: Some("sherlock-test".into()),
-        batch: Some(16),
-        wait_ms: Some(100),
-        threads: Some(2),
-        quiet: true,
         ..Args::default()
     };
     let stop = Arc::new(AtomicBool::new(false));

@@ -7,8 +7,9 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use lasair_cli::Outcome;
 
-use super::spec::{AngleUnit, Format, LoadSpec, MappingFile};
-use super::{CatalogueKind, CatalogueStore};
+use lasair_context::catalogue::{
+    AngleUnit, CatalogueKind, CatalogueStore, Format, LoadSpec, MappingFile,
+};
 
 /// Managing the catalogue store.
 // Parsed once per run: the size of `Add` does not matter.

@@ -20,9 +20,10 @@ pub const DEFAULT_CAPACITY: usize = 1_000_000;
 
 /// Why the cache file could not be used.
 #[derive(Debug, thiserror::Error)]
-#[error("sherlock cache {path}: {cause}")]
+#[error("sherlock cache {}: {cause}", path.display())]
 pub struct CacheError {
-    path: String,
+    path: PathBuf,
+    #[source]
     cause: rusqlite::Error,
 }
 
@@ -86,7 +87,7 @@ impl Cache {
     /// `capacity` stored answers are read back into memory.
     pub fn open(path: &Path, fingerprint: &str, capacity: usize) -> Result<Cache, CacheError> {
         let err = |cause| CacheError {
-            path: path.display().to_string(),
+            path: path.to_owned(),
             cause,
         };
         let conn = Connection::open(path).map_err(err)?;
@@ -158,7 +159,7 @@ impl Cache {
             return Ok(());
         }
         let err = |cause| CacheError {
-            path: path.display().to_string(),
+            path: path.clone(),
             cause,
         };
         let Ok(mut conn) = conn.lock() else {

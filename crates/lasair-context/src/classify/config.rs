@@ -157,8 +157,24 @@ fn default_true() -> bool {
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file cannot be read.
     #[error("search configuration {place}: {cause}")]
-    Parse { place: String, cause: String },
+    Read {
+        place: String,
+        #[source]
+        cause: std::io::Error,
+    },
+    /// The text is not a search configuration (TOML, known keys, known labels).
+    #[error("search configuration {place}: {cause}")]
+    Parse {
+        place: String,
+        #[source]
+        cause: toml::de::Error,
+    },
+    /// A global radius or stretch that is not a positive number.
+    #[error("search configuration {place}: synonym_radius_arcsec, galaxy_radius_stretch and merge_radius_arcsec must be positive numbers")]
+    Globals { place: String },
+    /// A search that cannot be run.
     #[error("search configuration {place}: search {index} ({catalogue}): {reason}")]
     Invalid {
         place: String,
@@ -178,18 +194,18 @@ impl SearchConfig {
     /// Reads and checks a configuration file.
     pub fn load(path: &Path) -> Result<SearchConfig, ConfigError> {
         let place = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Parse {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             place: place.clone(),
-            cause: e.to_string(),
+            cause,
         })?;
         SearchConfig::parse(&text, &place)
     }
 
     /// Parses and checks configuration text; `place` names it in errors.
     pub fn parse(text: &str, place: &str) -> Result<SearchConfig, ConfigError> {
-        let config: SearchConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let config: SearchConfig = toml::from_str(text).map_err(|cause| ConfigError::Parse {
             place: place.to_owned(),
-            cause: e.to_string(),
+            cause,
         })?;
         config.check(place)?;
         Ok(config)
@@ -226,9 +242,8 @@ impl SearchConfig {
             self.merge_radius_arcsec,
         ];
         if !globals.into_iter().all(positive) {
-            return Err(ConfigError::Parse {
+            return Err(ConfigError::Globals {
                 place: place.to_owned(),
-                cause: "synonym_radius_arcsec, galaxy_radius_stretch and merge_radius_arcsec must be positive numbers".into(),
             });
         }
         Ok(())

@@ -61,8 +61,9 @@ impl std::fmt::Display for RowError {
 impl Rows {
     /// Opens `path` and reads past its preamble and header as `spec` says.
     pub fn open(path: &Path, spec: &LoadSpec) -> Result<Rows, CatalogueError> {
-        let cannot = |e: &dyn std::fmt::Display| {
-            CatalogueError::Other(format!("reading catalogue file {}: {e}", path.display()))
+        let cannot = |e: &dyn std::fmt::Display| CatalogueError::File {
+            path: path.to_owned(),
+            cause: e.to_string(),
         };
         let file = File::open(path).map_err(|e| cannot(&e))?;
         let gz = path

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use rusqlite::{Connection, OpenFlags};
 
 use super::load::SOURCE_COLUMNS;
-use super::store::{fingerprint, CatalogueInfo};
+use super::store::{fingerprint, CatalogueInfo, CatalogueStore};
 use super::{CatalogueError, CatalogueKind, ConeSearch, Match, Source};
 
 /// The most of the store file each read-only connection maps (SQLite caps it at its
@@ -51,8 +51,9 @@ impl std::fmt::Debug for Searcher {
 /// scan, when indexing, reads without the map so the process does not hold the whole file).
 fn open_read_only(path: &Path, mapped: bool) -> Result<Connection, CatalogueError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| {
-        CatalogueError::Other(format!("opening catalogue store {}: {e}", path.display()))
+    let conn = Connection::open_with_flags(path, flags).map_err(|cause| CatalogueError::Open {
+        path: path.to_owned(),
+        cause,
     })?;
     // The store is read while another process may be loading into it.
     let _ = conn.busy_timeout(std::time::Duration::from_secs(60));
@@ -65,8 +66,13 @@ fn open_read_only(path: &Path, mapped: bool) -> Result<Connection, CatalogueErro
 }
 
 impl Searcher {
+    /// Indexes every catalogue of `store` in memory, for cone searches from any thread.
+    pub fn open(store: &CatalogueStore) -> Result<Searcher, CatalogueError> {
+        Searcher::index(store.path(), store.list()?)
+    }
+
     /// Indexes the catalogues `infos` of the store at `path`, several at once.
-    pub(crate) fn open(path: &Path, infos: Vec<CatalogueInfo>) -> Result<Searcher, CatalogueError> {
+    fn index(path: &Path, infos: Vec<CatalogueInfo>) -> Result<Searcher, CatalogueError> {
         let indexed: Result<Vec<Indexed>, CatalogueError> = infos
             .par_iter()
             .map(|info| index_catalogue(path, info))
@@ -86,7 +92,7 @@ impl Searcher {
 
     /// The searcher of the existing store at `path`.
     pub fn open_store(path: &Path) -> Result<Searcher, CatalogueError> {
-        super::CatalogueStore::open_existing(path)?.searcher()
+        Searcher::open(&CatalogueStore::open_existing(path)?)
     }
 
     /// The catalogues indexed, as the store listed them when the searcher opened.
@@ -133,12 +139,10 @@ impl Searcher {
             Ok(Some(conn)) => conn,
             _ => open_read_only(&self.path, true)?,
         };
-        let result = fetch_rows(&conn, cat, rows).map_err(|e| {
-            CatalogueError::Other(format!(
-                "reading catalogue {} from {} (reopen the searcher if the store was reloaded): {e}",
-                cat.name,
-                self.path.display()
-            ))
+        let result = fetch_rows(&conn, cat, rows).map_err(|cause| CatalogueError::Read {
+            name: cat.name.to_string(),
+            path: self.path.clone(),
+            cause,
         });
         if let Ok(mut pool) = self.pool.lock() {
             pool.push(conn);
@@ -148,12 +152,10 @@ impl Searcher {
 }
 
 fn index_catalogue(path: &Path, info: &CatalogueInfo) -> Result<Indexed, CatalogueError> {
-    let err = |e: rusqlite::Error| {
-        CatalogueError::Other(format!(
-            "indexing catalogue {} of {}: {e}",
-            info.name,
-            path.display()
-        ))
+    let err = |cause| CatalogueError::Index {
+        name: info.name.clone(),
+        path: path.to_owned(),
+        cause,
     };
     let conn = open_read_only(path, false)?;
     let mut stmt = conn
@@ -183,11 +185,11 @@ fn index_catalogue(path: &Path, info: &CatalogueInfo) -> Result<Indexed, Catalog
                 Some((ra, dec, 0.0f32))
             }
             (Ok(row), Ok(_), Ok(_)) => {
-                problem = Some(CatalogueError::Other(format!(
-                    "catalogue {} of {}: rows are not numbered 1, 2, ... (row {row})",
-                    info.name,
-                    path.display()
-                )));
+                problem = Some(CatalogueError::Rows {
+                    name: info.name.clone(),
+                    path: path.to_owned(),
+                    row,
+                });
                 None
             }
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {

@@ -81,8 +81,10 @@ pub(crate) fn load(
 ) -> Result<LoadReport, CatalogueError> {
     let started = Instant::now();
     let mut rows = Rows::open(file, spec)?;
-    let cols = Columns::resolve(&rows, spec).map_err(|e| {
-        CatalogueError::Other(format!("loading {name} from {}: {e}", file.display()))
+    let cols = Columns::resolve(&rows, spec).map_err(|cause| CatalogueError::Columns {
+        name: name.to_owned(),
+        path: file.to_owned(),
+        cause,
     })?;
     let header_fields = rows.header.as_ref().map(Vec::len);
     let bar = lasair_cli::progress::bar(rows.total_bytes, "bytes", progress);
@@ -91,8 +93,9 @@ pub(crate) fn load(
         ..LoadReport::default()
     };
     let sql = insert_sql(table);
-    let sql_err = |e: rusqlite::Error| {
-        CatalogueError::Other(format!("writing catalogue {name} to the store: {e}"))
+    let sql_err = |cause| CatalogueError::Write {
+        name: name.to_owned(),
+        cause,
     };
     loop {
         let tx = conn.transaction().map_err(sql_err)?;
@@ -111,11 +114,11 @@ pub(crate) fn load(
                         continue;
                     }
                     Err(RowError::Fatal(why)) => {
-                        return Err(CatalogueError::Other(format!(
-                            "reading catalogue file {} at line {}: {why}",
-                            file.display(),
-                            rows.line()
-                        )));
+                        return Err(CatalogueError::FileAt {
+                            path: file.to_owned(),
+                            line: rows.line(),
+                            cause: why,
+                        });
                     }
                 }
                 if let (Some(want), Some(got)) = (header_fields, rows.field_count()) {

@@ -9,47 +9,75 @@ use crate::catalogue::CatalogueKind;
 
 use super::config::Label;
 use super::rank::Merged;
+use super::row::{lenient, real};
 
 /// Sherlock's context for one position: the classification, the best match's fields, and the
-/// other matches ranked.
+/// other matches ranked. It is the `sherlock` object of each alert line, written by the stage
+/// and read back by lasair-filter into the sherlock_classifications row (see `row`); reading
+/// is lenient, a key absent or of another type being no value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Context {
     /// SN, NT, AGN, CV, VS, BS, UNCLEAR, or ORPHAN when nothing matched.
+    #[serde(default, deserialize_with = "lenient")]
     pub classification: String,
     #[serde(flatten)]
     pub best: Crossmatch,
     /// The other sources, best first.
+    #[serde(default, deserialize_with = "lenient")]
     pub crossmatches: Vec<Crossmatch>,
 }
 
-/// One ranked source, with Lasair's column names.
+/// One ranked source, with Lasair's column names. Absent keys read as `None` (or empty text).
 #[allow(non_snake_case)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Crossmatch {
+    #[serde(deserialize_with = "lenient")]
     pub association_type: Option<Label>,
+    #[serde(deserialize_with = "lenient")]
     pub catalogue_table_name: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub catalogue_object_id: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub catalogue_object_type: Option<String>,
+    #[serde(deserialize_with = "real")]
     pub raDeg: Option<f64>,
+    #[serde(deserialize_with = "real")]
     pub decDeg: Option<f64>,
+    #[serde(deserialize_with = "real")]
     pub separationArcsec: Option<f64>,
     /// The source's offset from the transient, north positive (as Sherlock gives it).
+    #[serde(deserialize_with = "real")]
     pub northSeparationArcsec: Option<f64>,
     /// The source's offset from the transient, east (increasing RA) positive.
+    #[serde(deserialize_with = "real")]
     pub eastSeparationArcsec: Option<f64>,
+    #[serde(deserialize_with = "real")]
     pub physical_separation_kpc: Option<f64>,
+    #[serde(deserialize_with = "real")]
     pub direct_distance: Option<f64>,
     /// The best distance, Mpc: direct, else luminosity distance of z, else of photoZ.
+    #[serde(deserialize_with = "real")]
     pub distance: Option<f64>,
+    #[serde(deserialize_with = "real")]
     pub z: Option<f64>,
+    #[serde(deserialize_with = "real")]
     pub photoZ: Option<f64>,
+    #[serde(deserialize_with = "real")]
     pub photoZErr: Option<f64>,
+    #[serde(deserialize_with = "real")]
     pub Mag: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
     pub MagFilter: Option<String>,
+    #[serde(deserialize_with = "real")]
     pub MagErr: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
     pub classificationReliability: Option<u8>,
+    #[serde(deserialize_with = "real")]
     pub major_axis_arcsec: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
     pub description: String,
+    #[serde(deserialize_with = "lenient")]
     pub summary: String,
 }
 

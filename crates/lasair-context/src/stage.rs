@@ -24,9 +24,9 @@ pub enum StageError {
     Output(#[from] StreamError),
 }
 
-impl StageError {
+impl lasair_stream::BatchError for StageError {
     /// The reader of our output went away (`| head`): end quietly, as Unix tools do.
-    pub fn is_broken_pipe(&self) -> bool {
+    fn is_broken_pipe(&self) -> bool {
         matches!(self, StageError::Output(e) if e.is_broken_pipe())
     }
 }

@@ -6,9 +6,9 @@ mod catalogues;
 
 use std::sync::Arc;
 
-use lasair_sherlock::catalogue::{CatalogueKind, Source};
-use lasair_sherlock::classify::{Classifier, Context, Label, SearchConfig};
-use lasair_sherlock::memory::{point_source, MemoryCatalogues};
+use lasair_context::catalogue::{CatalogueKind, Source};
+use lasair_context::classify::{Classifier, Context, Label, SearchConfig};
+use lasair_context::memory::{point_source, MemoryCatalogues};
 
 fn default_classifier(set: Arc<MemoryCatalogues>) -> Classifier {
     Classifier::new(SearchConfig::default_config(), set)
@@ -190,7 +190,7 @@ fn empty_sky_is_orphan() {
     };
     let (ra, dec) = (77.7, -61.3);
     for name in ["gcvs", "bsc5", "clu", "glade"] {
-        let near = lasair_sherlock::catalogue::ConeSearch::cone(&*set, name, ra, dec, 1000.0)
+        let near = lasair_context::catalogue::ConeSearch::cone(&*set, name, ra, dec, 1000.0)
             .expect("cone");
         assert!(
             near.is_empty(),

@@ -5,6 +5,7 @@ pub mod config;
 pub mod output;
 pub mod passes;
 pub mod rank;
+pub mod row;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use crate::cosmology::{Cosmology, SHERLOCK};
 
 pub use config::{Label, Pass, Search, SearchConfig};
 pub use output::{Context, Crossmatch};
+pub use row::Cell;
 
 /// A position that cannot be classified.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +25,8 @@ pub enum ClassifyError {
     #[error("searching catalogue {catalogue}: {cause}")]
     Search {
         catalogue: String,
-        cause: CatalogueError,
+        /// Boxed: this error is returned by value on the hot path of every position.
+        cause: Box<CatalogueError>,
     },
 }
 
@@ -133,7 +136,7 @@ impl Classifier {
                     .cone(&q.catalogue, ra, dec, q.radius)
                     .map_err(|cause| ClassifyError::Search {
                         catalogue: q.catalogue.clone(),
-                        cause,
+                        cause: Box::new(cause),
                     })
             })
             .collect::<Result<Vec<Vec<Match>>, _>>()?;

@@ -1,5 +1,6 @@
 //! The catalogue store: one SQLite file per node holding every loaded catalogue (a table of
-//! sources each, with a HEALPix cell column), so a replica is a plain file to copy.
+//! sources each, with a HEALPix cell column), so a replica is a plain file to copy. The store
+//! lists what it holds; `search::Searcher::open` builds the cone searches from that list.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,7 +9,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::load::{self, LoadReport, HPX_DEPTH};
-use super::search::Searcher;
 use super::spec::LoadSpec;
 use super::{CatalogueError, CatalogueKind};
 
@@ -64,17 +64,16 @@ pub fn check_name(name: &str) -> Result<(), CatalogueError> {
     if ok {
         Ok(())
     } else {
-        Err(CatalogueError::Other(format!(
-            "catalogue name {name:?}: use a lowercase letter then lowercase letters, digits or _"
-        )))
+        Err(CatalogueError::BadName(name.to_owned()))
     }
 }
 
 impl CatalogueStore {
     /// Opens the store at `path`, creating an empty one if there is none.
     pub fn open(path: &Path) -> Result<CatalogueStore, CatalogueError> {
-        let err = |e: rusqlite::Error| {
-            CatalogueError::Other(format!("opening catalogue store {}: {e}", path.display()))
+        let err = |cause| CatalogueError::Open {
+            path: path.to_owned(),
+            cause,
         };
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
@@ -106,10 +105,7 @@ impl CatalogueStore {
     /// fail, not search an empty store).
     pub fn open_existing(path: &Path) -> Result<CatalogueStore, CatalogueError> {
         if !path.is_file() {
-            return Err(CatalogueError::Other(format!(
-                "no catalogue store at {} (build one with `lasair-sherlock catalogue add`)",
-                path.display()
-            )));
+            return Err(CatalogueError::NoStore(path.to_owned()));
         }
         CatalogueStore::open(path)
     }
@@ -261,14 +257,18 @@ impl CatalogueStore {
         Ok(fingerprint(&self.list()?))
     }
 
-    /// Indexes every catalogue's positions in memory, for cone searches from any thread.
-    pub fn searcher(&self) -> Result<Searcher, CatalogueError> {
-        Searcher::open(&self.path, self.list()?)
-    }
-
-    fn sql_err(&self, doing: &str, what: &str) -> impl Fn(rusqlite::Error) -> CatalogueError {
-        let place = format!("{doing} {what} in catalogue store {}", self.path.display());
-        move |e| CatalogueError::Other(format!("{place}: {e}"))
+    fn sql_err(
+        &self,
+        doing: &'static str,
+        what: &str,
+    ) -> impl Fn(rusqlite::Error) -> CatalogueError {
+        let (what, path) = (what.to_owned(), self.path.clone());
+        move |cause| CatalogueError::Store {
+            doing,
+            what: what.clone(),
+            path: path.clone(),
+            cause: Box::new(cause),
+        }
     }
 }
 

@@ -3,21 +3,22 @@
 //! LASAIR_BENCH_SOURCES to scale it), cold (every position new) and cached (every position
 //! seen before), with the memory used.
 //!
-//!     cargo bench -p lasair-sherlock --bench sherlock
+//!     cargo bench -p lasair-context --bench sherlock
 //!
 //! LASAIR_BENCH_BACKEND chooses what answers the cone searches: `store` (the catalogue
 //! store: synthetic CSV files loaded into a SQLite store in a temporary folder, searched by
-//! its in-memory index), `memory` (lasair-sherlock's zone index, attributes held in memory),
+//! its in-memory index), `memory` (lasair-context's zone index, attributes held in memory),
 //! or `both` (the default). LASAIR_BENCH_ALERTS sets the number of alerts (200,000).
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use lasair_sherlock::catalogue::{
-    CatalogueError, CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec, Match, Source,
+use lasair_context::catalogue::{
+    CatalogueError, CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec, Match, Searcher,
+    Source,
 };
-use lasair_sherlock::memory::ZoneIndex;
-use lasair_sherlock::{Cache, Classifier, SearchConfig, Stage};
+use lasair_context::memory::ZoneIndex;
+use lasair_context::{Cache, Classifier, SearchConfig, Stage};
 
 /// The catalogues of the default search configuration, with their share of the sources
 /// (roughly their real sizes: GLADE+ 22M galaxies, Milliquas 1M, SPICY 117k, GCVS 59k...).
@@ -176,7 +177,7 @@ fn load_store(set: &SyntheticSet, dir: &std::path::Path) -> Arc<dyn ConeSearch> 
         store.add(&c.name, &path, &spec, false).expect("load");
         std::fs::remove_file(&path).expect("remove csv");
     }
-    Arc::new(store.searcher().expect("searcher"))
+    Arc::new(Searcher::open(&store).expect("searcher"))
 }
 
 /// Alert lines: a third on or near catalogued sources (within 3"), the rest anywhere.

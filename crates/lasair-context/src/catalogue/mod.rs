@@ -4,13 +4,14 @@
 
 use std::sync::Arc;
 
-pub mod cli;
+mod error;
 mod load;
 mod read;
 mod search;
 mod spec;
 mod store;
 
+pub use error::CatalogueError;
 pub use load::{LoadReport, HPX_DEPTH};
 pub use search::Searcher;
 pub use spec::{AngleUnit, Format, LoadSpec, MappingFile};
@@ -92,15 +93,4 @@ pub trait ConeSearch: Send + Sync {
     /// A value that changes whenever the set or content of catalogues changes (the cache
     /// of answers is keyed on it).
     fn fingerprint(&self) -> String;
-}
-
-/// Why a catalogue could not be loaded or searched.
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogueError {
-    /// A catalogue the search configuration names is not in the store.
-    #[error("no catalogue named {0:?} in the store (see `lasair-sherlock catalogue list`)")]
-    Unknown(String),
-    /// Anything else, with its place.
-    #[error("{0}")]
-    Other(String),
 }

@@ -1,14 +1,16 @@
 //! The catalogue store at scale: a synthetic all-sky set (80% galaxies, uniform outside a
 //! zone of avoidance along the galactic plane; 20% stars crowding the plane), loaded from CSV,
 //! indexed, and cone-searched at 2" and 30" on one core and on all cores, with the memory.
-//! `LASAIR_BENCH_SOURCES=10000000 cargo bench -p lasair-sherlock --bench catalogue`
+//! `LASAIR_BENCH_SOURCES=10000000 cargo bench -p lasair-context --bench catalogue`
 //! (default 10^7; scale down for a quick run).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lasair_sherlock::catalogue::{CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec};
+use lasair_context::catalogue::{
+    CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec, Searcher,
+};
 use rayon::prelude::*;
 
 use lasair_testdata::Rng;
@@ -143,7 +145,7 @@ fn main() -> anyhow::Result<()> {
 
     println!("before the searcher: {}", memory());
     let t = Instant::now();
-    let searcher = store.searcher()?;
+    let searcher = Searcher::open(&store)?;
     println!(
         "searcher open (index {total} sources): {:.1} s, index {} MB; {}",
         t.elapsed().as_secs_f64(),

@@ -6,9 +6,9 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use lasair_sherlock::catalogue::cli::{run_to, CatalogueCommand, MappingArgs};
-use lasair_sherlock::catalogue::{
+use lasair_context::catalogue::{
     CatalogueError, CatalogueKind, CatalogueStore, ConeSearch, Format, LoadSpec, MappingFile,
+    Searcher,
 };
 use rayon::prelude::*;
 
@@ -102,7 +102,7 @@ fn every_real_catalogue_loads_with_its_row_count() {
     want.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(listed, want);
 
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     // Spot checks of mapped attributes against the files' first data rows.
     // bsc5 line 2: HR 1, ra 1.29125, dec 45.22917, Vmag 6.70, A1Vn.
     let m = &searcher.cone("bsc5", 1.29125, 45.22917, 1.0).expect("cone")[0];
@@ -188,7 +188,7 @@ fn a_cone_around_a_gcvs_star_finds_it_at_the_right_separation() {
     store
         .add("gcvs", &file, &spec("gcvs"), false)
         .expect("loads");
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let (ra, dec) = (10.679583333333332, 41.268055555555556);
 
     let north = searcher
@@ -248,7 +248,7 @@ fn bad_rows_are_reported_by_line_and_skipped() {
     );
 
     // Row e in sexagesimal: 10h = 150 deg, +20 deg; its mag "nan" is NULL.
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let e = searcher.cone("tiny", 150.0, 20.0, 1.0).expect("cone");
     assert_eq!(e.len(), 1);
     assert_eq!((e[0].source.id.as_str(), e[0].source.mag), ("e", None));
@@ -284,7 +284,7 @@ fn cones_across_ra_zero_and_at_the_poles() {
     store
         .add("edges", &file, &csv_spec(), false)
         .expect("loads");
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let found = |ra: f64, dec: f64| -> Vec<(String, f64)> {
         let ms = searcher.cone("edges", ra, dec, 1.0).expect("cone");
         ms.into_iter()
@@ -326,8 +326,7 @@ fn drop_and_re_add() {
     assert_eq!((list.len(), list[0].rows), (1, 2));
     assert_ne!(store.fingerprint().expect("fingerprint"), first);
     assert_eq!(
-        store
-            .searcher()
+        Searcher::open(&store)
             .expect("searcher")
             .cone("cat", 10.0, 20.0, 1.0)
             .expect("cone")
@@ -339,7 +338,7 @@ fn drop_and_re_add() {
     assert!(!store.drop("cat").expect("drop again"));
     assert!(store.list().expect("list").is_empty());
     assert_eq!(store.fingerprint().expect("fingerprint"), empty);
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     assert!(matches!(
         searcher.cone("cat", 10.0, 20.0, 1.0),
         Err(CatalogueError::Unknown(_))
@@ -376,7 +375,7 @@ fn searches_from_many_threads_agree_with_one() {
     let file = write(dir.path(), "many.csv", &text);
     let mut store = CatalogueStore::open(&dir.path().join("cats.db")).expect("open");
     store.add("many", &file, &csv_spec(), false).expect("loads");
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let queries: Vec<(f64, f64)> = (0..2000)
         .map(|i| {
             (
@@ -403,48 +402,6 @@ fn ids(searcher: &impl ConeSearch, ra: f64, dec: f64) -> Vec<String> {
 }
 
 #[test]
-fn the_cli_adds_lists_and_drops() {
-    let Some(file) = lasair_testdata::shared_data("catalogues/veron-test-data.txt") else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("cats.db");
-    let add = CatalogueCommand::Add {
-        name: "veron".into(),
-        file,
-        mapping: MappingArgs {
-            map: Some(mapping_file()),
-            ..MappingArgs::default()
-        },
-        no_progress: true,
-    };
-    let mut out = Vec::new();
-    run_to(add, &db, &mut out).expect("add");
-    let line: serde_json::Value = serde_json::from_slice(&out).expect("json");
-    assert_eq!(
-        (line["rows"].as_u64(), line["bad"].as_u64()),
-        (Some(50), Some(0))
-    );
-    let mut out = Vec::new();
-    run_to(CatalogueCommand::List, &db, &mut out).expect("list");
-    let line: serde_json::Value = serde_json::from_slice(&out).expect("json");
-    assert_eq!(line["name"], "veron");
-    assert_eq!(line["kind"], "agn");
-    assert_eq!(line["rows"], 50);
-    assert!(line["source"]
-        .as_str()
-        .is_some_and(|s| s.ends_with("veron-test-data.txt")));
-    let drop = CatalogueCommand::Drop {
-        name: "veron".into(),
-    };
-    run_to(drop.clone(), &db, &mut Vec::new()).expect("drop");
-    assert!(
-        run_to(drop, &db, &mut Vec::new()).is_err(),
-        "nothing left to drop"
-    );
-}
-
-#[test]
 fn broken_bytes_are_bad_rows_and_a_corrupt_gzip_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = CatalogueStore::open(&dir.path().join("cats.db")).expect("open");
@@ -458,7 +415,7 @@ fn broken_bytes_are_bad_rows_and_a_corrupt_gzip_is_an_error() {
     let report = store.add("fixed", &fixed, &spec, false).expect("loads");
     assert_eq!((report.rows, report.bad), (3, 1));
     assert_eq!(report.bad_lines[0].0, 2);
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     // Rows are numbered by good row: the row at line 6 is the third.
     let m = searcher.cone("fixed", 13.0, 23.0, 1.0).expect("cone");
     assert_eq!(m[0].source.id, "3");
@@ -507,7 +464,7 @@ fn broken_bytes_are_bad_rows_and_a_corrupt_gzip_is_an_error() {
 fn a_searcher_of_a_missing_store_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("nowhere.db");
-    let err = lasair_sherlock::catalogue::Searcher::open_store(&path).expect_err("missing");
+    let err = Searcher::open_store(&path).expect_err("missing");
     assert!(err.to_string().contains("nowhere.db"), "{err}");
     assert!(!path.exists(), "not created");
 }
@@ -528,7 +485,7 @@ fn a_headerless_pipe_file_names_columns_by_number() {
     let report = store.add("bllac", &file, &spec, false).expect("loads");
     assert_eq!((report.rows, report.bad), (42, 0));
     // Its line `035.6650000|+43.0355000|3C 66A`.
-    let searcher = store.searcher().expect("searcher");
+    let searcher = Searcher::open(&store).expect("searcher");
     let m = searcher.cone("bllac", 35.665, 43.0355, 0.1).expect("cone");
     assert_eq!(m.len(), 1);
     assert_eq!(m[0].source.id, "3C 66A");

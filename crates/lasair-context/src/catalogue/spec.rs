@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::{CatalogueError, CatalogueKind};
 
 /// The text layout of a catalogue file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Comma-separated, quoted as RFC 4180.
@@ -23,7 +24,8 @@ pub enum Format {
 }
 
 /// The unit of an angular size column.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum AngleUnit {
     #[default]
@@ -148,21 +150,25 @@ pub struct MappingFile {
 
 impl MappingFile {
     pub fn read(path: &Path) -> Result<MappingFile, CatalogueError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CatalogueError::Other(format!("reading {}: {e}", path.display())))?;
-        toml::from_str(&text)
-            .map_err(|e| CatalogueError::Other(format!("parsing {}: {e}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|cause| CatalogueError::MappingRead {
+            path: path.to_owned(),
+            cause,
+        })?;
+        toml::from_str(&text).map_err(|cause| CatalogueError::MappingParse {
+            path: path.to_owned(),
+            cause,
+        })
     }
 
     /// The mapping of catalogue `name`.
     pub fn get(&self, name: &str, path: &Path) -> Result<&LoadSpec, CatalogueError> {
         self.catalogues.get(name).ok_or_else(|| {
             let known: Vec<&str> = self.catalogues.keys().map(String::as_str).collect();
-            CatalogueError::Other(format!(
-                "{} has no [{name}] mapping (it maps: {})",
-                path.display(),
-                known.join(", ")
-            ))
+            CatalogueError::NotMapped {
+                path: path.to_owned(),
+                name: name.to_owned(),
+                known: known.join(", "),
+            }
         })
     }
 }
