@@ -55,11 +55,13 @@ pub struct StreamArgs {
 }
 
 /// A stage's own batch size and wait, declared once: `--help` shows them, `--print-config`
-/// prints them, the loop uses them.
+/// prints them, the loop uses them; and what its progress bar counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StageDefaults {
     pub batch: usize,
     pub wait_ms: u64,
+    /// The records a batch reports done (`alerts`, `objects`).
+    pub unit: &'static str,
 }
 
 impl StreamArgs {
@@ -166,7 +168,7 @@ pub fn run_stage<E: BatchError>(
     mut process: impl FnMut(&[Message]) -> Result<u64, E>,
 ) -> Result<StageRun, E> {
     let started = Instant::now();
-    let progress = lasair_cli::progress::bar(None, "alerts", !args.quiet);
+    let progress = lasair_cli::progress::bar(None, defaults.unit, !args.quiet);
     let mut records = 0;
     let drained = run_batches(
         source,
@@ -210,6 +212,7 @@ mod tests {
     const DEFAULTS: StageDefaults = StageDefaults {
         batch: 250,
         wait_ms: 40,
+        unit: "lines",
     };
 
     #[test]

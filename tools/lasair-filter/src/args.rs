@@ -121,4 +121,5 @@ impl lasair_cli::config::Section for Args {
 pub const DEFAULTS: StageDefaults = StageDefaults {
     batch: 10_000,
     wait_ms: 1000,
+    unit: "objects",
 };

@@ -52,6 +52,7 @@ pub struct Args {
 pub const DEFAULTS: StageDefaults = StageDefaults {
     batch: 1000,
     wait_ms: 500,
+    unit: "alerts",
 };
 
 impl lasair_cli::config::Section for Args {

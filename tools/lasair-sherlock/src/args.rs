@@ -72,6 +72,7 @@ pub struct Args {
 pub const DEFAULTS: StageDefaults = StageDefaults {
     batch: 1000,
     wait_ms: 500,
+    unit: "alerts",
 };
 
 /// The one-shot commands.
