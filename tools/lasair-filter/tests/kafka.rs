@@ -114,8 +114,19 @@ fn python_reads(boot: &str, topic: &str, want: usize, seconds: u64) -> Vec<Strin
         .collect()
 }
 
-fn spawn_filter(boot: &str, input: &str, db: &str, dir: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_lasair-filter"))
+/// A running lasair-filter, killed if a failed assertion leaves it behind.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Already reaped when the test went well: then both calls fail, harmlessly.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_filter(boot: &str, input: &str, db: &str, dir: &Path) -> Running {
+    let child = Command::new(env!("CARGO_BIN_EXE_lasair-filter"))
         .args([
             "--survey",
             "ztf",
@@ -136,7 +147,8 @@ fn spawn_filter(boot: &str, input: &str, db: &str, dir: &Path) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("spawn lasair-filter")
+        .expect("spawn lasair-filter");
+    Running(child)
 }
 
 fn kill_and_restart(boot: &str, input: &str) {
@@ -193,11 +205,11 @@ fn kill_and_restart(boot: &str, input: &str) {
             "the first run sent too little"
         );
     }
-    first.kill().expect("SIGKILL");
-    first.wait().expect("reaped");
+    first.0.kill().expect("SIGKILL");
+    first.0.wait().expect("reaped");
     produce(boot, input, late);
 
-    let second = spawn_filter(boot, input, &db, tmp.path());
+    let mut second = spawn_filter(boot, input, &db, tmp.path());
     let got: BTreeSet<String> = python_reads(boot, "lasair_7kafka", want.len(), 90)
         .into_iter()
         .collect();
@@ -209,10 +221,10 @@ fn kill_and_restart(boot: &str, input: &str) {
         std::thread::sleep(Duration::from_millis(200));
     }
     let status = Command::new("kill")
-        .args(["-TERM", &second.id().to_string()])
+        .args(["-TERM", &second.0.id().to_string()])
         .status();
     assert!(status.expect("kill").success());
-    let status = { second }.wait().expect("exit");
+    let status = second.0.wait().expect("exit");
     assert!(status.success(), "SIGTERM drains and exits 0, got {status}");
     assert_eq!(got, want, "every result delivered at least once");
     for t in TABLES {
