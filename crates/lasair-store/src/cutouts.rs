@@ -1,14 +1,41 @@
 //! Cutouts as FITS files in a directory tree (a CephFS mount in production), sharded by a hash
 //! of the objectId so that no directory holds more than a few hundred entries:
 //! `ROOT/<survey>/<h1>/<h2>/<objectId>/<sourceId>_<kind>.fits[.gz]` with 256 x 256 shards.
+//!
+//! The objectId comes from the alert, so it never becomes a path as it is: an id that is not
+//! a plain name (letters, digits, `_`, `-`; not starting with `.`; at most 64 bytes) is encoded
+//! into one (see [`folder_name`]), so no alert can climb out of the root.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use lasair_alert::hash::fnv1a;
 use lasair_alert::Alert;
+
+/// Temporary files made by this process, for unique names.
+static TEMP: AtomicU64 = AtomicU64::new(0);
+
+/// Longest objectId kept as its own folder name.
+const MAX_PLAIN: usize = 64;
+
+/// The folder name of objectId `id`: the id itself when it is a plain name (every real ZTF
+/// name and LSST diaObjectId is), else `%` and its bytes in hex, or for an id too long for
+/// that, `%%`, its length and a hash. Either way one path component, never `.`, `..` or a
+/// path, and distinct from every plain name.
+pub fn folder_name(id: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if !id.is_empty() && id.len() <= MAX_PLAIN && !id.starts_with('.') && id.chars().all(plain) {
+        return id.to_owned();
+    }
+    if id.len() <= 2 * MAX_PLAIN {
+        let hex: String = id.bytes().map(|b| format!("{b:02x}")).collect();
+        return format!("%{hex}");
+    }
+    format!("%%{}-{:016x}", id.len(), fnv1a(id.as_bytes()))
+}
 
 #[derive(Debug, Clone)]
 pub struct CutoutStore {
@@ -32,7 +59,7 @@ impl CutoutStore {
             .join(alert.survey.as_str())
             .join(format!("{:02x}", h & 0xff))
             .join(format!("{:02x}", (h >> 8) & 0xff))
-            .join(&alert.object_id.0)
+            .join(folder_name(&alert.object_id.0))
     }
 
     /// Writes an alert's cutouts and returns their paths by kind. Each file is written to a
@@ -57,7 +84,10 @@ impl CutoutStore {
             // a whole file, and its content is fixed by sourceId and kind): one stat, no write.
             let done = fs::metadata(&path).is_ok_and(|m| m.len() == cutout.data.len() as u64);
             if !done {
-                let tmp = dir.join(format!(".{name}.tmp"));
+                // Unique per writer: two copies of one alert in a batch (normal under
+                // at-least-once delivery) must not share a temporary file.
+                let n = TEMP.fetch_add(1, Ordering::Relaxed);
+                let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
                 let mut f = fs::File::create(&tmp)?;
                 f.write_all(&cutout.data)?;
                 fs::rename(&tmp, &path)?;
@@ -76,5 +106,40 @@ impl CutoutStore {
         let dir = fs::File::open(&self.root)?;
         rustix::fs::syncfs(&dir)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_objectid_is_always_one_harmless_path_component() {
+        assert_eq!(folder_name("ZTF21abiuvdk"), "ZTF21abiuvdk");
+        assert_eq!(folder_name("313853259557322802"), "313853259557322802");
+        for hostile in [
+            "/etc/passwd",
+            "../../../tmp/x",
+            ".",
+            "..",
+            "",
+            "a\0b",
+            "ñandú",
+            "a/b",
+            &"Z".repeat(65),
+            &"Z".repeat(5000),
+        ] {
+            let name = folder_name(hostile);
+            assert!(name.starts_with('%'), "{hostile:?} -> {name}");
+            assert!(!name.contains('/') && !name.contains('\0'), "{name}");
+            assert!(name.len() <= 255, "{} bytes", name.len());
+            let path = Path::new("/root").join(&name);
+            assert_eq!(path.parent(), Some(Path::new("/root")), "{name}");
+        }
+        assert_ne!(folder_name("ab"), folder_name("%6162"));
+        assert_ne!(
+            folder_name(&"Z".repeat(5000)),
+            folder_name(&"Z".repeat(5001))
+        );
     }
 }
