@@ -140,7 +140,7 @@ impl Db {
     }
 
     /// Sets `sets` on the rows of `table` whose `column` equals `value`; returns how many
-    /// rows matched the condition (MariaDB: how many changed).
+    /// rows matched the condition, on both backends.
     pub fn update_where(
         &mut self,
         table: &str,

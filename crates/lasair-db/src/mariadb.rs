@@ -53,7 +53,11 @@ impl MariaDb {
         let opts = Opts::from_url(raw).map_err(|e| opened(e.to_string()))?;
         // One connection is made at once (so a bad URL fails here); more only on demand.
         let pool_opts = PoolOpts::default().with_constraints(PoolConstraints::new_const::<1, 8>());
-        let opts = OptsBuilder::from_opts(opts).pool_opts(pool_opts);
+        // Found rows: an UPDATE reports the rows it matched, as SQLite does, not only those
+        // whose values changed (setting a filter active twice is not "no such filter").
+        let opts = OptsBuilder::from_opts(opts)
+            .pool_opts(pool_opts)
+            .additional_capabilities(mysql::consts::CapabilityFlags::CLIENT_FOUND_ROWS);
         let pool = Pool::new(opts).map_err(|e| opened(e.to_string()))?;
         Ok(MariaDb {
             url: shown,

@@ -56,6 +56,8 @@ fn life(db: &mut Db) {
         [(a.id, Delivery::Email, Some("ada@example.org".into()))]
     );
     Filter::set_delivery(db, b.id, Some(Delivery::KafkaFull)).expect("on");
+    // Again within the same second: the row matches though nothing in it changes.
+    Filter::set_delivery(db, b.id, Some(Delivery::KafkaFull)).expect("on again");
     Filter::set_delivery(db, a.id, None).expect("off");
     assert_eq!(
         mine(db),
