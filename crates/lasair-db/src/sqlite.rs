@@ -207,13 +207,9 @@ impl Backend for Sqlite {
     }
 
     fn upsert(&mut self, plan: &UpsertPlan, rows: &[Vec<Value>]) -> Result<(), DbError> {
-        let failed = fail(&self.url, &format!("upserting into {}", plan.table.name));
-        let Some(rw) = self.rw.as_mut() else {
-            return Err(failed(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
-                Some("opened read-only".into()),
-            )));
-        };
+        let doing = format!("upserting into {}", plan.table.name);
+        let failed = fail(&self.url, &doing);
+        let rw = self.writer(&doing)?;
         let sql = upsert_sql(plan);
         let tx = rw.transaction().map_err(&failed)?;
         {
@@ -235,9 +231,10 @@ impl Backend for Sqlite {
     }
 
     fn insert(&mut self, sql: &str, params: &[Value]) -> Result<i64, DbError> {
+        let failed = fail(&self.url, "inserting");
         let rw = self.writer("inserting")?;
         rw.execute(sql, rusqlite::params_from_iter(params.iter().map(to_sql)))
-            .map_err(fail(&self.url, "inserting"))?;
+            .map_err(failed)?;
         Ok(rw.last_insert_rowid())
     }
 
@@ -260,8 +257,8 @@ impl Backend for Sqlite {
 
 impl Sqlite {
     /// The read/write connection, or the error of a database opened read-only.
-    fn writer(&self, doing: &str) -> Result<&Connection, DbError> {
-        self.rw.as_ref().ok_or_else(|| {
+    fn writer(&mut self, doing: &str) -> Result<&mut Connection, DbError> {
+        self.rw.as_mut().ok_or_else(|| {
             fail(&self.url, doing)(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
                 Some("opened read-only".into()),
