@@ -2,6 +2,7 @@
 //! reach the owner. Active filters run on every batch of the stream; saved ones only when
 //! asked for (`lasair-query --filter`, the API).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -253,15 +254,13 @@ impl Filter {
     pub fn active(db: &mut Db) -> Result<Vec<ActiveFilter>, ServiceError> {
         let filters: Vec<Filter> = select(db, Select::from(Self::TABLE).gt("active", 0))?;
         let users = db.select(&Select::from("users").columns(&["id", "email"]))?;
-        let email = |user_id: i64| {
-            users
-                .rows
-                .iter()
-                .find(|r| r[0].as_i64() == Some(user_id))
-                .and_then(|r| r[1].as_str())
-                .filter(|e| !e.is_empty())
-                .map(str::to_owned)
-        };
+        let emails: HashMap<i64, &str> = users
+            .rows
+            .iter()
+            .filter_map(|r| Some((r[0].as_i64()?, r[1].as_str()?)))
+            .filter(|(_, e)| !e.is_empty())
+            .collect();
+        let email = |user_id: i64| emails.get(&user_id).map(|e| (*e).to_owned());
         Ok(filters
             .into_iter()
             .filter_map(|filter| {

@@ -6,7 +6,7 @@ use lasair_db::{Db, Select, Value};
 use lasair_sky::area::Area;
 use lasair_sky::cones::{check_radius, Cone};
 
-use crate::record::{Cells, Record};
+use crate::record::{select, Cells, Record};
 use crate::ServiceError;
 
 /// Lasair's default watchlist radius, arcsec, for a cone and list that give none.
@@ -164,12 +164,13 @@ impl Watchlist {
     pub fn active_with_cones(
         db: &mut Db,
     ) -> Result<Vec<(Watchlist, Vec<StoredCone>)>, ServiceError> {
-        let lists = Watchlist::list_where(db, "active", 1.into())?;
-        lists
-            .into_iter()
-            .map(|w| Ok((Watchlist::cones(db, w.id)?, w)))
-            .map(|r: Result<_, ServiceError>| r.map(|(c, w)| (w, c)))
-            .collect()
+        let lists: Vec<Watchlist> = select(db, Select::from(Self::TABLE).gt("active", 0))?;
+        let mut out = Vec::with_capacity(lists.len());
+        for list in lists {
+            let cones = Watchlist::cones(db, list.id)?;
+            out.push((list, cones));
+        }
+        Ok(out)
     }
 }
 
@@ -286,6 +287,6 @@ impl Watchmap {
 
     /// The active watchmaps.
     pub fn active(db: &mut Db) -> Result<Vec<Watchmap>, ServiceError> {
-        Watchmap::list_where(db, "active", 1.into())
+        select(db, Select::from(Self::TABLE).gt("active", 0))
     }
 }
