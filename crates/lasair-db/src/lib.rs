@@ -36,6 +36,19 @@ pub use select::{Cmp, Select};
 use upsert::UpsertPlan;
 use url::DbUrl;
 
+/// The database that read-only grants on `url` name, or why there can be none: a tool checks
+/// this before opening (and perhaps creating) anything.
+pub fn grants_database_of(url: &str) -> Result<String, DbError> {
+    grants_database(&DbUrl::parse(url)?)
+}
+
+fn grants_database(url: &DbUrl) -> Result<String, DbError> {
+    url.database().ok_or_else(|| DbError::Url {
+        url: url.redacted(),
+        reason: "read-only grants need a mysql:// URL that names its database".into(),
+    })
+}
+
 /// The time limit of our own reads (service rows, positions): generous, as they are keyed.
 const READ_LIMIT: Duration = Duration::from_secs(30);
 
@@ -223,10 +236,7 @@ impl Db {
     /// that `account` may read the user-visible tables and nothing else, such as `users`
     /// or `tokens`. MariaDB only: SQLite is made read-only by how the file is opened.
     pub fn readonly_grants(&self, account: &str) -> Result<Vec<String>, DbError> {
-        let database = self.url.database().ok_or_else(|| DbError::Url {
-            url: self.url.redacted(),
-            reason: "read-only grants need a mysql:// URL that names its database".into(),
-        })?;
+        let database = grants_database(&self.url)?;
         Ok(schema::readonly_grants(self.catalog, &database, account))
     }
 

@@ -7,7 +7,7 @@ mod format;
 use std::io::Write;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use lasair_alert::Survey;
 use lasair_cli::Outcome;
@@ -129,9 +129,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         .as_deref()
         .context("no database: give --db, LASAIR_QUERY_DB or db in the [query] section")?;
     if let Some(account) = &args.print_grants {
-        if !url.starts_with("mysql://") {
-            bail!("read-only grants need a mysql:// URL: SQLite is made read-only by how the file is opened");
-        }
+        // Refused before the open, which would need the survey of a database not yet made.
+        lasair_db::grants_database_of(url)?;
         let db = lasair_service::open(url, args.survey, false)?;
         for grant in db.readonly_grants(account)? {
             writeln!(out, "{grant};").context("writing the grants")?;
