@@ -142,7 +142,7 @@ impl KafkaOptions {
 
 /// What one batch's work asks of the loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// The batch's effects are durable: commit its offsets and read on.
     Commit,
     /// Stop now without committing (the reader of our output went away).
@@ -151,7 +151,7 @@ pub enum Step {
 
 /// What a run of [`run_batches`] read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Drained {
+pub(crate) struct Drained {
     /// Messages handed to the batches.
     pub messages: u64,
     /// Inputs that could not be read (bad files), reported on stderr.
@@ -164,7 +164,7 @@ pub struct Drained {
 /// then are the offsets committed (at-least-once delivery). It ends when a finite input is
 /// exhausted, when `shutdown` is set (after finishing the batch in hand), or on an error.
 /// An unreadable input is reported and counted; a broker away is waited for (1 s).
-pub fn run_batches<E: From<StreamError>>(
+pub(crate) fn run_batches<E: From<StreamError>>(
     source: &mut dyn Source,
     size: usize,
     wait: Duration,

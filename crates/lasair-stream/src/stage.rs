@@ -147,7 +147,7 @@ impl BatchError for StreamError {
 /// What a stage's run did.
 #[derive(Debug, Default)]
 pub struct StageRun {
-    /// Messages read (`counts` has the same), and the records the batches reported done.
+    /// The records the batches reported done (messages read are in the caller's counts).
     pub records: u64,
     pub batches: u64,
     pub seconds: f64,
