@@ -20,7 +20,7 @@ use lasair_sql::Dialect;
 use crate::service;
 
 /// The newest schema version this code creates.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// The primary key columns of `table`.
 pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {
@@ -85,7 +85,9 @@ fn column_type(dialect: Dialect, ty: ColType, indexed: bool, object_key: bool) -
     }
 }
 
-fn create_table(dialect: Dialect, catalog: &Catalog, table: &Table) -> String {
+/// `CREATE TABLE` for `table` as schema version `version` had it: without the columns
+/// [`service::ADDED`] by a later version.
+fn create_table(dialect: Dialect, catalog: &Catalog, table: &Table, version: i64) -> String {
     let key = primary_key(catalog, table);
     let indexed = |name: &str| {
         key.contains(&name)
@@ -104,6 +106,7 @@ fn create_table(dialect: Dialect, catalog: &Catalog, table: &Table) -> String {
     let mut parts: Vec<String> = table
         .columns
         .iter()
+        .filter(|c| service::added_in(table.name, c.name) <= version)
         .map(|c| {
             let object_key = c.name == catalog.key && service::key(table.name).is_none();
             let ty = column_type(dialect, c.ty, indexed(c.name), object_key);
@@ -147,7 +150,7 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
             let tables = catalog
                 .tables
                 .iter()
-                .map(|t| create_table(dialect, catalog, t));
+                .map(|t| create_table(dialect, catalog, t, to));
             let indexes = INDEXES
                 .iter()
                 .filter(|i| applies(catalog, i))
@@ -157,7 +160,7 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
         2 => {
             let tables = service::SERVICE_TABLES
                 .iter()
-                .map(|(t, _)| create_table(dialect, catalog, t));
+                .map(|(t, _)| create_table(dialect, catalog, t, to));
             let indexes = service::INDEXES
                 .iter()
                 .map(|(t, cols)| create_index(dialect, t, cols));
@@ -174,7 +177,26 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
                 format!("ALTER TABLE {table} MODIFY {key} {TEXT_KEY} NOT NULL")
             })
             .collect(),
+        4 => service::ADDED
+            .iter()
+            .filter(|(_, _, v)| *v == to)
+            .map(|(t, c, _)| add_column(dialect, t, c))
+            .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// `ALTER TABLE` adding service column `table.column`; on MariaDB `IF NOT EXISTS`, as its
+/// DDL is not transactional (SQLite's migration is one transaction).
+fn add_column(dialect: Dialect, table: &str, column: &str) -> String {
+    let ty = service::table(table)
+        .and_then(|t| t.column(column))
+        .map_or(ColType::Text, |c| c.ty);
+    let ty = column_type(dialect, ty, false, false);
+    let (table, column) = (quote(dialect, table), quote(dialect, column));
+    match dialect {
+        Dialect::Sqlite => format!("ALTER TABLE {table} ADD COLUMN {column} {ty}"),
+        Dialect::MariaDb => format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {ty}"),
     }
 }
 

@@ -13,6 +13,8 @@ use crate::service;
 pub enum Cmp {
     Eq,
     Gt,
+    Ge,
+    Le,
 }
 
 /// A read of one table: `SELECT columns FROM table WHERE c1 = ? AND c2 > ? ORDER BY c LIMIT n`.
@@ -61,6 +63,18 @@ impl<'a> Select<'a> {
     /// Rows whose `column` is greater than `value`.
     pub fn gt(mut self, column: &'a str, value: impl Into<Value>) -> Select<'a> {
         self.conditions.push((column, Cmp::Gt, value.into()));
+        self
+    }
+
+    /// Rows whose `column` is between `low` and `high`, both included (an index range).
+    pub fn between(
+        mut self,
+        column: &'a str,
+        low: impl Into<Value>,
+        high: impl Into<Value>,
+    ) -> Select<'a> {
+        self.conditions.push((column, Cmp::Ge, low.into()));
+        self.conditions.push((column, Cmp::Le, high.into()));
         self
     }
 
@@ -131,6 +145,8 @@ pub(crate) fn conditions(
         let op = match cmp {
             Cmp::Eq => "=",
             Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+            Cmp::Le => "<=",
         };
         let c = quote(dialect, resolve_column(table, column)?);
         parts.push(format!("{c} {op} ?"));
@@ -269,6 +285,16 @@ mod tests {
             .render(&ZTF, Dialect::MariaDb)
             .unwrap();
         assert_eq!(sql, "SELECT COUNT(*) FROM `objects` WHERE `objectId` = ?");
+        let (sql, params) = Select::from("objects")
+            .columns(&["objectId"])
+            .between("decmean", -1.5, 2.5)
+            .render(&ZTF, Dialect::Sqlite)
+            .unwrap();
+        assert_eq!(
+            sql,
+            r#"SELECT "objectId" FROM "objects" WHERE "decmean" >= ? AND "decmean" <= ?"#
+        );
+        assert_eq!(params, [Value::from(-1.5), Value::from(2.5)]);
     }
 
     #[test]

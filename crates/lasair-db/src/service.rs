@@ -13,6 +13,7 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
     (Table { name: "users", columns: &[
         int("id"), text("username"), text("email"), text("first_name"), text("last_name"),
         text("password"), int("is_staff"), int("is_active"), text("date_joined"),
+        text("api_class"),
     ] }, "id"),
     (Table { name: "tokens", columns: &[
         text("token"), int("user_id"), text("created"),
@@ -31,7 +32,7 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
     (Table { name: "filters", columns: &[
         int("mq_id"), int("user_id"), text("name"), text("description"), text("selected"),
         text("tables"), text("conditions"), int("active"), int("public"), text("topic_name"),
-        text("date_created"), text("date_modified"), text("date_expire"),
+        text("date_created"), text("date_modified"), text("date_expire"), int("run"),
     ] }, "mq_id"),
     (Table { name: "annotators", columns: &[
         text("topic"), int("user_id"), text("description"), text("url"), int("active"),
@@ -41,6 +42,24 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
         text("name"), real("value"), text("updated"),
     ] }, "name"),
 ];
+
+/// Columns added to a service table after it was made, and the schema version that added
+/// each: a database made before that version gains the column (NULL in its old rows) by
+/// migration; a new one is made without it and gains it the same way, so both end alike.
+pub const ADDED: &[(&str, &str, i64)] = &[
+    // The API's class of a user (`demo`, `user`, `power`): their row and call limits.
+    ("users", "api_class", 4),
+    // When a filter runs: Lasair's `run` codes, 1 on new alerts, 2 on new annotations, 3 both.
+    ("filters", "run", 4),
+];
+
+/// The schema version that added `table.column` (1 for the columns tables were made with).
+pub fn added_in(table: &str, column: &str) -> i64 {
+    ADDED
+        .iter()
+        .find(|(t, c, _)| *t == table && *c == column)
+        .map_or(1, |(_, _, v)| *v)
+}
 
 /// The service tables the read-only account may also read: saved filters, which
 /// `lasair-query --filter NAME` looks up. Never `users` or `tokens`.
@@ -87,6 +106,9 @@ mod tests {
         for (t, cols) in INDEXES {
             let table = table(t).unwrap();
             assert!(cols.iter().all(|c| table.column(c).is_some()), "{t}");
+        }
+        for (t, c, _) in ADDED {
+            assert!(table(t).and_then(|t| t.column(c)).is_some(), "{t}.{c}");
         }
         assert!(lasair_sql::catalog::ZTF
             .tables

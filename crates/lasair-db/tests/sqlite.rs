@@ -30,6 +30,39 @@ fn opening_twice_keeps_the_schema_and_the_rows() {
 }
 
 #[test]
+fn a_version_3_database_gains_the_columns_of_version_4() {
+    let (_dir, url) = temp_db();
+    let mut db = Db::open(&url).expect("open");
+    db.upsert(
+        "filters",
+        &["mq_id", "name"],
+        &[vec![5.into(), "old".into()]],
+    )
+    .expect("a filter");
+    drop(db);
+    let path = url.trim_start_matches("sqlite:");
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    for (table, column, _) in lasair_db::service::ADDED {
+        conn.execute(&format!("ALTER TABLE {table} DROP COLUMN {column}"), [])
+            .expect("drop");
+    }
+    conn.execute("UPDATE schema_version SET version = 3", [])
+        .expect("back to 3");
+    drop(conn);
+    let mut db = Db::open(&url).expect("migrated");
+    let rows = db
+        .query_readonly("SELECT name, run FROM filters", Duration::from_secs(1))
+        .expect("the new column");
+    assert_eq!(rows.rows, [vec![Value::from("old"), Value::Null]]);
+    db.upsert(
+        "users",
+        &["id", "username", "api_class"],
+        &[vec![1.into(), "ada".into(), "power".into()]],
+    )
+    .expect("written");
+}
+
+#[test]
 fn a_newer_schema_is_refused() {
     let (_dir, url) = temp_db();
     drop(Db::open(&url).expect("open"));

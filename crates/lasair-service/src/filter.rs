@@ -85,6 +85,46 @@ impl FromStr for Delivery {
     }
 }
 
+/// When an active filter runs: Lasair's `run` codes. On new alerts it runs on every batch of
+/// the stream; on new annotations it runs for the annotated objects whenever an annotator
+/// classifies them (useful only when the filter names an annotator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Trigger {
+    pub on_alert: bool,
+    pub on_annotation: bool,
+}
+
+impl Trigger {
+    /// On new alerts only: every filter saved before triggers existed.
+    pub const ALERTS: Trigger = Trigger {
+        on_alert: true,
+        on_annotation: false,
+    };
+
+    /// Lasair's `run` code: 1 on alerts, 2 on annotations, 3 both (0 neither).
+    pub fn code(self) -> i64 {
+        i64::from(self.on_alert) | (i64::from(self.on_annotation) << 1)
+    }
+
+    /// The trigger of a `run` code; NULL (rows older than the column) and unknown codes run on
+    /// alerts, as they did.
+    pub fn from_code(code: Option<i64>) -> Trigger {
+        match code {
+            Some(c @ 0..=3) => Trigger {
+                on_alert: c & 1 != 0,
+                on_annotation: c & 2 != 0,
+            },
+            _ => Trigger::ALERTS,
+        }
+    }
+}
+
+impl Default for Trigger {
+    fn default() -> Self {
+        Trigger::ALERTS
+    }
+}
+
 /// The Kafka topic of user `user_id`'s filter `name`, as Lasair names it: `lasair_`, the user
 /// id, then the name reduced to letters, digits, `_`, `-` and `.`. The one place a topic name
 /// is made.
@@ -104,6 +144,7 @@ pub struct NewFilter {
     pub description: String,
     pub query: UserQuery,
     pub public: bool,
+    pub trigger: Trigger,
 }
 
 impl NewFilter {
@@ -119,6 +160,7 @@ impl NewFilter {
                 ..UserQuery::default()
             },
             public: false,
+            trigger: Trigger::ALERTS,
         }
     }
 }
@@ -137,6 +179,8 @@ pub struct Filter {
     pub topic: String,
     pub date_created: String,
     pub date_modified: String,
+    /// When it runs, if active.
+    pub trigger: Trigger,
 }
 
 impl Record for Filter {
@@ -155,6 +199,7 @@ impl Record for Filter {
         "topic_name",
         "date_created",
         "date_modified",
+        "run",
     ];
 
     fn from_row(row: &[Value]) -> Option<Filter> {
@@ -180,6 +225,7 @@ impl Record for Filter {
             name,
             date_created: c.text(10),
             date_modified: c.text(11),
+            trigger: Trigger::from_code(c.int(12)),
         })
     }
 
@@ -197,6 +243,7 @@ impl Record for Filter {
             self.topic.as_str().into(),
             self.date_created.as_str().into(),
             self.date_modified.as_str().into(),
+            self.trigger.code().into(),
         ]
     }
 }
@@ -230,6 +277,7 @@ impl Filter {
             topic: topic_name(new.user_id, &new.name),
             date_created: now.clone(),
             date_modified: now,
+            trigger: new.trigger,
         };
         let (columns, values) = (&Self::COLUMNS[1..], &filter.fields()[1..]);
         let id = db.insert(Self::TABLE, columns, values)?;
@@ -250,9 +298,31 @@ impl Filter {
         Filter::list_where(db, "name", name.into())
     }
 
-    /// Every filter run on the stream, with its owner's address for email digests.
+    /// Sets when filter `id` runs.
+    pub fn set_trigger(db: &mut Db, id: i64, trigger: Trigger) -> Result<(), ServiceError> {
+        let sets = [
+            ("run", Value::Int(trigger.code())),
+            ("date_modified", crate::now().into()),
+        ];
+        Filter::update(db, id, &sets)
+    }
+
+    /// Every filter run on the stream's alerts, with its owner's address for email digests.
     pub fn active(db: &mut Db) -> Result<Vec<ActiveFilter>, ServiceError> {
+        Filter::active_when(db, |t| t.on_alert)
+    }
+
+    /// Every active filter run when an annotation arrives, with its owner's address.
+    pub fn active_on_annotation(db: &mut Db) -> Result<Vec<ActiveFilter>, ServiceError> {
+        Filter::active_when(db, |t| t.on_annotation)
+    }
+
+    fn active_when(
+        db: &mut Db,
+        runs: impl Fn(Trigger) -> bool,
+    ) -> Result<Vec<ActiveFilter>, ServiceError> {
         let filters: Vec<Filter> = select(db, Select::from(Self::TABLE).gt("active", 0))?;
+        let filters: Vec<Filter> = filters.into_iter().filter(|f| runs(f.trigger)).collect();
         let users = db.select(&Select::from("users").columns(&["id", "email"]))?;
         let emails: HashMap<i64, &str> = users
             .rows
@@ -307,6 +377,10 @@ mod tests {
         assert_eq!(Delivery::from_active(0), None);
         assert_eq!(Delivery::from_active(9), None);
         assert!("pigeon".parse::<Delivery>().is_err());
+        for code in 0..=3 {
+            assert_eq!(Trigger::from_code(Some(code)).code(), code);
+        }
+        assert_eq!(Trigger::from_code(None), Trigger::ALERTS);
     }
 
     #[test]
@@ -338,6 +412,22 @@ mod tests {
             Filter::named(&mut db, "Bright SNe!").expect("named").len(),
             2
         );
+        let both = Trigger {
+            on_alert: true,
+            on_annotation: true,
+        };
+        Filter::set_trigger(&mut db, b.id, both).expect("set");
+        assert_eq!(Filter::get(&mut db, b.id).expect("read").trigger, both);
+        assert_eq!(
+            Filter::active_on_annotation(&mut db).expect("read").len(),
+            1
+        );
+        let only = Trigger {
+            on_alert: false,
+            on_annotation: true,
+        };
+        Filter::set_trigger(&mut db, b.id, only).expect("set");
+        assert!(Filter::active(&mut db).expect("read").is_empty());
         Filter::delete(&mut db, a.id).expect("deleted");
         let err = Filter::get(&mut db, a.id).expect_err("gone");
         assert_eq!(err.to_string(), format!("no filters with mq_id {}", a.id));

@@ -14,6 +14,7 @@
 //! assert_eq!(Filter::active(&mut db).unwrap().len(), 1);
 //! ```
 
+pub mod annotations;
 pub mod filter;
 pub mod objects;
 pub mod query;

@@ -53,6 +53,68 @@ pub fn position(db: &mut Db, id: &str) -> Result<(f64, f64), ServiceError> {
     }
 }
 
+/// The objects within `radius` arcseconds of (ra, dec), nearest first: each one's key and
+/// separation in arcseconds. Read by the index on declination, a band of twice the radius,
+/// narrowed by right ascension (two ranges where the cone crosses RA 0), then measured.
+pub fn cone(
+    db: &mut Db,
+    ra: f64,
+    dec: f64,
+    radius: f64,
+) -> Result<Vec<(Value, f64)>, ServiceError> {
+    if !(0.0..=360.0).contains(&ra) || !(-90.0..=90.0).contains(&dec) || !(radius >= 0.0) {
+        return Err(ServiceError::invalid(
+            format!("cone ({ra}, {dec}, {radius}\")"),
+            "RA is 0 to 360, Dec -90 to 90 and the radius at least 0",
+        ));
+    }
+    let catalog = db.catalog();
+    let (ra_col, dec_col) = catalog.position;
+    let r = radius / 3600.0;
+    let (low, high) = (dec - r, dec + r);
+    // How far RA reaches at the band's edge nearest a pole; everything near a pole.
+    let edge = low.abs().max(high.abs());
+    let ranges: Vec<(f64, f64)> = if edge >= 89.999 {
+        vec![(0.0, 360.0)]
+    } else {
+        let reach = (r.to_radians().sin() / edge.to_radians().cos())
+            .min(1.0)
+            .asin()
+            .to_degrees()
+            + 1e-9;
+        if reach >= 180.0 {
+            vec![(0.0, 360.0)]
+        } else if ra - reach < 0.0 {
+            vec![(0.0, ra + reach), (ra - reach + 360.0, 360.0)]
+        } else if ra + reach > 360.0 {
+            vec![(ra - reach, 360.0), (0.0, ra + reach - 360.0)]
+        } else {
+            vec![(ra - reach, ra + reach)]
+        }
+    };
+    let mut found = Vec::new();
+    for (from, to) in ranges {
+        let select = Select::from("objects")
+            .columns(&[catalog.key, ra_col, dec_col])
+            .between(dec_col, low, high)
+            .between(ra_col, from, to);
+        for row in db.select(&select)?.rows {
+            let (Some(ra2), Some(dec2)) = (row[1].as_f64(), row[2].as_f64()) else {
+                continue;
+            };
+            let sep = lasair_sky::separation_arcsec(ra, dec, ra2, dec2);
+            if sep <= radius {
+                found.push((row[0].clone(), sep));
+            }
+        }
+    }
+    found.sort_by(|a, b| a.1.total_cmp(&b.1));
+    // RA 0 and 360 are one place: an object there is in both ranges once at most, but a
+    // cone of the whole sky reads every row once; keep each key once all the same.
+    found.dedup_by(|a, b| a.0 == b.0);
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +149,46 @@ mod tests {
         );
         assert!(position(&mut db, "ZTF18abcdefg").is_err());
         assert!(key(&ZTF, &"Z".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn cones_find_what_is_inside_nearest_first_across_ra_zero_and_poles() {
+        let mut db = Db::open("sqlite::memory:").expect("ztf");
+        let objects = [
+            ("A", 0.0005, 10.0),
+            ("B", 359.9995, 10.0),
+            ("C", 0.0, 10.01),
+            ("D", 180.0, 89.9999),
+            ("E", 0.0, 89.9999),
+            ("F", 100.0, -20.0),
+        ];
+        let rows: Vec<Vec<Value>> = objects
+            .iter()
+            .map(|(id, ra, dec)| vec![Value::from(*id), (*ra).into(), (*dec).into()])
+            .collect();
+        db.upsert("objects", &["objectId", "ramean", "decmean"], &rows)
+            .expect("upsert");
+        let ids = |found: Vec<(Value, f64)>| -> Vec<String> {
+            found
+                .iter()
+                .map(|(k, _)| k.as_str().unwrap_or("").to_owned())
+                .collect()
+        };
+        let near_zero = cone(&mut db, 0.0, 10.0, 5.0).expect("cone");
+        assert_eq!(ids(near_zero.clone()), ["A", "B"]);
+        assert!((near_zero[0].1 - 0.0005 * 3600.0 * 10f64.to_radians().cos()).abs() < 1e-3);
+        assert_eq!(
+            ids(cone(&mut db, 0.0, 10.0, 40.0).expect("cone")),
+            ["A", "B", "C"]
+        );
+        assert_eq!(
+            ids(cone(&mut db, 359.9999, 10.0, 5.0).expect("cone")),
+            ["B", "A"]
+        );
+        let pole = cone(&mut db, 90.0, 90.0, 1.0).expect("pole");
+        assert_eq!(pole.len(), 2, "{pole:?}");
+        assert_eq!(ids(cone(&mut db, 100.0, -20.0, 0.0).expect("cone")), ["F"]);
+        assert!(cone(&mut db, 400.0, 0.0, 5.0).is_err());
+        assert!(cone(&mut db, 0.0, 0.0, f64::NAN).is_err());
     }
 }

@@ -9,7 +9,8 @@ use lasair_db::{Db, Rows};
 use lasair_sql::{compile, CompiledQuery, Limits, UserQuery};
 
 use crate::filter::Filter;
-use crate::ServiceError;
+use crate::watch::{Watchlist, Watchmap};
+use crate::{Record, ServiceError};
 
 /// A query's limits: rows, clause sizes, time.
 #[derive(Debug, Clone)]
@@ -40,6 +41,54 @@ pub fn compile_for(
         what: "the query".into(),
         source: Box::new(e),
     })
+}
+
+/// `query` compiled for `db` on behalf of user `user_id`: as [`compile_for`], and every
+/// watchlist and watchmap it names must be public or theirs. One that is neither, or none at
+/// all, gets the same answer, so no one learns which private ids exist.
+pub fn compile_as(
+    db: &mut Db,
+    query: &UserQuery,
+    limits: &QueryLimits,
+    user_id: i64,
+) -> Result<CompiledQuery, ServiceError> {
+    let compiled = compile_for(db, query, limits)?;
+    let refused = |kind: &str, id: u64| {
+        ServiceError::invalid(
+            "the query",
+            format!("you do not have permission to access {kind} {id}"),
+        )
+    };
+    for &id in &compiled.watchlists {
+        let seen = i64::try_from(id).ok().map(|id| Watchlist::get(db, id));
+        match seen {
+            Some(Ok(w)) if w.public || w.user_id == user_id => {}
+            Some(Err(e)) if !matches!(e, ServiceError::NotFound { .. }) => return Err(e),
+            _ => return Err(refused("watchlist", id)),
+        }
+    }
+    for &id in &compiled.watchmaps {
+        let seen = i64::try_from(id).ok().map(|id| Watchmap::get(db, id));
+        match seen {
+            Some(Ok(w)) if w.public || w.user_id == user_id => {}
+            Some(Err(e)) if !matches!(e, ServiceError::NotFound { .. }) => return Err(e),
+            _ => return Err(refused("watchmap", id)),
+        }
+    }
+    Ok(compiled)
+}
+
+/// Compiles `query` for user `user_id` ([`compile_as`]) and runs it on `db`'s read-only
+/// connection: the output columns' names and the rows.
+pub fn run_as(
+    db: &mut Db,
+    query: &UserQuery,
+    limits: &QueryLimits,
+    user_id: i64,
+) -> Result<(Vec<String>, Rows), ServiceError> {
+    let compiled = compile_as(db, query, limits, user_id)?;
+    let rows = db.query_readonly(&compiled.sql, limits.timeout)?;
+    Ok((compiled.columns, rows))
 }
 
 /// Compiles and runs `query` on `db`'s read-only connection.

@@ -47,7 +47,12 @@ pub trait Record: Sized {
             ("active", Value::Int(active)),
             ("date_modified", crate::now().into()),
         ];
-        match db.update_where(Self::TABLE, &sets, Self::KEY, &Value::Int(id))? {
+        Self::update(db, id, &sets)
+    }
+
+    /// Sets columns of its row; refused when there is none.
+    fn update(db: &mut Db, id: i64, sets: &[(&str, Value)]) -> Result<(), ServiceError> {
+        match db.update_where(Self::TABLE, sets, Self::KEY, &Value::Int(id))? {
             0 => Err(not_found::<Self>(id)),
             _ => Ok(()),
         }

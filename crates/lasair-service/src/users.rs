@@ -1,12 +1,80 @@
-//! Users and their API tokens. A token is 40 hex digits from the operating system's random
-//! source, as Django REST Framework makes Lasair's; the API finds its user by it.
+//! Users, their passwords and their API tokens. A token is 40 hex digits from the operating
+//! system's random source, as Django REST Framework makes Lasair's; the API finds its user by
+//! it. Passwords are kept as argon2id hashes (PHC strings), never as given. A user's API class
+//! (demo, user, power) sets how many rows and calls the API gives them.
 
+use std::fmt;
 use std::io::Read;
+use std::str::FromStr;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
 
 use lasair_db::{Db, Select, Value};
 
 use crate::record::{Cells, Record};
 use crate::ServiceError;
+
+/// What the API allows a user: Lasair's public demo account (`dummy`), an ordinary user, or
+/// a member of its `powerapi` group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ApiClass {
+    Demo,
+    #[default]
+    User,
+    Power,
+}
+
+impl ApiClass {
+    pub const ALL: [ApiClass; 3] = [ApiClass::Demo, ApiClass::User, ApiClass::Power];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiClass::Demo => "demo",
+            ApiClass::User => "user",
+            ApiClass::Power => "power",
+        }
+    }
+
+    /// The most rows one query returns, as Lasair's API caps them.
+    pub fn max_rows(self) -> u64 {
+        match self {
+            ApiClass::Demo => 1_000,
+            ApiClass::User => 10_000,
+            ApiClass::Power => 1_000_000,
+        }
+    }
+
+    /// API calls allowed per hour, as Lasair's throttle allows them.
+    pub fn calls_per_hour(self) -> u32 {
+        match self {
+            ApiClass::Demo => 10,
+            ApiClass::User => 100,
+            ApiClass::Power => 10_000,
+        }
+    }
+}
+
+impl fmt::Display for ApiClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An API class name that is not one.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("unknown API class {0:?} (expected demo, user or power)")]
+pub struct UnknownClass(pub String);
+
+impl FromStr for ApiClass {
+    type Err = UnknownClass;
+    fn from_str(s: &str) -> Result<ApiClass, UnknownClass> {
+        ApiClass::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownClass(s.to_owned()))
+    }
+}
 
 /// A user of the web site and the API.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +87,7 @@ pub struct User {
     pub is_staff: bool,
     pub is_active: bool,
     pub date_joined: String,
+    pub api_class: ApiClass,
 }
 
 /// A user to add.
@@ -29,6 +98,10 @@ pub struct NewUser {
     pub first_name: String,
     pub last_name: String,
     pub is_staff: bool,
+    pub api_class: ApiClass,
+    /// Their password, hashed before it is stored; `None`: they cannot log in by password
+    /// (staff set one later), only use the API token.
+    pub password: Option<String>,
 }
 
 impl Record for User {
@@ -43,6 +116,7 @@ impl Record for User {
         "is_staff",
         "is_active",
         "date_joined",
+        "api_class",
     ];
 
     fn from_row(row: &[Value]) -> Option<User> {
@@ -56,6 +130,8 @@ impl Record for User {
             is_staff: c.flag(5),
             is_active: c.flag(6),
             date_joined: c.text(7),
+            // NULL in rows made before the column: ordinary users.
+            api_class: c.text(8).parse().unwrap_or_default(),
         })
     }
 
@@ -69,6 +145,7 @@ impl Record for User {
             i64::from(self.is_staff).into(),
             i64::from(self.is_active).into(),
             self.date_joined.as_str().into(),
+            self.api_class.as_str().into(),
         ]
     }
 }
@@ -96,9 +173,59 @@ impl User {
             is_staff: new.is_staff,
             is_active: true,
             date_joined: crate::now(),
+            api_class: new.api_class,
         };
         let id = db.insert(Self::TABLE, &Self::COLUMNS[1..], &user.fields()[1..])?;
+        if let Some(password) = &new.password {
+            User::set_password(db, id, password)?;
+        }
         Ok(User { id, ..user })
+    }
+
+    /// Sets user `id`'s password (stored as an argon2id hash).
+    pub fn set_password(db: &mut Db, id: i64, password: &str) -> Result<(), ServiceError> {
+        if password.is_empty() || password.len() > 4096 {
+            return Err(ServiceError::invalid(
+                format!("the password of user {id}"),
+                "a password is 1 to 4096 bytes",
+            ));
+        }
+        let salt = SaltString::encode_b64(&random_bytes::<16>()?)
+            .map_err(|e| ServiceError::invalid("a password salt", e.to_string()))?;
+        let hash = Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| ServiceError::invalid("hashing a password", e.to_string()))?
+            .to_string();
+        User::update(db, id, &[("password", Value::from(hash.as_str()))])
+    }
+
+    /// The active user `username` when `password` is theirs; `None` for a wrong password,
+    /// an unknown or inactive user, or one without a password.
+    pub fn login(
+        db: &mut Db,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<User>, ServiceError> {
+        let Some(user) = User::by_name(db, username)? else {
+            return Ok(None);
+        };
+        let select = Select::from(Self::TABLE)
+            .columns(&["password"])
+            .eq(Self::KEY, user.id);
+        let rows = db.select(&select)?;
+        let stored = rows.rows.first().and_then(|r| r[0].as_str()).unwrap_or("");
+        let Ok(hash) = PasswordHash::new(stored) else {
+            return Ok(None);
+        };
+        let good = Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok();
+        Ok((good && user.is_active).then_some(user))
+    }
+
+    /// Sets user `id`'s API class.
+    pub fn set_class(db: &mut Db, id: i64, class: ApiClass) -> Result<(), ServiceError> {
+        User::update(db, id, &[("api_class", Value::from(class.as_str()))])
     }
 
     /// The user called `username`.
@@ -148,11 +275,17 @@ impl User {
 const TOKEN_HEX: usize = 40;
 
 fn new_token() -> Result<String, ServiceError> {
-    let mut bytes = [0u8; TOKEN_HEX / 2];
+    let bytes = random_bytes::<{ TOKEN_HEX / 2 }>()?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `N` bytes from the operating system's random source.
+fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
+    let mut bytes = [0u8; N];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| ServiceError::invalid("a new API token", format!("no random source: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        .map_err(|e| ServiceError::invalid("random bytes", format!("no random source: {e}")))?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -192,5 +325,44 @@ mod tests {
         );
         assert_eq!(User::by_token(&mut db, "' OR 1=1 --").expect("read"), None);
         assert!(User::token(&mut db, 999).is_err());
+    }
+
+    #[test]
+    fn passwords_are_hashed_and_checked() {
+        let mut db = Db::open("sqlite::memory:").expect("db");
+        let new = NewUser {
+            username: "grace".into(),
+            password: Some("correct horse".into()),
+            api_class: ApiClass::Power,
+            ..NewUser::default()
+        };
+        let grace = User::create(&mut db, &new).expect("created");
+        assert_eq!(grace.api_class, ApiClass::Power);
+        let stored = db
+            .select(&Select::from("users").columns(&["password"]))
+            .expect("read");
+        let stored = stored.rows[0][0].as_str().expect("text").to_owned();
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains("correct horse"));
+        let login = |db: &mut Db, u: &str, p: &str| User::login(db, u, p).expect("read");
+        assert_eq!(
+            login(&mut db, "grace", "correct horse"),
+            Some(grace.clone())
+        );
+        assert_eq!(login(&mut db, "grace", "correct horsE"), None);
+        assert_eq!(login(&mut db, "nobody", "correct horse"), None);
+        let plain = NewUser {
+            username: "nopass".into(),
+            ..NewUser::default()
+        };
+        User::create(&mut db, &plain).expect("created");
+        assert_eq!(login(&mut db, "nopass", ""), None);
+        User::set_class(&mut db, grace.id, ApiClass::Demo).expect("set");
+        assert_eq!(
+            User::get(&mut db, grace.id).expect("read").api_class,
+            ApiClass::Demo
+        );
+        assert_eq!("POWER".parse::<ApiClass>().ok(), Some(ApiClass::Power));
+        assert!("root".parse::<ApiClass>().is_err());
     }
 }

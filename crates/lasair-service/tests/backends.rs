@@ -3,10 +3,12 @@
 //! tests, so every name here is unique to this run and nothing assumes an empty table.
 
 use lasair_db::{Db, Value};
+use lasair_service::annotations::{annotate, Annotation, Annotator};
 use lasair_service::filter::{Delivery, Filter, NewFilter};
+use lasair_service::users::ApiClass;
 use lasair_service::users::{NewUser, User};
 use lasair_service::watch::{NewEntry, Watchlist};
-use lasair_service::{objects, statistics, Record};
+use lasair_service::{objects, query, statistics, Record};
 use lasair_sky::cones::Cone;
 
 fn life(db: &mut Db) {
@@ -105,6 +107,73 @@ fn life(db: &mut Db) {
     db.upsert("objects", &["objectId", "ramean", "decmean"], &[row])
         .expect("object");
     assert_eq!(objects::position(db, &id).expect("position"), (1.5, -2.25));
+    let found = objects::cone(db, 1.5, -2.25 + 1.0 / 3600.0, 2.0).expect("cone");
+    let found: Vec<(Value, bool)> = found
+        .into_iter()
+        .map(|(k, s)| (k, (s - 1.0).abs() < 1e-6))
+        .collect();
+    assert!(
+        found.contains(&(Value::from(id.as_str()), true)),
+        "{found:?}"
+    );
+
+    // Passwords, API classes and annotations.
+    User::set_password(db, user.id, "s3cret").expect("password");
+    assert_eq!(
+        User::login(db, &user.username, "s3cret")
+            .expect("login")
+            .map(|u| u.id),
+        Some(user.id)
+    );
+    assert_eq!(
+        User::login(db, &user.username, "S3cret").expect("login"),
+        None
+    );
+    User::set_class(db, user.id, ApiClass::Power).expect("class");
+    assert_eq!(
+        User::get(db, user.id).expect("read").api_class,
+        ApiClass::Power
+    );
+    let topic = format!("fast{tag}");
+    Annotator::register(db, &topic, user.id, "fast risers", false).expect("annotator");
+    let note = Annotation {
+        object: id.clone(),
+        topic: topic.clone(),
+        classification: "SN Ia".into(),
+        version: "0.1".into(),
+        explanation: "rises fast".into(),
+        classdict: r#"{"p": 0.8}"#.into(),
+        url: String::new(),
+        timestamp: String::new(),
+    };
+    annotate(db, &user, &note)
+        .expect("checked")
+        .expect("stored");
+    let stored = Annotation::of_object(db, Value::from(id.as_str())).expect("read");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].classification.as_str(), stored[0].object.as_str()),
+        ("SN Ia", id.as_str())
+    );
+
+    // A private watchlist is for its owner's queries only.
+    let private = Watchlist::create(db, &entry, 3.0, &cones).expect("watchlist");
+    let q = lasair_sql::UserQuery {
+        select: "objects.objectId".into(),
+        tables: format!("objects, watchlist:{}", private.id),
+        ..Default::default()
+    };
+    let limits = query::QueryLimits::default();
+    query::run_as(db, &q, &limits, user.id).expect("the owner's");
+    let err = query::run_as(db, &q, &limits, user.id + 1).expect_err("not theirs");
+    assert!(
+        err.to_string().contains(&format!(
+            "you do not have permission to access watchlist {}",
+            private.id
+        )),
+        "{err}"
+    );
+    Watchlist::delete_with_cones(db, private.id).expect("deleted");
 }
 
 #[test]

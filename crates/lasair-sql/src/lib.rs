@@ -80,6 +80,12 @@ pub struct CompiledQuery {
     pub sql: String,
     /// The output columns' names (aliases, column names, or the expression's text).
     pub columns: Vec<String>,
+    /// The watchlists (`watchlist:N`) and watchmaps (`area:N`) its table list names: who
+    /// runs it must own each or it must be public, which the caller checks.
+    pub watchlists: Vec<u64>,
+    pub watchmaps: Vec<u64>,
+    /// The annotator topics (`annotator:TOPIC`) its table list names.
+    pub annotators: Vec<String>,
 }
 
 /// The stack the compiler runs on. sqlparser builds a flat chain like `a + a + ... + a`
@@ -154,7 +160,22 @@ fn compile_here(
     };
     let limit = q.limit.unwrap_or(limits.max_rows).min(limits.max_rows);
     let sql = render::statement(dialect, catalog.key, &checked, &tables, limit, q.offset);
-    Ok(CompiledQuery { sql, columns })
+    let (mut watchlists, mut watchmaps, mut annotators) = (Vec::new(), Vec::new(), Vec::new());
+    for used in &tables {
+        match (&used.restriction, used.table.name) {
+            (Some((_, tables::Key::Int(id))), "watchlist_hits") => watchlists.push(*id),
+            (Some((_, tables::Key::Int(id))), "area_hits") => watchmaps.push(*id),
+            (Some((_, tables::Key::Text(topic))), "annotations") => annotators.push(topic.clone()),
+            _ => {}
+        }
+    }
+    Ok(CompiledQuery {
+        sql,
+        columns,
+        watchlists,
+        watchmaps,
+        annotators,
+    })
 }
 
 fn output_columns(items: &[Item], tables: &[tables::TableUse]) -> Vec<String> {
@@ -214,6 +235,16 @@ mod tests {
             "{}",
             c.sql
         );
+        assert_eq!((c.watchmaps, c.watchlists), (vec![7], vec![]));
+        let c = compile(
+            &q("objectId", "watchlist:3, annotator:fast.v2", ""),
+            &catalog::ZTF,
+            Dialect::Sqlite,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(c.watchlists, [3]);
+        assert_eq!(c.annotators, ["fast.v2"]);
     }
 
     #[test]
