@@ -79,6 +79,47 @@ pub fn equatorial(l: f64, b: f64) -> (f64, f64) {
     angles([0, 1, 2].map(|c| m[0][c] * g[0] + m[1][c] * g[1] + m[2][c] * g[2]))
 }
 
+/// Ecliptic longitude and latitude (degrees, mean ecliptic and equinox of J2000) of an
+/// ICRS/J2000 position (degrees): a rotation about the x axis by the obliquity.
+pub fn ecliptic(ra: f64, dec: f64) -> (f64, f64) {
+    /// The obliquity of the ecliptic at J2000 (IAU 2006), degrees.
+    const OBLIQUITY: f64 = 23.439_279_444;
+    let v = vector(ra, dec);
+    let (s, c) = OBLIQUITY.to_radians().sin_cos();
+    angles([v[0], c * v[1] + s * v[2], -s * v[1] + c * v[2]])
+}
+
+/// Right ascension (degrees) as sexagesimal hours `HH:MM:SS.sss`.
+pub fn ra_sexagesimal(ra: f64) -> String {
+    format_sexagesimal(ra.rem_euclid(360.0) / 15.0, false)
+}
+
+/// Declination (degrees) as sexagesimal degrees `+DD:MM:SS.ss`.
+pub fn dec_sexagesimal(dec: f64) -> String {
+    format_sexagesimal(dec, true)
+}
+
+fn format_sexagesimal(value: f64, signed: bool) -> String {
+    let decimals = if signed { 2 } else { 3 };
+    let scale = 10f64.powi(decimals);
+    // Rounded once, in units of the last decimal, so 59.9996 s carries into the minute.
+    let units = (value.abs() * 3600.0 * scale).round() as u64;
+    let per_degree = 3600 * scale as u64;
+    let (whole, rest) = (units / per_degree, units % per_degree);
+    let (minutes, rest) = (rest / (60 * scale as u64), rest % (60 * scale as u64));
+    let seconds = rest as f64 / scale;
+    let width = 3 + decimals as usize;
+    let sign = match (signed, value < 0.0 && units > 0) {
+        (false, _) => "",
+        (true, true) => "-",
+        (true, false) => "+",
+    };
+    format!(
+        "{sign}{whole:02}:{minutes:02}:{seconds:0width$.prec$}",
+        prec = decimals as usize
+    )
+}
+
 /// Why a coordinate did not parse.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CoordError {
@@ -156,6 +197,26 @@ fn sexagesimal(t: &str) -> Result<Option<(f64, f64)>, CoordError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ecliptic_and_sexagesimal_as_astropy_gives_them() {
+        // astropy 6: SkyCoord(ra, dec).barycentricmeanecliptic (J2000 equinox), and
+        // .to_string('hmsdms', sep=':', precision=3 / 2).
+        let (l, b) = ecliptic(150.0, 20.0);
+        assert!(
+            (l - 145.127_942).abs() < 1e-4 && (b - 7.290_688).abs() < 1e-4,
+            "{l} {b}"
+        );
+        let (l, b) = ecliptic(0.0, 90.0);
+        assert!(
+            (l - 90.0).abs() < 1e-4 && (b - 66.560_719).abs() < 1e-4,
+            "{l} {b}"
+        );
+        assert_eq!(ra_sexagesimal(150.25), "10:01:00.000");
+        assert_eq!(ra_sexagesimal(359.999_999_99), "24:00:00.000");
+        assert_eq!(dec_sexagesimal(-0.5), "-00:30:00.00");
+        assert_eq!(dec_sexagesimal(20.123_456), "+20:07:24.44");
+    }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

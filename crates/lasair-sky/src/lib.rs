@@ -13,6 +13,7 @@ pub use cones::{
     WatchlistSet, WatchlistSetBuilder,
 };
 pub use geometry::{
-    equatorial, galactic, offsets_arcsec, parse_dec, parse_ra, separation_arcsec, CoordError,
+    dec_sexagesimal, ecliptic, equatorial, galactic, offsets_arcsec, parse_dec, parse_ra,
+    ra_sexagesimal, separation_arcsec, CoordError,
 };
 pub use index::PointIndex;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use lasair_alert::hash::fnv1a;
-use lasair_alert::Alert;
+use lasair_alert::{Alert, CutoutKind, Survey};
 
 /// Temporary files made by this process, for unique names.
 static TEMP: AtomicU64 = AtomicU64::new(0);
@@ -53,13 +53,35 @@ impl CutoutStore {
 
     /// The folder of one object's cutouts.
     pub fn object_dir(&self, alert: &Alert) -> PathBuf {
+        self.dir_of(alert.survey, &alert.object_id.0)
+    }
+
+    /// The folder of the cutouts of `survey`'s object `object_id`.
+    pub fn dir_of(&self, survey: Survey, object_id: &str) -> PathBuf {
         // FNV-1a is stable across platforms and releases, so cutout paths never move.
-        let h = fnv1a(alert.object_id.0.as_bytes());
+        let h = fnv1a(object_id.as_bytes());
         self.root
-            .join(alert.survey.as_str())
+            .join(survey.as_str())
             .join(format!("{:02x}", h & 0xff))
             .join(format!("{:02x}", (h >> 8) & 0xff))
-            .join(folder_name(&alert.object_id.0))
+            .join(folder_name(object_id))
+    }
+
+    /// The stored cutout of kind `kind` (`science`, `template`, `difference`) of source
+    /// `source_id` of an object, FITS or gzipped FITS, if there is one. `source_id` must be
+    /// an integer (ZTF candid, LSST diaSourceId), so it never makes a path of its own.
+    pub fn find(
+        &self,
+        survey: Survey,
+        object_id: &str,
+        source_id: i64,
+        kind: CutoutKind,
+    ) -> Option<PathBuf> {
+        let dir = self.dir_of(survey, object_id);
+        ["fits", "fits.gz"]
+            .iter()
+            .map(|ext| dir.join(format!("{source_id}_{}.{ext}", kind.as_str())))
+            .find(|p| p.is_file())
     }
 
     /// Writes an alert's cutouts and returns their paths by kind. Each file is written to a

@@ -1,0 +1,219 @@
+//! Command-line options, merged with the `[serve]` section of the node config file, and the
+//! staff commands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use lasair_alert::Survey;
+use serde::{Deserialize, Serialize};
+
+/// Where the server listens unless told.
+pub const LISTEN: &str = "127.0.0.1:8080";
+
+/// Serves Lasair's HTTP API (`/api/cone/`, `/api/query/`, `/api/object/`, `/api/sherlock/...`,
+/// `/api/annotate/`, `/api/auth-token/`, `/fits/...`) as the official `lasair` client calls
+/// it; or, with a command, adds users and annotators.
+#[derive(Debug, Clone, Default, Parser, Serialize, Deserialize)]
+#[command(version, about)]
+#[serde(deny_unknown_fields, default)]
+pub struct Args {
+    #[command(subcommand)]
+    #[serde(skip)]
+    pub command: Option<Command>,
+
+    /// Which survey's tables the database holds: ztf or lsst [default: the survey whose
+    /// tables the database holds]; it decides the shapes of the answers.
+    #[arg(long, global = true, env = "LASAIR_SURVEY")]
+    pub survey: Option<Survey>,
+
+    /// Main database: `sqlite:PATH` or `mysql://USER:PW@HOST:PORT/DB`.
+    #[arg(long, global = true, env = "LASAIR_DB")]
+    pub db: Option<String>,
+
+    /// Users' queries run here: a SELECT-only account on MariaDB [default: --db, opened
+    /// read-only].
+    #[arg(long)]
+    pub readonly_db: Option<String>,
+
+    /// Lightcurve store: `sqlite:PATH` or `scylla://HOST:PORT/KEYSPACE` (objects are answered
+    /// without their lightcurves when absent).
+    #[arg(long)]
+    pub lightcurves: Option<String>,
+
+    /// Root of the cutout tree written by lasair-ingest (`/fits/...` serves from it).
+    #[arg(long)]
+    pub cutouts: Option<PathBuf>,
+
+    /// Sherlock's catalogue store (lasair-sherlock --store); without one the Sherlock routes
+    /// answer that this cluster has no Sherlock service.
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+
+    /// Sherlock's search configuration (TOML) [default: the built-in searches].
+    #[arg(long)]
+    pub search: Option<PathBuf>,
+
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<String>,
+
+    /// The server's address as users reach it, for the cutout links in answers
+    /// [default: http:// and --listen].
+    #[arg(long)]
+    pub public_url: Option<String>,
+
+    /// Where accepted annotations also go, for lasair-filter's annotation trigger: a JSON
+    /// lines file or `kafka://HOST:PORT/TOPIC` [default: the database only].
+    #[arg(long)]
+    pub annotations: Option<String>,
+
+    /// API calls per hour of the public demo account [default: 10].
+    #[arg(long)]
+    pub calls_demo: Option<u32>,
+
+    /// API calls per hour of a user [default: 100].
+    #[arg(long)]
+    pub calls_user: Option<u32>,
+
+    /// API calls per hour of a power user [default: 10000].
+    #[arg(long)]
+    pub calls_power: Option<u32>,
+
+    /// Time limit of a user's query, in seconds [default: 60].
+    #[arg(long)]
+    pub query_timeout: Option<u64>,
+
+    /// Worker threads answering requests [default: one per core].
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    #[command(flatten)]
+    #[serde(skip)]
+    pub node: lasair_cli::config::ConfigArgs,
+}
+
+/// Staff commands, for a shell or Ansible.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Users of the web site and the API.
+    User {
+        #[command(subcommand)]
+        cmd: UserCommand,
+    },
+    /// Annotators: topics a user's classifier may annotate objects under.
+    Annotator {
+        #[command(subcommand)]
+        cmd: AnnotatorCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Adds a user and prints their API token.
+    Add {
+        name: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        #[arg(long, default_value = "")]
+        first_name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
+        /// Read the password from standard input (one line); without it the user has only
+        /// the token.
+        #[arg(long)]
+        password_stdin: bool,
+        /// A power user (Lasair's `powerapi` group): 1,000,000 rows, 10,000 calls an hour.
+        #[arg(long, conflicts_with = "demo")]
+        power: bool,
+        /// The public demo account (Lasair's `dummy`): 1,000 rows, 10 calls an hour.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Prints a user's API token (made on first asking).
+    Token { name: String },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AnnotatorCommand {
+    /// Registers an active annotator owned by a user.
+    Add {
+        topic: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Listed for every user, not only its owner.
+        #[arg(long)]
+        public: bool,
+    },
+}
+
+impl lasair_cli::config::Section for Args {
+    const NAME: &'static str = "serve";
+
+    fn config_args(&self) -> &lasair_cli::config::ConfigArgs {
+        &self.node
+    }
+
+    fn merged(mut self, file: Args) -> Args {
+        macro_rules! fill {
+            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
+        }
+        fill!(
+            survey,
+            db,
+            readonly_db,
+            lightcurves,
+            cutouts,
+            store,
+            search,
+            listen,
+            public_url,
+            annotations,
+            calls_demo,
+            calls_user,
+            calls_power,
+            query_timeout,
+            threads
+        );
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lasair_cli::config::Section;
+
+    #[test]
+    fn the_file_fills_what_the_command_line_leaves() {
+        let file: Args = lasair_cli::config::parse_section(
+            "[serve]\ndb = \"sqlite:a.db\"\nlisten = \"0.0.0.0:80\"\ncalls_user = 5\n",
+            "serve",
+        )
+        .expect("parsed");
+        let args = Args::parse_from(["lasair-serve", "--listen", "127.0.0.1:9"]).merged(file);
+        assert_eq!(args.listen.as_deref(), Some("127.0.0.1:9"));
+        assert_eq!(args.db.as_deref(), Some("sqlite:a.db"));
+        assert_eq!(args.calls_user, Some(5));
+        assert!(
+            lasair_cli::config::parse_section::<Args>("[serve]\nlisen = 1\n", "serve").is_err()
+        );
+        let args = Args::parse_from([
+            "lasair-serve",
+            "user",
+            "add",
+            "ada",
+            "--power",
+            "--db",
+            "sqlite:x",
+        ]);
+        assert!(matches!(
+            args.command,
+            Some(Command::User {
+                cmd: UserCommand::Add { power: true, .. }
+            })
+        ));
+        assert_eq!(args.db.as_deref(), Some("sqlite:x"));
+    }
+}

@@ -1,0 +1,238 @@
+//! What every request shares: the database pools, the lightcurve stores, the cutout tree,
+//! Sherlock's classifier, the annotation stream, the tokens seen and the throttle.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use lasair_alert::Survey;
+use lasair_context::catalogue::{CatalogueStore, Searcher};
+use lasair_context::{Classifier, SearchConfig};
+use lasair_db::Pool;
+use lasair_service::users::{ApiClass, User};
+use lasair_store::{open_lightcurves, CutoutStore, LightcurveStore};
+use lasair_stream::{open_sink, KafkaOptions, Sink};
+
+use crate::args::Args;
+
+/// The API's limits, by class of user.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Calls per hour: demo, user, power.
+    pub calls: [u32; 3],
+    /// Time limit of a user's query.
+    pub query_timeout: Duration,
+}
+
+impl Limits {
+    pub fn calls(&self, class: ApiClass) -> u32 {
+        match class {
+            ApiClass::Demo => self.calls[0],
+            ApiClass::User => self.calls[1],
+            ApiClass::Power => self.calls[2],
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            calls: ApiClass::ALL.map(ApiClass::calls_per_hour),
+            query_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The server's shared state.
+pub struct App {
+    pub survey: Survey,
+    pub db_url: String,
+    /// The main database, for our own keyed reads and the annotations we write.
+    pub db: Pool,
+    /// The main database read-only, for users' queries.
+    pub readonly: Pool,
+    lightcurves: Option<(String, Mutex<Vec<Box<dyn LightcurveStore>>>)>,
+    pub cutouts: Option<CutoutStore>,
+    pub sherlock: Option<Arc<Classifier>>,
+    pub annotations: Option<Mutex<Box<dyn Sink>>>,
+    /// Prefix of the links in answers (`http://host:port`).
+    pub public_url: String,
+    pub limits: Limits,
+    /// Tokens recently looked up, so a busy client costs no read per call.
+    tokens: Mutex<HashMap<String, (Option<User>, Instant)>>,
+    /// Each user's calls in the last hour.
+    calls: Mutex<HashMap<i64, VecDeque<Instant>>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("survey", &self.survey)
+            .field("db", &self.db_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a token's user is trusted before it is read again (a deactivated user or a
+/// changed class takes effect within this).
+const TOKEN_TTL: Duration = Duration::from_secs(60);
+
+/// The throttle's window.
+const HOUR: Duration = Duration::from_secs(3600);
+
+impl App {
+    /// Opens everything `args` names; fails on the first that cannot be opened.
+    pub fn open(args: &Args) -> anyhow::Result<App> {
+        let url = args
+            .db
+            .as_deref()
+            .context("--db is required (the main database)")?;
+        let db = lasair_service::open(url, args.survey, false)?;
+        let catalog = db.catalog();
+        let survey = if catalog.key == lasair_service::catalog(Survey::Lsst).key {
+            Survey::Lsst
+        } else {
+            Survey::Ztf
+        };
+        drop(db);
+        let db_pool = Pool::open(url, catalog, false)?;
+        let readonly = Pool::open(args.readonly_db.as_deref().unwrap_or(url), catalog, true)?;
+        let lightcurves = match &args.lightcurves {
+            Some(url) => {
+                let first = open_lightcurves(url)
+                    .with_context(|| format!("opening the lightcurve store {url}"))?;
+                Some((url.clone(), Mutex::new(vec![first])))
+            }
+            None => None,
+        };
+        let sherlock = match &args.store {
+            Some(path) => {
+                if !path.exists() {
+                    anyhow::bail!("no catalogue store at {}", path.display());
+                }
+                let store = CatalogueStore::open(path)?;
+                let searcher = Arc::new(Searcher::open(&store)?);
+                let config = match &args.search {
+                    Some(p) => SearchConfig::load(p)?,
+                    None => SearchConfig::default_config(),
+                };
+                Some(Arc::new(Classifier::new(config, searcher)))
+            }
+            None => None,
+        };
+        let annotations = match &args.annotations {
+            Some(spec) => {
+                let options = KafkaOptions {
+                    client_id: crate::TOOL.into(),
+                    ..KafkaOptions::default()
+                };
+                let sink = open_sink(spec, &options)
+                    .with_context(|| format!("opening the annotation stream {spec}"))?;
+                Some(Mutex::new(sink))
+            }
+            None => None,
+        };
+        let listen = args.listen.as_deref().unwrap_or(crate::args::LISTEN);
+        let mut limits = Limits::default();
+        for (slot, given) in [args.calls_demo, args.calls_user, args.calls_power]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(n) = given {
+                limits.calls[slot] = n;
+            }
+        }
+        if let Some(secs) = args.query_timeout {
+            limits.query_timeout = Duration::from_secs(secs);
+        }
+        Ok(App {
+            survey,
+            db_url: url.to_owned(),
+            db: db_pool,
+            readonly,
+            lightcurves,
+            cutouts: args.cutouts.clone().map(CutoutStore::new),
+            sherlock,
+            annotations,
+            public_url: args
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{listen}"))
+                .trim_end_matches('/')
+                .to_owned(),
+            limits,
+            tokens: Mutex::new(HashMap::new()),
+            calls: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Runs `f` with a lightcurve store of the pool (opened when every one is in use);
+    /// `None` when the server has none.
+    pub fn with_lightcurves<T>(
+        &self,
+        f: impl FnOnce(&mut dyn LightcurveStore) -> T,
+    ) -> anyhow::Result<Option<T>> {
+        let Some((url, idle)) = &self.lightcurves else {
+            return Ok(None);
+        };
+        let taken = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let mut store = match taken {
+            Some(store) => store,
+            None => open_lightcurves(url).with_context(|| format!("opening {url}"))?,
+        };
+        let out = f(store.as_mut());
+        idle.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(store);
+        Ok(Some(out))
+    }
+
+    /// The active user whose token this is, read at most once a minute per token.
+    pub fn user_of(&self, token: &str) -> anyhow::Result<Option<User>> {
+        let now = Instant::now();
+        {
+            let seen = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((user, at)) = seen.get(token) {
+                if now.duration_since(*at) < TOKEN_TTL {
+                    return Ok(user.clone());
+                }
+            }
+        }
+        let mut db = self.db.get()?;
+        let user = User::by_token(&mut db, token)?;
+        let mut seen = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        // Bounded: a flood of made-up tokens cannot grow it without end.
+        if seen.len() >= 100_000 {
+            seen.retain(|_, (_, at)| now.duration_since(*at) < TOKEN_TTL);
+            if seen.len() >= 100_000 {
+                seen.clear();
+            }
+        }
+        seen.insert(token.to_owned(), (user.clone(), now));
+        Ok(user)
+    }
+
+    /// Counts a call of `user`; when they have used their calls of the last hour, the
+    /// seconds until the oldest of them leaves the window (and the call is not counted).
+    pub fn throttle(&self, user: &User) -> Result<(), u64> {
+        let allowed = self.limits.calls(user.api_class) as usize;
+        let now = Instant::now();
+        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
+        let history = calls.entry(user.id).or_default();
+        while history
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= HOUR)
+        {
+            history.pop_front();
+        }
+        if history.len() >= allowed {
+            let wait = history
+                .front()
+                .map_or(HOUR, |t| HOUR.saturating_sub(now.duration_since(*t)));
+            return Err(wait.as_secs().max(1));
+        }
+        history.push_back(now);
+        Ok(())
+    }
+}
