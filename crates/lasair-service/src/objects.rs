@@ -62,7 +62,11 @@ pub fn cone(
     dec: f64,
     radius: f64,
 ) -> Result<Vec<(Value, f64)>, ServiceError> {
-    if !(0.0..=360.0).contains(&ra) || !(-90.0..=90.0).contains(&dec) || !(radius >= 0.0) {
+    if !(0.0..=360.0).contains(&ra)
+        || !(-90.0..=90.0).contains(&dec)
+        || radius.is_nan()
+        || radius < 0.0
+    {
         return Err(ServiceError::invalid(
             format!("cone ({ra}, {dec}, {radius}\")"),
             "RA is 0 to 360, Dec -90 to 90 and the radius at least 0",

@@ -44,6 +44,9 @@ impl Default for Limits {
     }
 }
 
+/// Lightcurve stores open and idle, for the next request to take.
+type Stores = Mutex<Vec<Box<dyn LightcurveStore>>>;
+
 /// The server's shared state.
 pub struct App {
     pub survey: Survey,
@@ -52,7 +55,7 @@ pub struct App {
     pub db: Pool,
     /// The main database read-only, for users' queries.
     pub readonly: Pool,
-    lightcurves: Option<(String, Mutex<Vec<Box<dyn LightcurveStore>>>)>,
+    lightcurves: Option<(String, Stores)>,
     pub cutouts: Option<CutoutStore>,
     pub sherlock: Option<Arc<Classifier>>,
     pub annotations: Option<Mutex<Box<dyn Sink>>>,
