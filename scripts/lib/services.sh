@@ -96,6 +96,8 @@ CREATE DATABASE lasair;
 CREATE USER 'lasair'@'127.0.0.1' IDENTIFIED BY 'lasair';
 GRANT ALL ON lasair.* TO 'lasair'@'127.0.0.1';
 CREATE USER 'lasair_ro'@'127.0.0.1' IDENTIFIED BY 'lasair_ro';
+CREATE DATABASE lasair_client;
+GRANT ALL ON lasair_client.* TO 'lasair'@'127.0.0.1';
 SQL
     export LASAIR_TEST_MYSQL="mysql://lasair:lasair@127.0.0.1:$port/lasair"
     export LASAIR_TEST_MYSQL_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair"
@@ -103,7 +105,25 @@ SQL
     # tokens): the schema is created first, then lasair-query prints the grants for it.
     cargo run --quiet -p lasair-query -- --survey ztf --db "$LASAIR_TEST_MYSQL" \
         --print-grants "'lasair_ro'@'127.0.0.1'" | mariadb --no-defaults --socket="$dir/sock" -uroot lasair
+    # A database of its own for the end-to-end test of the lasair client (tests/client), which
+    # fills it through the whole pipeline.
+    export LASAIR_TEST_MYSQL_CLIENT="mysql://lasair:lasair@127.0.0.1:$port/lasair_client"
+    export LASAIR_TEST_MYSQL_CLIENT_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair_client"
+    cargo run --quiet -p lasair-query -- --survey ztf --db "$LASAIR_TEST_MYSQL_CLIENT" \
+        --print-grants "'lasair_ro'@'127.0.0.1'" | mariadb --no-defaults --socket="$dir/sock" -uroot lasair_client
     say "MariaDB on 127.0.0.1:$port"
+}
+
+# A virtualenv with the official `lasair` client exactly as astronomers install it from PyPI
+# (0.1.4, unchanged), for tests/client; made once, at $LASAIR_CLIENT_VENV.
+ensure_client_venv() {
+    LASAIR_CLIENT_VENV=${LASAIR_CLIENT_VENV:-var/venv-lasair}
+    if ! "$LASAIR_CLIENT_VENV/bin/python" -c 'import lasair, confluent_kafka' 2>/dev/null; then
+        say "making $LASAIR_CLIENT_VENV with lasair==0.1.4 from PyPI"
+        python3 -m venv "$LASAIR_CLIENT_VENV"
+        "$LASAIR_CLIENT_VENV/bin/pip" install --quiet lasair==0.1.4 confluent-kafka
+    fi
+    export LASAIR_CLIENT_VENV
 }
 
 # Python packages the tests use as independent peers (the official lasair client's Kafka

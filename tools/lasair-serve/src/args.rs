@@ -131,6 +131,9 @@ pub enum UserCommand {
     },
     /// Prints a user's API token (made on first asking).
     Token { name: String },
+    /// Prints a user as a JSON line: id, username, email, API class (their id is what
+    /// lasair-filter's staff commands take as --user).
+    Show { name: String },
 }
 
 #[derive(Debug, Clone, Subcommand)]

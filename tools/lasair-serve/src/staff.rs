@@ -67,6 +67,22 @@ pub fn run(args: &Args, command: &Command, out: &mut dyn Write) -> anyhow::Resul
                 .with_context(|| format!("no user called {name:?}"))?;
             writeln!(out, "{}", User::token(&mut db, user.id)?)?;
         }
+        Command::User {
+            cmd: UserCommand::Show { name },
+        } => {
+            let user = User::by_name(&mut db, name)?
+                .with_context(|| format!("no user called {name:?}"))?;
+            let shown = serde_json::json!({
+                "id": user.id,
+                "username": user.username,
+                "email": user.email,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "api_class": user.api_class.as_str(),
+                "is_active": user.is_active,
+            });
+            writeln!(out, "{shown}")?;
+        }
         Command::Annotator {
             cmd:
                 AnnotatorCommand::Add {
