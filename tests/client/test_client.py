@@ -232,7 +232,7 @@ def client_checks(endpoint, token, demo, other, ada, topic, wl_id, by_object, qu
     check("annotate", r["status"] == "success" and r["annotation_topic"] == topic, r)
     r = L.annotate_list([{"objectId": i, "topic": topic, "classification": "AGN"} for i in ids[1:]])
     check("annotate_list", r == {"status": "success", "n": 2}, r)
-    sel = "objects.objectId, annotations.classification"
+    sel = f"objects.objectId, {topic}.classification"  # as Lasair users write it
     got = L.query(sel, f"objects, annotator:{topic}", "ORDER BY objects.objectId")
     want = query_cli(sel, f"objects, annotator:{topic}", "ORDER BY objects.objectId")
     check("query with annotator:TOPIC", got == want and [g["classification"] for g in got] == ["SN Ia", "AGN", "AGN"], f"{got} vs {want}")

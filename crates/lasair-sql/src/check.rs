@@ -126,7 +126,7 @@ impl Scope<'_> {
             let Some(used) = self
                 .tables
                 .iter()
-                .find(|u| u.table.name.eq_ignore_ascii_case(&t.value))
+                .find(|u| u.table.name.eq_ignore_ascii_case(&t.value) || u.is_annotator(&t.value))
             else {
                 return Err(self.refuse(e, format!("table {} (not in the table list)", t.value)));
             };

@@ -245,6 +245,41 @@ mod tests {
         .unwrap();
         assert_eq!(c.watchlists, [3]);
         assert_eq!(c.annotators, ["fast.v2"]);
+        // Lasair's users name an annotator's columns by its topic.
+        let by_topic = compile(
+            &q(
+                "objects.objectId, fastfinder.classification",
+                "annotator:fastfinder",
+                "fastfinder.classdict IS NOT NULL",
+            ),
+            &catalog::ZTF,
+            Dialect::Sqlite,
+            &Limits::default(),
+        )
+        .unwrap();
+        let by_table = compile(
+            &q(
+                "objects.objectId, annotations.classification",
+                "annotator:fastfinder",
+                "annotations.classdict IS NOT NULL",
+            ),
+            &catalog::ZTF,
+            Dialect::Sqlite,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(by_topic.sql, by_table.sql);
+        assert!(compile(
+            &q(
+                "objects.objectId, slowfinder.classification",
+                "annotator:fastfinder",
+                ""
+            ),
+            &catalog::ZTF,
+            Dialect::Sqlite,
+            &Limits::default(),
+        )
+        .is_err());
     }
 
     #[test]

@@ -19,6 +19,14 @@ pub(crate) struct TableUse {
     pub restriction: Option<(&'static str, Key)>,
 }
 
+impl TableUse {
+    /// Whether this is `annotator:NAME`, whose columns Lasair's users write as
+    /// `NAME.classification` (Lasair joins `annotations AS NAME`).
+    pub fn is_annotator(&self, name: &str) -> bool {
+        matches!(&self.restriction, Some(("topic", Key::Text(topic))) if topic.eq_ignore_ascii_case(name))
+    }
+}
+
 /// Tables users may name bare; the hit tables need their id, so they are named by form.
 const PLAIN: [&str; 3] = ["objects", "sherlock_classifications", "crossmatch_tns"];
 const MAX_TOPIC: usize = 64;
