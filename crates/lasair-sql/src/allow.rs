@@ -10,19 +10,24 @@ use crate::check::{place, Scope};
 use crate::error::SqlError;
 use crate::ir::{BinOp, Node, NumType, UnOp, FUNCTIONS};
 
+/// Whether `s` may stand in a string literal. Backslashes mean different things in MariaDB and
+/// SQLite; refusing them keeps a literal's value the same in both. ASCII only keeps the
+/// rendered SQL ASCII, so no connection character set can reinterpret the bytes around a quote.
+pub(crate) fn is_plain_text(s: &str) -> bool {
+    !s.chars()
+        .any(|c| c == '\\' || c.is_control() || !c.is_ascii())
+}
+
+/// What a string that is not [`is_plain_text`] is called in messages.
+pub(crate) const NOT_PLAIN_TEXT: &str = "a string with a backslash, control or non-ASCII character";
+
 impl Scope<'_> {
     pub(crate) fn literal(&self, v: &Value, e: &Expr) -> Result<Node, SqlError> {
         match v {
             Value::Number(n, false) if is_plain_number(n) => Ok(Node::Number(n.clone())),
             Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => {
-                // Backslashes mean different things in MariaDB and SQLite; refusing them keeps
-                // a literal's value the same in both. ASCII only keeps the rendered SQL ASCII,
-                // so no connection character set can reinterpret the bytes around a quote.
-                if s.chars()
-                    .any(|c| c == '\\' || c.is_control() || !c.is_ascii())
-                {
-                    let what = "a string with a backslash, control or non-ASCII character";
-                    return Err(self.refuse(e, what));
+                if !is_plain_text(s) {
+                    return Err(self.refuse(e, NOT_PLAIN_TEXT));
                 }
                 Ok(Node::Text(s.clone()))
             }

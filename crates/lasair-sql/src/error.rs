@@ -101,6 +101,9 @@ pub enum SqlError {
     /// The compiler could not get the resources it runs with (its thread).
     #[error("cannot start the query compiler: {0}")]
     Resources(String),
+    /// An object key a query is narrowed to ([`crate::UserQuery::objects`]) that cannot be one.
+    #[error("object key {key:?}: {why}")]
+    ObjectKey { key: String, why: String },
     /// The SELECT list is empty.
     #[error("SELECT clause is empty")]
     EmptySelect,

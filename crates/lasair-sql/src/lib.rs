@@ -22,6 +22,7 @@ mod clauses;
 pub mod error;
 mod ir;
 mod render;
+mod restrict;
 mod sqlite_fns;
 mod tables;
 pub mod value;
@@ -29,6 +30,7 @@ pub mod value;
 pub use catalog::Catalog;
 pub use error::{Clause, Place, SqlError};
 pub use render::Dialect;
+pub use restrict::ObjectKey;
 pub use sqlite_fns::{SqliteFunction, SQLITE_FUNCTIONS};
 pub use value::{Rows, Value};
 
@@ -50,6 +52,11 @@ pub struct UserQuery {
     pub limit: Option<u64>,
     /// Rows to skip.
     pub offset: Option<u64>,
+    /// Only these objects (`objects.<key> IN (...)`, ANDed with the condition; an empty list
+    /// matches nothing): set by the program, never typed by the user, as when a filter runs on
+    /// the objects just annotated. Each key must have the key column's type; text is checked
+    /// as string literals are.
+    pub objects: Option<Vec<ObjectKey>>,
 }
 
 /// The limits the compiler enforces.
@@ -139,7 +146,10 @@ fn compile_here(
         clause,
     };
     let items = clauses::select(&q.select, &scope(Clause::Select))?;
-    let (condition, mut order) = clauses::condition(&q.conditions, &scope(Clause::Where))?;
+    let (mut condition, mut order) = clauses::condition(&q.conditions, &scope(Clause::Where))?;
+    if let Some(keys) = &q.objects {
+        condition = restrict::narrowed(condition, tables[0].table, catalog.key, keys)?;
+    }
     if let Some(text) = q.order_by.as_deref().filter(|t| !t.trim().is_empty()) {
         if !order.is_empty() {
             let what = "ORDER BY both in the WHERE text and on its own".into();

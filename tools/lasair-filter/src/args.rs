@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 /// Reads alerts with their Sherlock context (JSON lines, from lasair-sherlock), computes each
 /// object's features, finds watchlist and watchmap hits, runs every active user filter on the
 /// batch and sends its results out (a Kafka topic per filter, or an email digest), then
-/// upserts the batch into the main database and only then commits the input offsets.
+/// upserts the batch into the main database and only then commits the input offsets. With
+/// --annotations, reads the annotation stream instead and runs the filters triggered by
+/// annotations.
 #[derive(Debug, Clone, Default, Parser, Serialize, Deserialize)]
 #[command(version, about)]
 #[serde(default)]
@@ -51,6 +53,15 @@ pub struct Args {
     /// email); shared by the filter nodes in production [default: var/digests].
     #[arg(long)]
     pub digests: Option<PathBuf>,
+
+    /// Run the filters triggered by annotations (Lasair's run codes 2 and 3) instead of the
+    /// alert stage: the inputs are the annotation stream (JSON lines, one annotation each, as
+    /// the web server writes them), and each batch runs every such active filter that names an
+    /// annotator of the batch (`annotator:TOPIC`) on the main database, for the objects that
+    /// annotator annotated; results go out as the alert stage's do. Run it as a process of
+    /// its own, with its own --group.
+    #[arg(long)]
+    pub annotations: bool,
 
     /// Inputs (JSON lines from lasair-sherlock, or Kafka), batching, Kafka settings, threads.
     #[command(flatten)]
@@ -95,6 +106,7 @@ impl lasair_cli::config::Section for Args {
     /// Fills what the command line left unset from the config file's section.
     fn merged(mut self, file: Args) -> Args {
         self.stream = self.stream.merged(file.stream, &DEFAULTS);
+        self.annotations |= file.annotations;
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
         }

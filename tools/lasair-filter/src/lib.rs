@@ -2,8 +2,10 @@
 //! watchlist and watchmap hits, every active user filter run on the batch tables with its
 //! results sent out (topics, email digests), then the batch upserted into the main database,
 //! and only then the input offsets committed: a crash anywhere loses nothing, and a replay
-//! leaves the main database as it was.
+//! leaves the main database as it was. With `--annotations`, the annotation stream in and the
+//! filters triggered by annotations run on the main database (`annotations`).
 
+mod annotations;
 mod args;
 mod batch;
 mod filters;
@@ -23,7 +25,7 @@ use lasair_mail::{Digests, Mailer};
 use lasair_service::sky::Sky;
 use lasair_sql::catalog::Catalog;
 use lasair_sql::Limits;
-use lasair_stream::{open_topics, run_stage, Source, SourceKind};
+use lasair_stream::{open_topics, run_stage, KafkaOptions, Message, Source, SourceKind};
 
 pub use args::{Args, DEFAULTS};
 pub use batch::{Batch, Stages, BATCH_TABLES};
@@ -58,10 +60,15 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
     }
     let shutdown = lasair_stream::shutdown::install().context("installing signal handlers")?;
     let quiet = args.stream.quiet;
+    let read = if args.annotations {
+        "annotations"
+    } else {
+        "alerts"
+    };
     let report = run(args, shutdown)?;
     if !quiet {
         eprintln!(
-            "{TOOL}: {} alerts read, {} objects in {} batches, {} filter results, {} bad in {:.2}s ({:.0} alerts/s)",
+            "{TOOL}: {} {read} read, {} objects in {} batches, {} filter results, {} bad in {:.2}s ({:.0} {read}/s)",
             report.counts.read(),
             report.objects,
             report.batches,
@@ -90,20 +97,40 @@ struct Node {
     quiet: bool,
 }
 
-/// Runs the filter until the input ends or `shutdown` is set (then drains the current batch).
+/// Runs the filter (the alert stage, or with `--annotations` the filters run on annotations)
+/// until the input ends or `shutdown` is set (then drains the current batch).
 pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
+    if args.annotations {
+        let (mut source, mut node) = annotations::open(&args)?;
+        return drive(&args, source.as_mut(), &shutdown, |m, counts| {
+            node.batch(m, counts)
+        });
+    }
     let (mut source, mut node) = open(&args)?;
+    drive(&args, source.as_mut(), &shutdown, |m, counts| {
+        node.batch(m, counts)
+    })
+}
+
+/// The batch loop of either mode: `batch` gives the objects it made durable and the results
+/// it sent; the input offsets are committed after it returns.
+fn drive(
+    args: &Args,
+    source: &mut dyn Source,
+    shutdown: &AtomicBool,
+    mut batch: impl FnMut(&[Message], &Counts) -> anyhow::Result<(u64, u64)>,
+) -> anyhow::Result<Report> {
     let counts = Counts::default();
     let mut results = 0;
     let run = run_stage(
         &args.stream,
         &DEFAULTS,
         TOOL,
-        source.as_mut(),
-        &shutdown,
+        source,
+        shutdown,
         &counts,
         |messages| {
-            let (objects, found) = node.batch(messages, &counts).map_err(Failed)?;
+            let (objects, found) = batch(messages, &counts).map_err(Failed)?;
             results += found;
             Ok::<_, Failed>(objects)
         },
@@ -156,8 +183,7 @@ impl Node {
         let t2 = Instant::now();
         let utc = utc_string(mjd_now());
         let view = results::BatchView {
-            batch: &batch,
-            messages,
+            alerts: Some((&batch, messages)),
             catalog: self.catalog,
             utc: &utc,
         };
@@ -169,12 +195,7 @@ impl Node {
             self.timeout,
         )?;
         let t_flush = Instant::now();
-        if let Some(t) = self.outputs.topics.as_mut() {
-            t.flush()?;
-        }
-        if let Some(d) = self.outputs.digests.as_mut() {
-            d.flush()?;
-        }
+        self.outputs.flush()?;
         let t3 = Instant::now();
         let objects = batch.load(&mut self.main, self.catalog)?;
         let t4 = Instant::now();
@@ -242,10 +263,39 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
     let batch_db = Db::open_batch(catalog, args.copies.as_deref())?;
     let kafka = args.stream.kafka(TOOL)?;
     let source = args.stream.source(SourceKind::Lines, &kafka)?;
+    let outputs = outputs(args, catalog, &kafka)?;
+    let pool = args.stream.pool()?;
+    let mut node = Node {
+        catalog,
+        stages: Stages {
+            catalog,
+            features,
+            options: lasair_features::Options {
+                keep_solar_system: args.keep_solar_system.unwrap_or(false),
+            },
+            pool,
+        },
+        main,
+        batch_db,
+        outputs,
+        filters: Vec::new(),
+        sky: Sky::default(),
+        limits: limits(args),
+        timeout: timeout(args),
+        refreshed: Instant::now(),
+        refresh: refresh(args),
+        quiet: args.stream.quiet,
+    };
+    node.reload()?;
+    Ok((source, node))
+}
+
+/// Where results go, as `args` say: the topics (Kafka or a folder) and the email digests.
+fn outputs(args: &Args, catalog: &Catalog, kafka: &KafkaOptions) -> anyhow::Result<Outputs> {
     let topics = args
         .topics
         .as_deref()
-        .map(|t| open_topics(t, &kafka))
+        .map(|t| open_topics(t, kafka))
         .transpose()?;
     let mailer = args
         .smtp
@@ -259,36 +309,27 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
         mailer,
         catalog.key,
     )?;
-    let pool = args.stream.pool()?;
-    let limits = Limits {
+    Ok(Outputs {
+        topics,
+        digests: Some(digests),
+        reported: Default::default(),
+    })
+}
+
+/// What the compiler allows a user's filter: at most `--filter-max-rows` rows a run.
+fn limits(args: &Args) -> Limits {
+    Limits {
         max_rows: args.filter_max_rows.unwrap_or(1000),
         ..Limits::default()
-    };
-    let mut node = Node {
-        catalog,
-        stages: Stages {
-            catalog,
-            features,
-            options: lasair_features::Options {
-                keep_solar_system: args.keep_solar_system.unwrap_or(false),
-            },
-            pool,
-        },
-        main,
-        batch_db,
-        outputs: Outputs {
-            topics,
-            digests: Some(digests),
-            reported: Default::default(),
-        },
-        filters: Vec::new(),
-        sky: Sky::default(),
-        limits,
-        timeout: Duration::from_millis(args.filter_timeout_ms.unwrap_or(1000)),
-        refreshed: Instant::now(),
-        refresh: Duration::from_secs(args.refresh_s.unwrap_or(60)),
-        quiet: args.stream.quiet,
-    };
-    node.reload()?;
-    Ok((source, node))
+    }
+}
+
+/// How long a filter may run.
+fn timeout(args: &Args) -> Duration {
+    Duration::from_millis(args.filter_timeout_ms.unwrap_or(1000))
+}
+
+/// How often filters (and the sky sets) are read again.
+fn refresh(args: &Args) -> Duration {
+    Duration::from_secs(args.refresh_s.unwrap_or(60))
 }

@@ -1,6 +1,7 @@
 //! Staff manage watchlists, watchmaps and filters from the shell until the web front end
 //! exists: add from a file (watchlists: CSV or pipe-separated cones; watchmaps: a MOC file),
-//! list, show, activate, mute, delete. Everything goes to the main database's service tables.
+//! list, show, activate, mute, delete; a filter also says what triggers it (alerts,
+//! annotations or both). Everything goes to the main database's service tables.
 
 use std::path::PathBuf;
 
@@ -8,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::Subcommand;
 use lasair_cli::Outcome;
 use lasair_db::{Db, Value};
-use lasair_service::filter::{Delivery, Filter, NewFilter};
+use lasair_service::filter::{Delivery, Filter, NewFilter, Trigger};
 use lasair_service::watch::{self, Watchlist, Watchmap};
 use lasair_service::Record;
 use lasair_sky::cones::read_cones;
@@ -26,7 +27,8 @@ pub enum Manage {
         #[command(subcommand)]
         cmd: Command,
     },
-    /// Users' filters: SQL run on every batch, results to a topic or an email digest.
+    /// Users' filters: SQL run on every batch of alerts or when annotators annotate objects,
+    /// results to a topic or an email digest.
     Filter {
         #[command(subcommand)]
         cmd: FilterCommand,
@@ -89,17 +91,22 @@ pub enum FilterCommand {
         mode: Delivery,
         #[arg(long)]
         public: bool,
+        #[command(flatten)]
+        trigger: TriggerArgs,
     },
+    /// One line per filter; `run` says what triggers it: alerts, annotations or both.
     List,
     Show {
         id: i64,
     },
-    /// Run it on the stream again, optionally with another delivery.
+    /// Run it on the stream again, optionally with another delivery or trigger.
     Activate {
         id: i64,
         /// email, kafka (the default), kafka-lite or kafka-full.
         #[arg(long)]
         mode: Option<Delivery>,
+        #[command(flatten)]
+        trigger: TriggerArgs,
     },
     Mute {
         id: i64,
@@ -107,6 +114,29 @@ pub enum FilterCommand {
     Delete {
         id: i64,
     },
+}
+
+/// What triggers a filter: new alerts, new annotations, or both (Lasair's `run` codes 1, 2, 3).
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct TriggerArgs {
+    /// Run it on every batch of new alerts. With neither flag, `add` runs it on alerts and
+    /// `activate` keeps what it had.
+    #[arg(long)]
+    on_alert: bool,
+    /// Run it when an annotator it names (`annotator:TOPIC` in its tables) annotates
+    /// objects, on the main database for those objects (lasair-filter --annotations).
+    #[arg(long)]
+    on_annotation: bool,
+}
+
+impl TriggerArgs {
+    /// The trigger the flags give, if any was given.
+    fn trigger(self) -> Option<Trigger> {
+        (self.on_alert || self.on_annotation).then_some(Trigger {
+            on_alert: self.on_alert,
+            on_annotation: self.on_annotation,
+        })
+    }
 }
 
 /// Runs a staff command on the main database, writing what it shows to `out`.
@@ -127,7 +157,7 @@ pub fn run(cmd: &Manage, db: &mut Db, out: &mut dyn std::io::Write) -> anyhow::R
 /// The columns `list` shows of each kind.
 const WATCHLIST_LIST: &[&str] = &["wl_id", "user_id", "name", "radius", "active", "public"];
 const WATCHMAP_LIST: &[&str] = &["ar_id", "user_id", "name", "active", "public"];
-const FILTER_LIST: &[&str] = &["mq_id", "user_id", "name", "active", "topic_name"];
+const FILTER_LIST: &[&str] = &["mq_id", "user_id", "name", "active", "run", "topic_name"];
 
 /// What watchlists and watchmaps share: everything but adding.
 fn common<R: Shown>(
@@ -161,23 +191,47 @@ fn filter(
             conditions,
             mode,
             public,
+            trigger,
         } => {
             let new = NewFilter {
                 public: *public,
+                trigger: trigger.trigger().unwrap_or(Trigger::ALERTS),
                 ..NewFilter::new(*user, name, select, tables, conditions)
             };
             let f = Filter::create(db, &new, Some(*mode))?;
             writeln!(out, "filter {}: {}", f.id, f.topic)?;
+            warn_if_never_annotated(db, &f)?;
         }
         FilterCommand::List => list::<Filter>(db, FILTER_LIST, out)?,
         FilterCommand::Show { id } => show::<Filter>(db, *id, out)?,
-        FilterCommand::Activate { id, mode } => {
+        FilterCommand::Activate { id, mode, trigger } => {
             Filter::set_delivery(db, *id, Some(mode.unwrap_or(Delivery::Kafka)))?;
+            if let Some(t) = trigger.trigger() {
+                Filter::set_trigger(db, *id, t)?;
+                let f = Filter::get(db, *id)?;
+                warn_if_never_annotated(db, &f)?;
+            }
         }
         FilterCommand::Mute { id } => Filter::set_delivery(db, *id, None)?,
         FilterCommand::Delete { id } => Filter::delete(db, *id)?,
     }
     Ok(Outcome::Ok)
+}
+
+/// A filter run on annotations that names no annotator never runs: staff are told so.
+fn warn_if_never_annotated(db: &Db, f: &Filter) -> anyhow::Result<()> {
+    if !f.trigger.on_annotation {
+        return Ok(());
+    }
+    let limits = lasair_service::query::QueryLimits::default();
+    let compiled = lasair_service::query::compile_for(db, &f.query, &limits)?;
+    if compiled.annotators.is_empty() {
+        eprintln!(
+            "lasair-filter: filter {} names no annotator (annotator:TOPIC in its tables): it never runs on annotations",
+            f.id
+        );
+    }
+    Ok(())
 }
 
 fn add_watchlist(
@@ -261,7 +315,10 @@ fn list<R: Shown>(db: &mut Db, shown: &[&str], out: &mut dyn std::io::Write) -> 
     writeln!(out, "{}", shown.join("\t"))?;
     for r in R::list(db)? {
         let fields = r.fields();
-        let cells: Vec<String> = at.iter().map(|&i| fields[i].to_string()).collect();
+        let cells: Vec<String> = at
+            .iter()
+            .map(|&i| cell(R::COLUMNS[i], &fields[i]))
+            .collect();
         writeln!(out, "{}", cells.join("\t"))?;
     }
     Ok(())
@@ -270,15 +327,29 @@ fn list<R: Shown>(db: &mut Db, shown: &[&str], out: &mut dyn std::io::Write) -> 
 fn show<R: Shown>(db: &mut Db, id: i64, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     let r = R::get(db, id)?;
     for (c, v) in R::COLUMNS.iter().zip(r.fields()) {
-        // A watchmap's MOC is long base64: its size says enough.
-        let v = match (*c, v) {
-            ("moc", Value::Text(t)) => format!("({} bytes of base64)", t.len()),
-            (_, v) => v.to_string(),
-        };
-        writeln!(out, "{c}: {v}")?;
+        writeln!(out, "{c}: {}", cell(c, &v))?;
     }
     if let Some(more) = R::more(db, id)? {
         writeln!(out, "{more}")?;
     }
     Ok(())
+}
+
+/// A cell as staff read it: a watchmap's MOC by its size (long base64 says nothing more), a
+/// filter's `run` code by what triggers it.
+fn cell(column: &str, v: &Value) -> String {
+    match (column, v) {
+        ("moc", Value::Text(t)) => format!("({} bytes of base64)", t.len()),
+        ("run", v) => {
+            let t = Trigger::from_code(v.as_i64());
+            match (t.on_alert, t.on_annotation) {
+                (true, false) => "alerts",
+                (false, true) => "annotations",
+                (true, true) => "both",
+                (false, false) => "none",
+            }
+            .into()
+        }
+        _ => v.to_string(),
+    }
 }

@@ -1,11 +1,11 @@
-//! Running every active filter on the batch database and sending its rows on: one JSON record
-//! per row with a `UTC` stamp, to the filter's topic (with the lightcurve or the whole alert,
-//! as its mode asks) or into its owner's email digest.
+//! Running filters on a database and sending their rows on: one JSON record per row with a
+//! `UTC` stamp, to the filter's topic (with the lightcurve or the whole alert, as its mode asks,
+//! when the alert is in hand) or into its owner's email digest.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use lasair_db::Db;
+use lasair_db::{Db, Value};
 use lasair_sql::catalog::Catalog;
 use lasair_stream::{Message, StreamError, TopicSink};
 use serde_json::{json, Map};
@@ -25,6 +25,19 @@ pub struct Outputs {
     pub reported: HashSet<i64>,
 }
 
+impl Outputs {
+    /// Makes what was sent durable: the topics flushed, the digests written.
+    pub fn flush(&mut self) -> anyhow::Result<()> {
+        if let Some(t) = self.topics.as_mut() {
+            t.flush()?;
+        }
+        if let Some(d) = self.digests.as_mut() {
+            d.flush()?;
+        }
+        Ok(())
+    }
+}
+
 /// What the filters gave on one batch.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FilterCounts {
@@ -36,16 +49,19 @@ pub struct FilterCounts {
     pub failed: u64,
 }
 
-/// The batch as the filters' results need it.
+/// What the filters' results are made with.
 pub struct BatchView<'a> {
-    pub batch: &'a Batch,
-    pub messages: &'a [Message],
+    /// The alerts in hand, whose records in modes kafka-lite and kafka-full carry the
+    /// object's lightcurve or whole alert. `None` when filters run on annotations: no alert is
+    /// in hand then, and every mode's record is the plain row with its `UTC`.
+    pub alerts: Option<(&'a Batch, &'a [Message])>,
     pub catalog: &'a Catalog,
     /// When the results were made (`YYYY-MM-DD HH:MM:SS`, UTC).
     pub utc: &'a str,
 }
 
-/// Runs `filters` on the batch database and disposes of their rows.
+/// Runs `filters` on `db` (the batch database, or the main database for filters run on
+/// annotations) and disposes of their rows.
 pub fn run_filters(
     db: &mut Db,
     filters: &[RunFilter],
@@ -54,13 +70,14 @@ pub fn run_filters(
     timeout: Duration,
 ) -> Result<FilterCounts, StreamError> {
     let BatchView {
-        batch,
-        messages,
+        alerts,
         catalog,
         utc,
     } = *view;
-    let by_key: HashMap<String, usize> = batch
-        .objects
+    let (objects, messages) = alerts.map_or((&[][..], &[][..]), |(batch, messages)| {
+        (&batch.objects[..], messages)
+    });
+    let by_key: HashMap<String, usize> = objects
         .iter()
         .enumerate()
         .map(|(i, o)| (o.key.to_string(), i))
@@ -68,7 +85,7 @@ pub fn run_filters(
     let mut counts = FilterCounts::default();
     // Each object's lite lightcurve, rendered once for every filter that sends it; one
     // buffer for every record.
-    let mut lites: Vec<Option<String>> = vec![None; batch.objects.len()];
+    let mut lites: Vec<Option<String>> = vec![None; objects.len()];
     let mut out: Vec<u8> = Vec::with_capacity(4096);
     for f in filters {
         let rows = match &f.query {
@@ -98,10 +115,14 @@ pub fn run_filters(
         // The column names as JSON keys, rendered once per filter.
         let keys: Vec<String> = rows.columns.iter().map(|c| json_key(c)).collect();
         for row in &rows.rows {
-            let object = key_col
+            let key = key_col
                 .and_then(|k| row.get(k))
-                .and_then(|k| by_key.get(&k.to_string()))
-                .and_then(|&i| Some((i, batch.objects.get(i)?)));
+                .filter(|k| **k != Value::Null)
+                .map(ToString::to_string);
+            let object = key
+                .as_ref()
+                .and_then(|k| by_key.get(k))
+                .and_then(|&i| Some((i, objects.get(i)?)));
             counts.results += 1;
             if f.delivery == Delivery::Email {
                 if let Some(d) = outputs.digests.as_mut() {
@@ -141,7 +162,6 @@ pub fn run_filters(
                 _ => {}
             }
             out.push(b'}');
-            let key = object.map(|(_, o)| o.key.to_string());
             t.send_to(&f.topic, key.as_deref().map(str::as_bytes), &out)?;
         }
     }

@@ -8,18 +8,17 @@ use lasair_alert::Survey;
 use lasair_stream::StreamArgs;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lasair_db::{Db, Value};
-use lasair_stream::{open_sink, KafkaOptions};
 use rdkafka::mocking::MockCluster;
 
 #[allow(dead_code)]
 mod common;
-use common::{alerts, dump};
+use common::{alerts, dump, produce, Running};
 
 const TABLES: [&str; 4] = [
     "objects",
@@ -65,23 +64,6 @@ fn setup(url: &str) {
     .expect("watchmap");
 }
 
-fn produce(boot: &str, topic: &str, lines: &[&[u8]]) {
-    // One message per record batch: both test brokers resume a group whose committed offset
-    // falls inside a record batch at the next batch (see lasair-ingest's Kafka tests).
-    let opts = KafkaOptions {
-        extra: vec![
-            ("batch.num.messages".into(), "1".into()),
-            ("enable.idempotence".into(), "false".into()),
-        ],
-        ..Default::default()
-    };
-    let mut sink = open_sink(&format!("kafka://{boot}/{topic}"), &opts).expect("sink");
-    for l in lines {
-        sink.send(None, l).expect("send");
-    }
-    sink.flush().expect("delivered");
-}
-
 /// The objectIds Python confluent-kafka reads from `topic` (a fresh group, from the start).
 fn python_reads(boot: &str, topic: &str, want: usize, seconds: u64) -> Vec<String> {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -112,17 +94,6 @@ fn python_reads(boot: &str, topic: &str, want: usize, seconds: u64) -> Vec<Strin
             v["objectId"].as_str().expect("objectId").to_owned()
         })
         .collect()
-}
-
-/// A running lasair-filter, killed if a failed assertion leaves it behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // Already reaped when the test went well: then both calls fail, harmlessly.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn spawn_filter(boot: &str, input: &str, db: &str, dir: &Path) -> Running {
@@ -209,7 +180,7 @@ fn kill_and_restart(boot: &str, input: &str) {
     first.0.wait().expect("reaped");
     produce(boot, input, late);
 
-    let mut second = spawn_filter(boot, input, &db, tmp.path());
+    let second = spawn_filter(boot, input, &db, tmp.path());
     let got: BTreeSet<String> = python_reads(boot, "lasair_7kafka", want.len(), 90)
         .into_iter()
         .collect();
@@ -220,12 +191,7 @@ fn kill_and_restart(boot: &str, input: &str) {
     {
         std::thread::sleep(Duration::from_millis(200));
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &second.0.id().to_string()])
-        .status();
-    assert!(status.expect("kill").success());
-    let status = second.0.wait().expect("exit");
-    assert!(status.success(), "SIGTERM drains and exits 0, got {status}");
+    assert_eq!(second.drain(), Some(0), "SIGTERM drains and exits 0");
     assert_eq!(got, want, "every result delivered at least once");
     for t in TABLES {
         let sql = format!("SELECT * FROM {t} ORDER BY 1, 2");

@@ -164,14 +164,70 @@ fn filters_are_checked_by_the_compiler_before_they_are_saved() {
     let list = ok(&filter(&db, &["filter", "list"]));
     assert_eq!(
         list.lines().nth(1),
-        Some("1\t7\tBright SNe!\t3\tlasair_7BrightSNe"),
+        Some("1\t7\tBright SNe!\t3\talerts\tlasair_7BrightSNe"),
         "{list}"
     );
     ok(&filter(
         &db,
         &["filter", "activate", "1", "--mode", "email"],
     ));
-    assert!(ok(&filter(&db, &["filter", "list"])).contains("Bright SNe!\t1\t"));
+    assert!(ok(&filter(&db, &["filter", "list"])).contains("Bright SNe!\t1\talerts\t"));
     ok(&filter(&db, &["filter", "mute", "1"]));
-    assert!(ok(&filter(&db, &["filter", "list"])).contains("Bright SNe!\t0\t"));
+    assert!(ok(&filter(&db, &["filter", "list"])).contains("Bright SNe!\t0\talerts\t"));
+}
+
+#[test]
+fn filters_run_on_alerts_annotations_or_both() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = format!("sqlite:{}", tmp.path().join("lasair.db").display());
+    let add = |name: &str, tables: &str, trigger: &[&str]| {
+        let mut args = vec![
+            "filter",
+            "add",
+            "--name",
+            name,
+            "--user",
+            "7",
+            "--select",
+            "objects.objectId",
+            "--tables",
+            tables,
+        ];
+        args.extend_from_slice(trigger);
+        filter(&db, &args)
+    };
+    let out = add(
+        "classified",
+        "objects, annotator:fast",
+        &["--on-annotation"],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+    ok(&out);
+    let out = add(
+        "both",
+        "objects, annotator:fast",
+        &["--on-alert", "--on-annotation"],
+    );
+    ok(&out);
+    // A filter run on annotations that names no annotator would never run: staff are told.
+    let out = add("plain", "objects", &["--on-annotation"]);
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("filter 3 names no annotator"), "{err}");
+    let list = ok(&filter(&db, &["filter", "list"]));
+    let runs: Vec<&str> = list
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').nth(4).unwrap_or_default())
+        .collect();
+    assert_eq!(runs, ["annotations", "both", "annotations"], "{list}");
+    ok(&filter(&db, &["filter", "activate", "2", "--on-alert"]));
+    ok(&filter(&db, &["filter", "activate", "1"]));
+    let show = |id: &str| ok(&filter(&db, &["filter", "show", id]));
+    assert!(show("2").contains("run: alerts"), "{}", show("2"));
+    assert!(
+        show("1").contains("run: annotations"),
+        "kept: {}",
+        show("1")
+    );
 }

@@ -6,7 +6,6 @@
 use lasair_alert::Survey;
 use lasair_stream::StreamArgs;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -15,8 +14,9 @@ use lasair_db::{Db, Value};
 use lasair_filter::{run, Args};
 use lasair_service::watch::encode_moc;
 
+#[allow(dead_code)]
 mod common;
-use common::{alerts, dump, lines};
+use common::{alerts, dump, lines, records};
 
 /// The cones: three objects 3" inside a 10" list radius, one 12" away (outside), one 15" away
 /// but inside its own 20" radius. Offsets are in declination, so the separation is exact.
@@ -158,13 +158,6 @@ fn setup(url: &str, objects: &[(String, f64, f64)]) -> BTreeMap<String, f64> {
     expected
 }
 
-fn topic(dir: &Path, name: &str) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(dir.join(format!("{name}.jsonl"))).unwrap_or_default();
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("record"))
-        .collect()
-}
-
 #[test]
 fn a_night_through_the_filter() {
     let Some(alerts) = alerts(&[
@@ -239,7 +232,7 @@ fn a_night_through_the_filter() {
     );
 
     // Filter 1: every ZTF21 object with a row.
-    let all21 = topic(&streams, "lasair_7all2021");
+    let all21 = records(&streams, "lasair_7all2021");
     let want: BTreeSet<&String> = ids.iter().filter(|i| i.starts_with("ZTF21")).collect();
     let got: BTreeSet<String> = all21
         .iter()
@@ -252,7 +245,7 @@ fn a_night_through_the_filter() {
         .all(|r| r["UTC"].as_str().is_some_and(|u| u.len() == 19)));
 
     // Filter 2 (lite): the objects inside their cones, with the separation and the lightcurve.
-    let near = topic(&streams, "lasair_7nearmycones");
+    let near = records(&streams, "lasair_7nearmycones");
     let got: BTreeMap<String, f64> = near
         .iter()
         .map(|r| {
@@ -278,9 +271,9 @@ fn a_night_through_the_filter() {
         .all(|r| r["lightcurve"].as_array().is_some_and(|l| !l.is_empty())));
 
     // Filter 3 does not compile: it sends nothing and the others still run.
-    assert!(topic(&streams, "lasair_7broken").is_empty());
+    assert!(records(&streams, "lasair_7broken").is_empty());
     // Filter 4 (full): the SN-context objects, each with its whole alert.
-    let hosts = topic(&streams, "lasair_7SNhosts");
+    let hosts = records(&streams, "lasair_7SNhosts");
     let got: BTreeSet<String> = hosts
         .iter()
         .map(|r| r["objectId"].as_str().unwrap().to_owned())
@@ -340,7 +333,7 @@ fn a_night_through_the_filter() {
         .collect();
     assert_eq!(before, after);
     assert_eq!(
-        topic(&streams, "lasair_7all2021").len(),
+        records(&streams, "lasair_7all2021").len(),
         2 * all21.len(),
         "results sent again"
     );

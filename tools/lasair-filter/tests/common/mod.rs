@@ -1,10 +1,14 @@
-//! What the filter's tests share: real alerts as JSON lines, and reading the main database.
+//! What the filter's tests share: real alerts as JSON lines, reading the main database and a
+//! folder of topics, producing to Kafka, and a running lasair-filter.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use lasair_alert::{Alert, AlertJson, Decoder, Survey};
 use lasair_db::{Db, Value};
+use lasair_stream::{open_sink, KafkaOptions};
 use serde_json::json;
 
 /// The columns the tests give a saved filter.
@@ -71,4 +75,52 @@ pub fn dump_in(url: &str, catalog: &'static lasair_sql::Catalog, sql: &str) -> V
     db.query_readonly(sql, Duration::from_secs(10))
         .expect("dump")
         .rows
+}
+
+/// The records of `topic` in a folder of topics (none when it was never sent to).
+pub fn records(dir: &Path, topic: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join(format!("{topic}.jsonl"))).unwrap_or_default();
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("record"))
+        .collect()
+}
+
+/// Sends `lines` to `topic`, one message per record batch: both test brokers resume a group
+/// whose committed offset falls inside a record batch at the next batch (see lasair-ingest's
+/// Kafka tests).
+pub fn produce(boot: &str, topic: &str, lines: &[&[u8]]) {
+    let opts = KafkaOptions {
+        extra: vec![
+            ("batch.num.messages".into(), "1".into()),
+            ("enable.idempotence".into(), "false".into()),
+        ],
+        ..Default::default()
+    };
+    let mut sink = open_sink(&format!("kafka://{boot}/{topic}"), &opts).expect("sink");
+    for l in lines {
+        sink.send(None, l).expect("send");
+    }
+    sink.flush().expect("delivered");
+}
+
+/// A running lasair-filter, killed if a failed assertion leaves it behind.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Already reaped when the test went well: then both calls fail, harmlessly.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    /// SIGTERM: the batch in hand is finished and committed, and the tool exits; its exit
+    /// code (1 when a record was bad; none when a signal killed it).
+    pub fn drain(mut self) -> Option<i32> {
+        let pid = self.0.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(status.expect("kill").success());
+        self.0.wait().expect("exit").code()
+    }
 }
