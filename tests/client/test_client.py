@@ -67,6 +67,9 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--db", help="mysql:// URL (default: a SQLite file in --work)")
     ap.add_argument("--readonly-db", help="the SELECT-only account's URL for --db")
+    ap.add_argument("--kafka", help="HOST:PORT of a broker with the topic lasair_annotations_in: annotations then "
+                    "go there, lasair-filter --annotations runs the annotation-triggered filter, and the "
+                    "client's lasair_consumer reads its result")
     args = ap.parse_args()
     if not os.path.isdir(f"{args.data}/ztf/alerts"):
         print(f"skipped: {args.data}/ztf/alerts not found (the real alerts live in ../shared/data)")
@@ -111,6 +114,10 @@ def main():
     out = filt("watchlist", "add", f"{work}/watchlist.txt", "--name", f"mine{tag}", "--user", str(ada["id"]), "--radius", "2")
     wl_id = int(out.split(":")[0].split()[-1])  # "watchlist N: K cones"
     filt("watchlist", "activate", str(wl_id))
+    # A filter run when Ada's annotator classifies an object, streamed to its Kafka topic.
+    filt("filter", "add", "--name", f"ann{tag}", "--user", str(ada["id"]), "--mode", "kafka", "--on-annotation",
+         "--select", f"objects.objectId, {topic}.classification", "--tables", f"objects, annotator:{topic}")
+    annotations = f"kafka://{args.kafka}/lasair_annotations_in" if args.kafka else f"{work}/annotations.jsonl"
     run(b("lasair-filter"), "--survey", "ztf", "--db", db, "--topics", f"{work}/streams", f"{work}/ztf-sherlock.jsonl", "--quiet")
 
     def query_cli(select, tables="objects", where=""):
@@ -125,7 +132,7 @@ def main():
     server = subprocess.Popen([b("lasair-serve"), "--survey", "ztf", "--db", db,
                                *(["--readonly-db", args.readonly_db] if args.readonly_db else []),
                                "--lightcurves", lc, "--cutouts", f"{work}/cutouts", "--store", cats,
-                               "--listen", f"127.0.0.1:{port}", "--annotations", f"{work}/annotations.jsonl",
+                               "--listen", f"127.0.0.1:{port}", "--annotations", annotations,
                                "--calls-user", "1000"], stdout=log, stderr=log)
     try:
         endpoint = f"http://127.0.0.1:{port}/api"
@@ -135,7 +142,9 @@ def main():
                 break
             except OSError:
                 time.sleep(0.05)
-        client_checks(endpoint, token, demo, other, ada, topic, wl_id, by_object, query_cli, work, args)
+        annotated = client_checks(endpoint, token, demo, other, ada, topic, wl_id, by_object, query_cli, work, args)
+        if args.kafka:
+            kafka_checks(args, b, db, tag, ada, annotated, work)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -241,8 +250,9 @@ def client_checks(endpoint, token, demo, other, ada, topic, wl_id, by_object, qu
         check("only the annotator's owner annotates", False)
     except LasairError as e:
         check("only the annotator's owner annotates", "is not allowed to submit to topic" in e.message, e.message)
-    stream = [json.loads(line) for line in open(f"{work}/annotations.jsonl")]
-    check("annotations reach the annotation stream", [a["objectId"] for a in stream] == ids, stream)
+    if not args.kafka:
+        stream = [json.loads(line) for line in open(f"{work}/annotations.jsonl")]
+        check("annotations reach the annotation stream", [a["objectId"] for a in stream] == ids, stream)
 
     # Tokens and throttling.
     for bad in ("", "0" * 40):
@@ -266,6 +276,39 @@ def client_checks(endpoint, token, demo, other, ada, topic, wl_id, by_object, qu
     # auth-token, as DRF's (the client has no method for it).
     req = urllib.request.Request(f"{endpoint}/auth-token/", data=f"username={ada['username']}&password=s3cret".encode())
     check("auth-token gives the user's token", json.loads(urllib.request.urlopen(req).read()) == {"token": token})
+    return {i: c for i, c in zip(ids, ["SN Ia", "AGN", "AGN"])}
+
+
+def kafka_checks(args, b, db, tag, ada, annotated, work):
+    """The annotations went to Kafka; lasair-filter --annotations runs Ada's on-annotation
+    filter for the annotated objects and streams its rows to the filter's topic, where the
+    client's own lasair_consumer (0.1.4, unchanged) reads them as astronomers read Lasair's."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    out_topic = f"lasair_{ada['id']}ann{tag}"
+    admin = AdminClient({"bootstrap.servers": args.kafka})
+    for f in admin.create_topics([NewTopic(out_topic, num_partitions=1, replication_factor=1)]).values():
+        f.result(timeout=30)
+    log = open(f"{work}/filter-annotations.log", "w")
+    filt = subprocess.Popen([b("lasair-filter"), "--survey", "ztf", "--db", db, "--annotations",
+                             "--topics", f"kafka://{args.kafka}", "--group", f"annotations{tag}", "--wait-ms", "100",
+                             f"kafka://{args.kafka}/lasair_annotations_in"], stdout=log, stderr=log)
+    try:
+        consumer = lasair.lasair_consumer(args.kafka, f"reader{tag}", out_topic)
+        got = {}
+        deadline = time.time() + 90
+        while len(got) < len(annotated) and time.time() < deadline:
+            msg = consumer.poll(timeout=2)
+            if msg is None or msg.error():
+                continue
+            record = json.loads(msg.value())
+            got[record["objectId"]] = record["classification"]
+        consumer.close()
+        check("an annotation triggers its filter, read by lasair_consumer from Kafka", got == annotated,
+              f"{got} vs {annotated}; {open(f'{work}/filter-annotations.log').read()[-2000:]}")
+    finally:
+        filt.terminate()
+        filt.wait(timeout=30)
 
 
 if __name__ == "__main__":
