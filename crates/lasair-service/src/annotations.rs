@@ -147,6 +147,20 @@ pub struct Annotation {
     pub timestamp: String,
 }
 
+/// The columns of an annotation row, the object key (`key`, the survey's) first.
+fn columns(key: &'static str) -> [&'static str; 8] {
+    [
+        key,
+        "topic",
+        "classification",
+        "version",
+        "explanation",
+        "classdict",
+        "url",
+        "timestamp",
+    ]
+}
+
 /// An object key given as a JSON number (LSST) or string.
 fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match serde_json::Value::deserialize(d)? {
@@ -211,16 +225,7 @@ impl Annotation {
     /// The annotations of object `key`, newest first.
     pub fn of_object(db: &mut Db, key: Value) -> Result<Vec<Annotation>, ServiceError> {
         let catalog = db.catalog();
-        let columns = [
-            catalog.key,
-            "topic",
-            "classification",
-            "version",
-            "explanation",
-            "classdict",
-            "url",
-            "timestamp",
-        ];
+        let columns = columns(catalog.key);
         let select = Select::from("annotations")
             .columns(&columns)
             .eq(catalog.key, key)
@@ -298,16 +303,7 @@ pub fn annotate(
         timestamp: crate::now(),
         ..annotation.clone()
     };
-    let columns = [
-        catalog.key,
-        "topic",
-        "classification",
-        "version",
-        "explanation",
-        "classdict",
-        "url",
-        "timestamp",
-    ];
+    let columns = columns(catalog.key);
     let row = vec![
         key,
         stored.topic.as_str().into(),

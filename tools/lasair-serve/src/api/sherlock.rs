@@ -16,41 +16,55 @@ fn classifier(app: &App) -> Result<&Classifier, ApiError> {
         .ok_or_else(|| ApiError::error("This Lasair cluster does not have a Sherlock service"))
 }
 
-/// The context of (ra, dec), under `name` in `classifications`; crossmatches added to `all`.
-fn context_of(
-    sherlock: &Classifier,
-    name: &str,
-    ra: f64,
-    dec: f64,
-    lite: bool,
-    classifications: &mut Map<String, Json>,
-    all: &mut Vec<Json>,
-) -> Result<(), ApiError> {
-    let context: Context = sherlock
-        .classify(ra, dec)
-        .map_err(|e| ApiError::error(e.to_string()))?;
-    classifications.insert(
-        name.to_owned(),
-        json!([context.classification, context.best.description]),
-    );
-    if context.classification != "ORPHAN" {
-        all.push(serde_json::to_value(&context.best).unwrap_or(Json::Null));
-        if !lite {
-            all.extend(
-                context
-                    .crossmatches
-                    .iter()
+/// Sherlock's answer, as its service gives it: each name's [class, description], and the
+/// crossmatches of them all.
+#[derive(Default)]
+struct Contexts {
+    classifications: Map<String, Json>,
+    crossmatches: Vec<Json>,
+}
+
+impl Contexts {
+    /// Adds the context of (ra, dec) under `name`; with `lite`, only its best crossmatch.
+    fn add(
+        &mut self,
+        sherlock: &Classifier,
+        name: &str,
+        ra: f64,
+        dec: f64,
+        lite: bool,
+    ) -> Result<(), ApiError> {
+        let context: Context = sherlock
+            .classify(ra, dec)
+            .map_err(|e| ApiError::error(e.to_string()))?;
+        self.classifications.insert(
+            name.to_owned(),
+            json!([context.classification, context.best.description]),
+        );
+        if context.classification != "ORPHAN" {
+            let rest = if lite {
+                &[][..]
+            } else {
+                &context.crossmatches[..]
+            };
+            self.crossmatches.extend(
+                std::iter::once(&context.best)
+                    .chain(rest)
                     .map(|x| serde_json::to_value(x).unwrap_or(Json::Null)),
             );
         }
+        Ok(())
     }
-    Ok(())
+
+    fn answer(self) -> Json {
+        json!({"classifications": self.classifications, "crossmatches": self.crossmatches})
+    }
 }
 
 /// The context of each object of `ids`; an unknown one is 404 with Sherlock's message.
 fn objects_context(app: &App, ids: &[&str], lite: bool) -> Result<Json, ApiError> {
     let sherlock = classifier(app)?;
-    let (mut classifications, mut crossmatches) = (Map::new(), Vec::new());
+    let mut contexts = Contexts::default();
     let mut db = app.db.get()?;
     for id in ids {
         let (ra, dec) = match lasair_service::objects::position(&mut db, id) {
@@ -62,17 +76,9 @@ fn objects_context(app: &App, ids: &[&str], lite: bool) -> Result<Json, ApiError
             }
             Err(e) => return Err(e.into()),
         };
-        context_of(
-            sherlock,
-            id,
-            ra,
-            dec,
-            lite,
-            &mut classifications,
-            &mut crossmatches,
-        )?;
+        contexts.add(sherlock, id, ra, dec, lite)?;
     }
-    Ok(json!({"classifications": classifications, "crossmatches": crossmatches}))
+    Ok(contexts.answer())
 }
 
 /// `/api/sherlock/object/`: an object's context, from its position in the main database.
@@ -112,16 +118,7 @@ pub fn position(app: &App, _user: &User, p: &Params) -> Result<Json, ApiError> {
     let (Some(ra), Some(dec), Some(lite)) = (ra, dec, lite) else {
         return Err(ApiError::Internal("a checked field went missing".into()));
     };
-    let sherlock = classifier(app)?;
-    let (mut classifications, mut crossmatches) = (Map::new(), Vec::new());
-    context_of(
-        sherlock,
-        "query0",
-        ra,
-        dec,
-        lite,
-        &mut classifications,
-        &mut crossmatches,
-    )?;
-    Ok(json!({"classifications": classifications, "crossmatches": crossmatches}))
+    let mut contexts = Contexts::default();
+    contexts.add(classifier(app)?, "query0", ra, dec, lite)?;
+    Ok(contexts.answer())
 }
