@@ -7,7 +7,7 @@ use lasair_service::annotations::{annotate, Annotation, Annotator};
 use lasair_service::filter::{Delivery, Filter, NewFilter};
 use lasair_service::users::ApiClass;
 use lasair_service::users::{NewUser, User};
-use lasair_service::watch::{NewEntry, Watchlist};
+use lasair_service::watch::{NewEntry, Watchlist, Watchmap};
 use lasair_service::{objects, query, statistics, Record};
 use lasair_sky::cones::Cone;
 
@@ -174,6 +174,23 @@ fn life(db: &mut Db) {
         "{err}"
     );
     Watchlist::delete_with_cones(db, private.id).expect("deleted");
+    // And a private watchmap.
+    let (map, _) = Watchmap::create(db, &entry, br#"{"3":[1,2]}"#, "test.json").expect("watchmap");
+    let q = lasair_sql::UserQuery {
+        select: "objects.objectId".into(),
+        tables: format!("objects, area:{}", map.id),
+        ..Default::default()
+    };
+    query::run_as(db, &q, &limits, user.id).expect("the owner's");
+    let err = query::run_as(db, &q, &limits, user.id + 1).expect_err("not theirs");
+    assert!(
+        err.to_string().contains(&format!(
+            "you do not have permission to access watchmap {}",
+            map.id
+        )),
+        "{err}"
+    );
+    Watchmap::delete(db, map.id).expect("deleted");
 }
 
 #[test]

@@ -66,6 +66,9 @@ pub struct App {
     tokens: Mutex<HashMap<String, (Option<User>, Instant)>>,
     /// Each user's calls in the last hour.
     calls: Mutex<HashMap<i64, VecDeque<Instant>>>,
+    /// Password checks under way at once: each argon2 check takes ~19 MiB and a core for tens
+    /// of milliseconds, so a flood of logins waits here rather than exhausting memory.
+    pub logins: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for App {
@@ -167,6 +170,9 @@ impl App {
             limits,
             tokens: Mutex::new(HashMap::new()),
             calls: Mutex::new(HashMap::new()),
+            logins: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            ),
         })
     }
 

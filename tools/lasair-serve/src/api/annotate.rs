@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use lasair_service::annotations::{annotate as store, Annotation};
 use lasair_service::users::User;
 use serde_json::{json, Value as Json};
@@ -106,6 +106,11 @@ pub fn annotate_list(app: &App, user: &User, p: &Params) -> Result<Json, ApiErro
 /// `/api/auth-token/`: the API token of the user whose username and password these are, as
 /// DRF's `obtain_auth_token` answers.
 pub async fn auth_token(State(app): State<Arc<App>>, req: Request) -> Response {
+    // Held until the answer is made: at most one password check per core at a time.
+    let Ok(_permit) = app.logins.acquire().await else {
+        return ApiError::Internal("the login gate is closed".into()).into_response();
+    };
+    let app = Arc::clone(&app);
     super::blocking(req, move |params, _| {
         let mut f = params.fields();
         let username = f.text("username", 150, false, false);
