@@ -157,7 +157,7 @@ fn too_new(url: &str, found: i64) -> Result<(), DbError> {
 fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     for f in lasair_sql::SQLITE_FUNCTIONS {
-        let eval = f.eval;
+        let (eval, name) = (f.eval, f.name);
         let args = i32::try_from(f.args).unwrap_or(-1);
         conn.create_scalar_function(f.name, args, flags, move |ctx| {
             let mut xs = Vec::with_capacity(ctx.len());
@@ -167,7 +167,13 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
                     None => return Ok(None),
                 }
             }
-            Ok(eval(&xs))
+            match eval(&xs) {
+                Some(v) => match lasair_sql::out_of_range(name, v) {
+                    Some(message) => Err(rusqlite::Error::UserFunctionError(message.into())),
+                    None => Ok(Some(v)),
+                },
+                None => Ok(None),
+            }
         })?;
     }
     Ok(())

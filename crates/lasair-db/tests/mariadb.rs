@@ -150,6 +150,40 @@ fn same_rows_as_sqlite(maria: &mut Db) {
         assert!(!m.is_empty(), "{select} | {conditions}: no rows");
         assert_eq!(m, l, "{select} | {conditions}");
     }
+    // What the two would answer differently is refused before either runs it...
+    for (select, conditions) in [
+        ("objectId", "\"ncand\" > 0"),
+        ("*, *", ""),
+        ("ncand AS a, gmag AS A", "ORDER BY a"),
+        ("objectId", "sqrt(objectId) > 1"),
+        ("objectId, objectId + 1 AS n", ""),
+    ] {
+        let q = UserQuery {
+            select: select.into(),
+            conditions: conditions.into(),
+            ..UserQuery::default()
+        };
+        assert!(
+            compile(&q, &ZTF, lasair_sql::Dialect::MariaDb, &Limits::default()).is_err(),
+            "{select} | {conditions}"
+        );
+    }
+    // ...and an overflow is an error on both, not NULL on one.
+    for big in ["exp(1000)", "pow(10, 400)"] {
+        let q = UserQuery {
+            select: format!("objectId, {big} AS big"),
+            ..UserQuery::default()
+        };
+        for db in [&mut *maria, &mut lite] {
+            let sql = compile(&q, &ZTF, db.dialect(), &Limits::default())
+                .expect("compiles")
+                .sql;
+            let err = db
+                .query_readonly(&sql, Duration::from_secs(10))
+                .expect_err(big);
+            assert!(err.to_string().contains("out of range"), "{big}: {err}");
+        }
+    }
 }
 
 /// More rows than one INSERT takes still land in one transaction.

@@ -25,13 +25,14 @@ mod render;
 mod restrict;
 mod sqlite_fns;
 mod tables;
+mod types;
 pub mod value;
 
 pub use catalog::Catalog;
 pub use error::{Clause, Place, SqlError};
 pub use render::Dialect;
 pub use restrict::ObjectKey;
-pub use sqlite_fns::{SqliteFunction, SQLITE_FUNCTIONS};
+pub use sqlite_fns::{out_of_range, SqliteFunction, SQLITE_FUNCTIONS};
 pub use value::{Rows, Value};
 
 use check::Scope;
@@ -162,6 +163,7 @@ fn compile_here(
         order = clauses::order_by(text, limits.max_depth)?;
     }
     let order = clauses::order_keys(&order, &items, &scope(Clause::OrderBy))?;
+    types::check(catalog, &items, condition.as_ref())?;
     let columns = output_columns(&items, &tables);
     let checked = Checked {
         items,
@@ -220,6 +222,51 @@ mod tests {
             conditions: conditions.into(),
             ..UserQuery::default()
         }
+    }
+
+    #[test]
+    fn what_the_backends_answer_differently_is_refused() {
+        let refused = |select: &str, conditions: &str| {
+            compile(
+                &q(select, "", conditions),
+                &catalog::ZTF,
+                Dialect::Sqlite,
+                &Limits::default(),
+            )
+            .map(|c| c.sql)
+            .expect_err(&format!("{select} | {conditions}"))
+            .to_string()
+        };
+        assert!(refused("objectId", "\"ncand\" > 0").contains("text with a number"));
+        assert!(refused("objectId", "objects.objectId = 5").contains("text with a number"));
+        assert!(refused("objectId", "ncand BETWEEN 'a' AND 'b'").contains("text with a number"));
+        assert!(refused("sqrt(objectId)", "").contains("math function of text"));
+        assert!(refused("objectId", "-objectId < 0").contains("sign of text"));
+        assert!(refused("greatest(objectId, ncand)", "").contains("mixing text"));
+        assert!(refused("*, *", "").contains("twice"));
+        assert!(refused("objects.*, objects.*", "").contains("twice"));
+        assert!(refused("ncand AS a, gmag AS A", "").contains("one name"));
+        let accepted = |select: &str, conditions: &str| {
+            compile(
+                &q(select, "", conditions),
+                &catalog::ZTF,
+                Dialect::Sqlite,
+                &Limits::default(),
+            )
+            .unwrap_or_else(|e| panic!("{select} | {conditions}: {e}"));
+        };
+        accepted(
+            "objectId",
+            "ncand > '5' AND objectId = \"ZTF18abc\" AND gmag IS NULL",
+        );
+        accepted(
+            "objectId, coalesce(gmag, NULL, 20) AS g",
+            "objectId LIKE 'ZTF18%' AND NOT ncand > 2",
+        );
+        accepted(
+            "objectId, if(ncand > 2, gmag, rmag) AS m",
+            "ncand IN (1, 2, '3')",
+        );
     }
 
     #[test]

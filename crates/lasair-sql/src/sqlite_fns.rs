@@ -1,7 +1,8 @@
 //! The math functions the SQLite rendering calls but a SQLite build may lack (rusqlite's
 //! bundled build is compiled without SQLITE_ENABLE_MATH_FUNCTIONS): their names, arities
 //! and Rust definitions, so a database crate registers them on each connection and SQLite
-//! answers as MariaDB does (NULL in, NULL out; NULL for domain errors and division by zero).
+//! answers as MariaDB does (NULL in, NULL out; NULL for domain errors and division by zero;
+//! an error, "out of range", for a result too large for a double, as MariaDB's ERROR 1690).
 
 /// One scalar function to register on SQLite connections.
 #[derive(Debug, Clone, Copy)]
@@ -10,12 +11,25 @@ pub struct SqliteFunction {
     pub name: &'static str,
     /// The number of arguments.
     pub args: usize,
-    /// The value for non-NULL arguments (as reals); `None` gives SQL NULL.
+    /// The value for non-NULL arguments (as reals); `None` gives SQL NULL; an infinite
+    /// value is an overflow, which the registering code reports as an error (see
+    /// [`out_of_range`]).
     pub eval: fn(&[f64]) -> Option<f64>,
 }
 
+/// A domain error (NaN) is NULL; an overflow stays infinite, for the caller to refuse.
 fn finite(x: f64) -> Option<f64> {
-    x.is_finite().then_some(x)
+    (!x.is_nan()).then_some(x)
+}
+
+/// The error for a function whose value overflowed, worded as MariaDB's ERROR 1690.
+pub fn out_of_range(name: &str, value: f64) -> Option<String> {
+    value.is_infinite().then(|| {
+        format!(
+            "DOUBLE value is out of range in '{}'",
+            name.to_ascii_lowercase()
+        )
+    })
 }
 
 fn one(a: &[f64], f: fn(f64) -> f64) -> Option<f64> {
@@ -153,5 +167,11 @@ mod tests {
         assert_eq!(call("MOD", &[1.0, 0.0]), None);
         assert_eq!(call("POWER", &[2.0, 10.0]), Some(1024.0));
         assert_eq!(call("ASIN", &[2.0]), None);
+        let big = call("POWER", &[10.0, 400.0]).expect("a value");
+        assert_eq!(
+            out_of_range("POWER", big).as_deref(),
+            Some("DOUBLE value is out of range in 'power'")
+        );
+        assert_eq!(out_of_range("POWER", 1.0), None);
     }
 }
