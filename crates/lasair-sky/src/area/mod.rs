@@ -62,7 +62,16 @@ impl Area {
     /// Reads a MOC from its bytes; `name` (a file name, an upload's name) is used in errors.
     pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Area, AreaError> {
         let (depth, ranges) = read::moc_ranges(bytes, name)?;
-        Ok(Area::from_sorted(name, depth, ranges))
+        let area = Area::from_sorted(name, depth, ranges);
+        // A watchmap that covers nothing would be saved, active, and never match: refused.
+        if area.ranges.iter().all(|r| r.is_empty()) {
+            return Err(AreaError::Invalid {
+                name: name.to_owned(),
+                format: "sky",
+                why: "it covers no part of the sky (no cells)".into(),
+            });
+        }
+        Ok(area)
     }
 
     /// A watchmap from a MOC built in memory (with the `moc` crate's builders).

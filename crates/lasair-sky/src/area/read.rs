@@ -84,6 +84,15 @@ fn ascii(text: &str, name: &str) -> Result<(u8, Vec<Range<u64>>), AreaError> {
 }
 
 fn json(text: &str, name: &str) -> Result<(u8, Vec<Range<u64>>), AreaError> {
+    // Orders and cells are non-negative integers: the parser would skip `-3` or `2.5`
+    // silently, and the MOC would cover less than its file says.
+    if let Some(c) = text
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || c.is_whitespace() || "{}[]\",:".contains(*c)))
+    {
+        let why = format!("{c:?} in a cell or an order (they are non-negative integers)");
+        return Err(invalid(name, "JSON", why));
+    }
     let parsed = guarded(name, "JSON", || {
         moc::deser::json::from_json_aladin::<u64, Hpx<u64>>(text).map_err(|e| e.to_string())
     })?
@@ -131,6 +140,22 @@ mod tests {
         let (depth, ranges) = moc_ranges(br#"{"0":[11],"1":[0]}"#, "j").unwrap();
         assert_eq!(depth, 1);
         assert_eq!(ranges.len(), 2);
+    }
+
+    #[test]
+    fn refuses_mocs_that_cover_nothing_or_less_than_they_say() {
+        for (bytes, needle) in [
+            (&br#"{"30":[1]}"#[..], ""),
+            (br#"{"3":[-1]}"#, "non-negative"),
+            (br#"{"3":[1.5]}"#, "non-negative"),
+            (br#"{"3":[1e2]}"#, "non-negative"),
+            (br#"{"3":[]}"#, "no part of the sky"),
+        ] {
+            let err = super::super::Area::from_bytes(bytes, "m.json")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("m.json") && err.contains(needle), "{err}");
+        }
     }
 
     #[test]
