@@ -33,8 +33,12 @@ pub struct StreamArgs {
 
     /// Records per batch at most: a batch's effects are made durable, then its offsets
     /// committed.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[arg(long, value_parser = at_least_one)]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "batch_size"
+    )]
     pub batch: Option<usize>,
 
     /// Longest wait for a batch to fill, in milliseconds: a batch closes at --batch records or
@@ -52,6 +56,26 @@ pub struct StreamArgs {
     #[arg(long, short, global = true)]
     #[serde(skip)]
     pub quiet: bool,
+}
+
+/// A batch size: 0 would never make progress, so it is refused, not taken as 1.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("a batch holds at least 1 record".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `batch` in a config file, refused at 0 as on the command line.
+fn batch_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let n = <Option<usize> as serde::Deserialize>::deserialize(d)?;
+    match n {
+        Some(0) => Err(serde::de::Error::custom(
+            "batch = 0: a batch holds at least 1 record",
+        )),
+        other => Ok(other),
+    }
 }
 
 /// A stage's own batch size and wait, declared once: `--help` shows them, `--print-config`
@@ -235,6 +259,14 @@ mod tests {
             (m.batch(&DEFAULTS), m.wait(&DEFAULTS)),
             (250, Duration::from_millis(40))
         );
+    }
+
+    #[test]
+    fn a_batch_of_nothing_is_refused() {
+        assert!(Tool::try_parse_from(["t", "--batch", "0", "a.jsonl"]).is_err());
+        let err = lasair_cli::config::parse_section::<StreamArgs>("[sim]\nbatch = 0\n", "sim")
+            .expect_err("batch = 0");
+        assert!(format!("{err:#}").contains("at least 1"), "{err:#}");
     }
 
     #[test]
