@@ -1,11 +1,20 @@
 //! Rows out: JSON lines (one object per row), CSV with a header, or an aligned table.
 
 use std::io::{self, Write};
+use std::time::Instant;
 
 use lasair_db::{Rows, Value};
 
-/// Writes the rows in the chosen format.
-pub fn write(rows: &Rows, format: super::Format, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Writes the rows in the chosen format, stopped when `deadline` passes: the query's time
+/// limit covers its whole cost, the writing of a huge result (to a slow reader) included.
+pub fn write(
+    rows: &Rows,
+    format: super::Format,
+    out: &mut dyn Write,
+    deadline: Instant,
+) -> anyhow::Result<()> {
+    let mut timed = Timed { out, deadline };
+    let out: &mut dyn Write = &mut timed;
     match format {
         super::Format::Json => json(rows, out)?,
         super::Format::Csv => csv(rows, out)?,
@@ -13,6 +22,27 @@ pub fn write(rows: &Rows, format: super::Format, out: &mut dyn Write) -> anyhow:
     }
     out.flush()?;
     Ok(())
+}
+
+/// A writer that fails with `TimedOut` once its deadline has passed.
+struct Timed<'a> {
+    out: &'a mut dyn Write,
+    deadline: Instant,
+}
+
+impl Write for Timed<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if Instant::now() > self.deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the query's time limit ran out while its rows were written: ask for fewer rows (--limit) or a longer --timeout",
+            ));
+        }
+        self.out.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// True when the reader went away (`| head`): a Unix tool then ends quietly.
@@ -83,4 +113,27 @@ fn table(rows: &Rows, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     writeln!(out, "({} rows)", cells.len())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn writing_stops_at_the_deadline() {
+        let rows = Rows {
+            columns: vec!["objectId".into()],
+            rows: (0..1000)
+                .map(|i| vec![Value::from(format!("ZTF{i}"))])
+                .collect(),
+        };
+        let mut out = Vec::new();
+        let past = Instant::now() - Duration::from_millis(1);
+        let err = write(&rows, super::super::Format::Json, &mut out, past).expect_err("too late");
+        assert!(format!("{err:#}").contains("time limit ran out"), "{err:#}");
+        let later = Instant::now() + Duration::from_secs(60);
+        write(&rows, super::super::Format::Csv, &mut out, later).expect("in time");
+        assert_eq!(String::from_utf8_lossy(&out).lines().count(), 1001);
+    }
 }

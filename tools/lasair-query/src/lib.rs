@@ -164,8 +164,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         writeln!(out, "{}", compiled.sql).context("writing the SQL")?;
         return Ok(Outcome::Ok);
     }
+    let deadline = std::time::Instant::now() + limits.timeout;
     let rows = lasair_service::query::run(&mut db, &query, &limits)?;
-    match format::write(&rows, args.format.unwrap_or(Format::Json), out) {
+    match format::write(&rows, args.format.unwrap_or(Format::Json), out, deadline) {
         Err(e) if format::is_broken_pipe(&e) => Ok(Outcome::Ok),
         other => other.map(|()| Outcome::Ok),
     }
