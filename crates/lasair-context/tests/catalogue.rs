@@ -256,6 +256,46 @@ fn bad_rows_are_reported_by_line_and_skipped() {
 }
 
 #[test]
+fn files_that_say_less_than_they_seem_are_refused_or_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = CatalogueStore::open(&dir.path().join("cats.db")).expect("open");
+    // A quote left open takes the next line into its field: reported, not loaded silently.
+    let quote = write(
+        dir.path(),
+        "quote.csv",
+        "id,ra,dec\n\"a,10,20\nb\",11,21\nc,12,22\n",
+    );
+    let report = store
+        .add("quote", &quote, &csv_spec(), false)
+        .expect("loads the rest");
+    assert_eq!(report.bad, 1, "{:?}", report.bad_lines);
+    assert!(
+        report.bad_lines[0].1.contains("unbalanced quote"),
+        "{:?}",
+        report.bad_lines
+    );
+    // A column named twice: which one is meant?
+    let twice = write(dir.path(), "twice.csv", "id,ra,dec,RA\na,10,20,30\n");
+    let err = store
+        .add("twice", &twice, &csv_spec(), false)
+        .expect_err("refused");
+    assert!(err.to_string().contains("\"RA\" twice"), "{err}");
+    // A header and nothing else.
+    let empty = write(dir.path(), "empty.csv", "id,ra,dec\n");
+    let err = store
+        .add("empty", &empty, &csv_spec(), false)
+        .expect_err("refused");
+    assert!(err.to_string().contains("no rows loaded"), "{err}");
+    let names: Vec<String> = store
+        .list()
+        .expect("list")
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["quote"]);
+}
+
+#[test]
 fn an_unreadable_file_is_an_error_naming_it_and_keeps_the_old_catalogue() {
     let dir = tempfile::tempdir().expect("tempdir");
     let good = write(dir.path(), "good.csv", "id,ra,dec\na,10,20\n");

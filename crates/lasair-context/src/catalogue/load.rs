@@ -170,6 +170,16 @@ pub(crate) fn load(
         );
     }
     report.seconds = started.elapsed().as_secs_f64();
+    if report.rows == 0 {
+        // A header and nothing else (or nothing readable) is a mistake, not an empty catalogue.
+        return Err(CatalogueError::File {
+            path: file.to_owned(),
+            cause: format!(
+                "no rows loaded ({} bad): an empty catalogue is refused",
+                report.bad
+            ),
+        });
+    }
     Ok(report)
 }
 

@@ -120,7 +120,16 @@ impl Rows {
                 return Err(cannot(&"no header line"));
             }
             if let Inner::Delimited { record, .. } = &rows.inner {
-                rows.header = Some(record.iter().map(str::to_owned).collect());
+                let names: Vec<String> = record.iter().map(str::to_owned).collect();
+                if let Some((i, name)) = names
+                    .iter()
+                    .enumerate()
+                    .find(|(i, n)| names[..*i].iter().any(|m| m.eq_ignore_ascii_case(n)))
+                {
+                    let why = format!("the header names column {name:?} twice (field {})", i + 1);
+                    return Err(cannot(&why));
+                }
+                rows.header = Some(names);
             }
         }
         rows.skip(spec.skip_after_header).map_err(|e| cannot(&e))?;
@@ -143,10 +152,22 @@ impl Rows {
     pub fn next_row(&mut self) -> Result<bool, RowError> {
         match &mut self.inner {
             Inner::Delimited { reader, record } => {
-                reader.read_record(record).map_err(|e| match e.kind() {
+                let more = reader.read_record(record).map_err(|e| match e.kind() {
                     csv::ErrorKind::Io(_) => RowError::Fatal(e.to_string()),
                     _ => RowError::Bad(e.to_string()),
-                })
+                })?;
+                // A quote left open swallows the lines after it into one field: said, not
+                // loaded as one odd row.
+                if record.iter().any(|f| f.contains('\n')) {
+                    let lines = record
+                        .iter()
+                        .map(|f| f.matches('\n').count())
+                        .sum::<usize>();
+                    return Err(RowError::Bad(format!(
+                        "a quoted field runs over {lines} line end(s): an unbalanced quote? (the lines it took are not loaded)"
+                    )));
+                }
+                Ok(more)
             }
             Inner::Fixed {
                 reader,
