@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::avro::{decode_datum, read_container, CompiledSchema, Datum, SchemaCache};
+use crate::avro::{decode_datum, read_container, CompiledSchema, Datum, Limits, SchemaCache};
 use crate::error::{AlertError, WireError};
 use crate::model::{Alert, Survey};
 use crate::registry::WireSchemas;
@@ -14,6 +14,7 @@ pub struct Decoder {
     survey: Survey,
     containers: SchemaCache,
     wire: Option<WireSchemas>,
+    limits: Limits,
 }
 
 impl Decoder {
@@ -23,7 +24,15 @@ impl Decoder {
             survey,
             containers: SchemaCache::default(),
             wire,
+            limits: Limits::default(),
         }
+    }
+
+    /// Refuses alerts larger than `bytes` (and bounds what a hostile one costs by it);
+    /// [`DEFAULT_MAX_ALERT_BYTES`](crate::avro::DEFAULT_MAX_ALERT_BYTES) otherwise.
+    pub fn with_max_alert_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_alert_bytes = bytes;
+        self
     }
 
     pub fn survey(&self) -> Survey {
@@ -34,7 +43,7 @@ impl Decoder {
     /// the break, then the error; nothing decoded is dropped.
     pub fn decode(&self, payload: &[u8]) -> Vec<Result<Alert, AlertError>> {
         if payload.starts_with(b"Obj\x01") {
-            let container = match read_container(payload, &self.containers) {
+            let container = match read_container(payload, &self.containers, &self.limits) {
                 Ok(c) if c.datums.is_empty() && c.error.is_none() => {
                     return vec![Err(AlertError::EmptyContainer)]
                 }
@@ -66,7 +75,7 @@ impl Decoder {
             .as_ref()
             .ok_or_else(|| wire_error(Some(id), WireError::NoSchemas))?;
         let schema: Arc<CompiledSchema> = wire.get(id)?;
-        let datum = decode_datum(&schema.root, body)
+        let datum = decode_datum(&schema.root, body, &self.limits)
             .map_err(|e| wire_error(Some(id), WireError::Body(e)))?;
         self.alert(datum)
     }

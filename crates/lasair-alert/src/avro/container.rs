@@ -4,7 +4,7 @@ use std::io::Read;
 use std::sync::{Arc, RwLock};
 
 use super::decode::{decode, Cursor};
-use super::{AvroError, CompiledSchema, Datum, Node};
+use super::{AvroError, CompiledSchema, Datum, Limits, Node};
 
 const MAGIC: &[u8; 4] = b"Obj\x01";
 const MAX_SCHEMAS: usize = 64;
@@ -64,7 +64,13 @@ fn poisoned<T>(_: T) -> AvroError {
 
 /// Reads a whole container file held in memory. A header error is returned as `Err`; an error
 /// in a later block is returned inside the `Container` with the datums decoded before it.
-pub fn read_container(bytes: &[u8], cache: &SchemaCache) -> Result<Container, AvroError> {
+/// No block may hold more than `limits.max_alert_bytes` (inflated), and the whole file no
+/// more than `limits.free_items()` items of zero encoded size.
+pub fn read_container(
+    bytes: &[u8],
+    cache: &SchemaCache,
+    limits: &Limits,
+) -> Result<Container, AvroError> {
     let mut cur = Cursor::new(bytes);
     if cur.take(4).map_err(|_| AvroError::BadMagic)? != MAGIC {
         return Err(AvroError::BadMagic);
@@ -86,7 +92,14 @@ pub fn read_container(bytes: &[u8], cache: &SchemaCache) -> Result<Container, Av
     let schema = cache.get_or_compile(schema_json)?;
     let sync = cur.take(16)?;
     let mut datums = Vec::new();
-    let error = read_blocks(&mut cur, sync, &codec, &schema.root, &mut datums).err();
+    cur.free_items = limits.free_items();
+    let blocks = Blocks {
+        sync,
+        deflate: codec == "deflate",
+        root: &schema.root,
+        max: limits.max_alert_bytes,
+    };
+    let error = blocks.read(&mut cur, &mut datums).err();
     Ok(Container {
         schema,
         datums,
@@ -97,57 +110,94 @@ pub fn read_container(bytes: &[u8], cache: &SchemaCache) -> Result<Container, Av
 fn read_metadata(cur: &mut Cursor<'_>) -> Result<Vec<(String, Vec<u8>)>, AvroError> {
     let mut meta = Vec::new();
     loop {
-        let mut count = cur.long()?;
+        let count = cur.long()?;
         if count == 0 {
             return Ok(meta);
         }
         if count < 0 {
-            count = -count;
             cur.long()?;
         }
-        for _ in 0..count {
+        // Each entry takes at least two bytes, so a false count ends at the data's end.
+        for _ in 0..count.unsigned_abs() {
             let key = String::from_utf8_lossy(cur.bytes()?).into_owned();
             meta.push((key, cur.bytes()?.to_vec()));
         }
     }
 }
 
-fn read_blocks(
-    cur: &mut Cursor<'_>,
-    sync: &[u8],
-    codec: &str,
-    root: &Node,
-    out: &mut Vec<Datum>,
-) -> Result<(), AvroError> {
-    let mut block = 0;
-    while cur.remaining() > 0 {
-        let count = cur.len()?;
-        let data = cur.bytes()?;
-        if cur.take(16)? != sync {
-            return Err(AvroError::BadSync { block });
+/// How a container's blocks are read.
+struct Blocks<'a> {
+    sync: &'a [u8],
+    deflate: bool,
+    root: &'a Node,
+    /// The most bytes a block may hold, inflated.
+    max: usize,
+}
+
+impl Blocks<'_> {
+    /// Reads every block after the header into `out`; the file's cursor carries the items of
+    /// zero size left from one block to the next.
+    fn read(&self, cur: &mut Cursor<'_>, out: &mut Vec<Datum>) -> Result<(), AvroError> {
+        let mut block = 0;
+        while cur.remaining() > 0 {
+            let at = cur.pos;
+            let count = cur.long()?;
+            if count < 0 {
+                return Err(AvroError::NegativeLength { at, len: count });
+            }
+            let data = cur.bytes()?;
+            if cur.take(16)? != self.sync {
+                return Err(AvroError::BadSync { block });
+            }
+            let inflated;
+            let data = if self.deflate {
+                inflated = self.inflate(data, block)?;
+                &inflated[..]
+            } else if data.len() > self.max {
+                return Err(AvroError::BlockTooBig {
+                    block,
+                    limit: self.max,
+                });
+            } else {
+                data
+            };
+            let mut inner = Cursor::with_free_items(data, cur.free_items);
+            let count = inner.items(at, count.unsigned_abs(), self.root)?;
+            for _ in 0..count {
+                out.push(decode(self.root, &mut inner)?);
+            }
+            if inner.remaining() > 0 {
+                return Err(AvroError::Trailing {
+                    extra: inner.remaining(),
+                });
+            }
+            cur.free_items = inner.free_items;
+            block += 1;
         }
-        let inflated;
-        let data = if codec == "deflate" {
-            let mut buf = Vec::with_capacity(data.len() * 4);
-            flate2::read::DeflateDecoder::new(data)
-                .read_to_end(&mut buf)
-                .map_err(|source| AvroError::Deflate { block, source })?;
-            inflated = buf;
-            &inflated[..]
-        } else {
-            data
-        };
-        let mut inner = Cursor::new(data);
-        for _ in 0..count {
-            out.push(decode(root, &mut inner)?);
-        }
-        block += 1;
+        Ok(())
     }
-    Ok(())
+
+    /// Inflates a deflate block, refusing it once it passes the maximum: a megabyte of
+    /// deflate can inflate to a gigabyte.
+    fn inflate(&self, data: &[u8], block: usize) -> Result<Vec<u8>, AvroError> {
+        let mut buf = Vec::with_capacity(data.len().saturating_mul(4).min(self.max));
+        flate2::read::DeflateDecoder::new(data)
+            .take(self.max as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|source| AvroError::Deflate { block, source })?;
+        if buf.len() > self.max {
+            return Err(AvroError::BlockTooBig {
+                block,
+                limit: self.max,
+            });
+        }
+        Ok(buf)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::decode::long;
     use super::*;
     use apache_avro::types::Value;
     use apache_avro::{Schema, Writer};
@@ -182,7 +232,8 @@ mod tests {
             apache_avro::Codec::Deflate(Default::default()),
         ] {
             let bytes = container(codec, 5);
-            let c = read_container(&bytes, &SchemaCache::default()).expect("header");
+            let c = read_container(&bytes, &SchemaCache::default(), &Limits::default())
+                .expect("header");
             assert!(c.error.is_none(), "{:?}", c.error);
             assert_eq!(c.datums.len(), 5);
             let Datum::Record(r) = &c.datums[4] else {
@@ -201,7 +252,9 @@ mod tests {
         for cut in (1..bytes.len()).step_by(7) {
             // Err: the header itself was cut. A cut right after the header reads as a valid
             // empty container, which the decoder refuses as holding no alerts.
-            if let Ok(c) = read_container(&bytes[..cut], &SchemaCache::default()) {
+            if let Ok(c) =
+                read_container(&bytes[..cut], &SchemaCache::default(), &Limits::default())
+            {
                 assert!(
                     c.error.is_some() || c.datums.is_empty(),
                     "cut at {cut} went unnoticed"
@@ -213,8 +266,100 @@ mod tests {
     #[test]
     fn rejects_non_avro() {
         assert!(matches!(
-            read_container(b"PNG\x89 not avro", &SchemaCache::default()),
+            read_container(
+                b"PNG\x89 not avro",
+                &SchemaCache::default(),
+                &Limits::default()
+            ),
             Err(AvroError::BadMagic)
+        ));
+    }
+
+    /// A container written by hand: `blocks` are (count, data) as they go in the file.
+    fn raw(schema: &str, codec: &str, blocks: &[(i64, Vec<u8>)]) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend(long(2));
+        for (k, v) in [("avro.schema", schema), ("avro.codec", codec)] {
+            out.extend(long(k.len() as i64));
+            out.extend(k.as_bytes());
+            out.extend(long(v.len() as i64));
+            out.extend(v.as_bytes());
+        }
+        out.extend(long(0));
+        let sync = [7u8; 16];
+        out.extend(sync);
+        for (count, data) in blocks {
+            out.extend(long(*count));
+            out.extend(long(data.len() as i64));
+            out.extend(data);
+            out.extend(sync);
+        }
+        out
+    }
+
+    fn limits(max_alert_bytes: usize) -> Limits {
+        Limits { max_alert_bytes }
+    }
+
+    #[test]
+    fn a_huge_count_of_datums_that_take_no_bytes_is_refused() {
+        for schema in [r#""null""#, r#"{"type":"record","name":"e","fields":[]}"#] {
+            for count in [1 << 40, i64::MAX] {
+                let bytes = raw(schema, "null", &[(count, Vec::new())]);
+                let c = read_container(&bytes, &SchemaCache::default(), &limits(1 << 20))
+                    .expect("header");
+                assert!(c.datums.is_empty());
+                assert!(
+                    matches!(c.error, Some(AvroError::Count { .. })),
+                    "{:?}",
+                    c.error
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn datums_that_take_no_bytes_are_counted_across_blocks() {
+        let limits = limits(1 << 16);
+        let blocks = vec![(1000, Vec::new()); limits.free_items() / 1000 + 1];
+        let bytes = raw(r#""null""#, "null", &blocks);
+        let c = read_container(&bytes, &SchemaCache::default(), &limits).expect("header");
+        assert!(
+            matches!(c.error, Some(AvroError::Count { .. })),
+            "{:?}",
+            c.error
+        );
+        assert!(c.datums.len() <= limits.free_items());
+    }
+
+    #[test]
+    fn a_deflate_block_that_inflates_past_the_maximum_is_refused() {
+        use std::io::Write;
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&vec![0u8; 1 << 20]).expect("deflate");
+        let data = z.finish().expect("deflate");
+        let bytes = raw(r#""bytes""#, "deflate", &[(1, data)]);
+        let c = read_container(&bytes, &SchemaCache::default(), &limits(1 << 16)).expect("header");
+        assert_eq!(
+            c.error.map(|e| e.to_string()).as_deref(),
+            Some("block 0 holds more than the maximum alert size (65536 bytes)")
+        );
+        // The same block is read when the maximum allows it.
+        let c = read_container(&bytes, &SchemaCache::default(), &limits(2 << 20)).expect("header");
+        // Zeros are one empty `bytes`, then bytes the block's count does not account for.
+        assert!(matches!(c.error, Some(AvroError::Trailing { extra }) if extra == (1 << 20) - 1));
+        assert_eq!(c.datums.len(), 1);
+    }
+
+    #[test]
+    fn an_uncompressed_block_past_the_maximum_is_refused() {
+        let mut data = long(3000);
+        data.extend(vec![b'x'; 3000]);
+        let bytes = raw(r#""bytes""#, "null", &[(1, data)]);
+        let c = read_container(&bytes, &SchemaCache::default(), &limits(2000)).expect("header");
+        assert!(matches!(
+            c.error,
+            Some(AvroError::BlockTooBig { block: 0, .. })
         ));
     }
 }

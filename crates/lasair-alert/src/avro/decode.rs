@@ -1,16 +1,32 @@
-//! The Avro binary encoding, decoded against a compiled schema. Every read checks its length.
+//! The Avro binary encoding, decoded against a compiled schema. Every read checks its length
+//! and every count is bounded before anything is allocated for it.
 
-use super::{AvroError, Datum, Node, Record};
+use super::{AvroError, Datum, Limits, Node, Record};
+
+/// The most items reserved ahead for one array block: a count is bounded by the input, but
+/// reserving it all at once would take its memory before a single item had been read.
+const MAX_RESERVE: usize = 4096;
 
 /// A cursor over untrusted bytes.
 pub(crate) struct Cursor<'a> {
     pub buf: &'a [u8],
     pub pos: usize,
+    /// Items of zero encoded size still allowed (see [`Limits::free_items`]).
+    pub free_items: usize,
 }
 
 impl<'a> Cursor<'a> {
+    /// A cursor that decodes no items of zero encoded size.
     pub fn new(buf: &'a [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self::with_free_items(buf, 0)
+    }
+
+    pub fn with_free_items(buf: &'a [u8], free_items: usize) -> Self {
+        Self {
+            buf,
+            pos: 0,
+            free_items,
+        }
     }
 
     pub fn remaining(&self) -> usize {
@@ -66,28 +82,51 @@ impl<'a> Cursor<'a> {
     }
 
     /// Array and map blocks: a count, negative when followed by the block's byte size.
-    fn block_count(&mut self) -> Result<usize, AvroError> {
+    fn block_count(&mut self, item: &Node) -> Result<usize, AvroError> {
         let at = self.pos;
         let count = self.long()?;
         if count < 0 {
             self.long()?;
         }
-        let count = count.unsigned_abs() as usize;
-        // Every item takes at least one byte unless it is null, so a count larger than the
-        // remaining bytes times a generous factor means a corrupt count, not a big array.
-        if count > self.remaining().saturating_mul(8).max(1024) {
-            return Err(AvroError::NegativeLength {
+        self.items(at, count.unsigned_abs(), item)
+    }
+
+    /// Checks that `count` items of `item` (counted at byte `at`) can be decoded, and takes
+    /// them from the free items when they take no bytes. An item that takes bytes cannot be
+    /// more than the bytes left; one that takes none still costs a datum of memory.
+    pub fn items(&mut self, at: usize, count: u64, item: &Node) -> Result<usize, AvroError> {
+        let free = item.encodes_empty();
+        let (room, what) = if free {
+            (self.free_items, "the items of zero size left")
+        } else {
+            (self.remaining(), "the bytes left")
+        };
+        let count = usize::try_from(count)
+            .ok()
+            .filter(|&c| c <= room)
+            .ok_or(AvroError::Count {
                 at,
-                len: count as i64,
-            });
+                count,
+                what,
+                room,
+            })?;
+        if free {
+            self.free_items -= count;
         }
         Ok(count)
     }
 }
 
-/// Decodes exactly one datum of the given schema from `buf`, rejecting trailing bytes.
-pub fn decode_datum(node: &Node, buf: &[u8]) -> Result<Datum, AvroError> {
-    let mut cur = Cursor::new(buf);
+/// Decodes exactly one datum of the given schema from `buf`, rejecting trailing bytes and a
+/// `buf` larger than the maximum alert size.
+pub fn decode_datum(node: &Node, buf: &[u8], limits: &Limits) -> Result<Datum, AvroError> {
+    if buf.len() > limits.max_alert_bytes {
+        return Err(AvroError::TooBig {
+            size: buf.len(),
+            limit: limits.max_alert_bytes,
+        });
+    }
+    let mut cur = Cursor::with_free_items(buf, limits.free_items());
     let datum = decode(node, &mut cur)?;
     if cur.remaining() != 0 {
         return Err(AvroError::Trailing {
@@ -130,11 +169,11 @@ pub(crate) fn decode(node: &Node, cur: &mut Cursor<'_>) -> Result<Datum, AvroErr
         Node::Array(items) => {
             let mut out = Vec::new();
             loop {
-                let count = cur.block_count()?;
+                let count = cur.block_count(items)?;
                 if count == 0 {
                     break;
                 }
-                out.reserve(count);
+                out.reserve(count.min(MAX_RESERVE));
                 for _ in 0..count {
                     out.push(decode(items, cur)?);
                 }
@@ -144,7 +183,8 @@ pub(crate) fn decode(node: &Node, cur: &mut Cursor<'_>) -> Result<Datum, AvroErr
         Node::Map(values) => {
             let mut out = Vec::new();
             loop {
-                let count = cur.block_count()?;
+                // Each entry's key takes at least its length byte, whatever its value.
+                let count = cur.block_count(&Node::String)?;
                 if count == 0 {
                     break;
                 }
@@ -166,4 +206,80 @@ pub(crate) fn decode(node: &Node, cur: &mut Cursor<'_>) -> Result<Datum, AvroErr
             })
         }
     })
+}
+
+/// `v` as Avro writes a long (a zigzag varint), for tests that write Avro by hand.
+#[cfg(test)]
+pub(crate) fn long(v: i64) -> Vec<u8> {
+    let mut z = ((v << 1) ^ (v >> 63)) as u64;
+    let mut out = Vec::new();
+    while z >= 0x80 {
+        out.push((z as u8) | 0x80);
+        z >>= 7;
+    }
+    out.push(z as u8);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::avro::CompiledSchema;
+
+    fn decode_with(schema: &str, buf: &[u8], max_alert_bytes: usize) -> Result<Datum, AvroError> {
+        let schema = CompiledSchema::parse(schema).expect("schema");
+        decode_datum(&schema.root, buf, &Limits { max_alert_bytes })
+    }
+
+    #[test]
+    fn a_count_of_items_that_take_bytes_is_bounded_by_the_bytes_left() {
+        let mut buf = long(1 << 40);
+        buf.extend([2; 16]);
+        let err = decode_with(r#"{"type":"array","items":"long"}"#, &buf, 1 << 20).unwrap_err();
+        assert!(
+            matches!(err, AvroError::Count { at: 0, count, room: 16, .. } if count == 1 << 40),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn items_of_zero_size_are_counted_against_the_alert_size_in_every_block() {
+        let limits = Limits {
+            max_alert_bytes: 1 << 16,
+        };
+        let free = limits.free_items();
+        // Many blocks, each small, together past the limit: the count is kept across blocks.
+        let mut buf = Vec::new();
+        for _ in 0..=free / 1000 {
+            buf.extend(long(1000));
+        }
+        buf.extend(long(0));
+        for items in [r#""null""#, r#"{"type":"record","name":"e","fields":[]}"#] {
+            let schema = format!(r#"{{"type":"array","items":{items}}}"#);
+            let err = decode_with(&schema, &buf, limits.max_alert_bytes).unwrap_err();
+            assert!(matches!(err, AvroError::Count { .. }), "{err}");
+        }
+        // Within the limit they decode.
+        let mut buf = long(free as i64);
+        buf.extend(long(0));
+        let ok = decode_with(r#"{"type":"array","items":"null"}"#, &buf, 1 << 16).expect("decodes");
+        assert!(matches!(ok, Datum::Array(a) if a.len() == free));
+    }
+
+    #[test]
+    fn i64_min_as_a_count_is_refused_not_negated() {
+        let mut buf = long(i64::MIN);
+        buf.extend(long(0));
+        let err = decode_with(r#"{"type":"array","items":"int"}"#, &buf, 1 << 20).unwrap_err();
+        assert!(matches!(err, AvroError::Count { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_body_larger_than_the_maximum_alert_size_is_refused() {
+        let err = decode_with(r#""bytes""#, &[0; 101], 100).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "101 bytes is more than the maximum alert size (100 bytes)"
+        );
+    }
 }

@@ -27,6 +27,19 @@ pub enum Node {
     Record(Arc<RecordNode>),
 }
 
+impl Node {
+    /// Whether a value of this type can take no bytes at all (null, an empty record, a fixed
+    /// of size 0). Every other type takes at least one byte: a varint, a length, a branch
+    /// index, or the zero that ends an array or map.
+    pub fn encodes_empty(&self) -> bool {
+        match self {
+            Node::Null | Node::Fixed(0) => true,
+            Node::Record(r) => r.fields.iter().all(Node::encodes_empty),
+            _ => false,
+        }
+    }
+}
+
 /// A record type: its full name, its field names and their nodes, in schema order.
 #[derive(Debug)]
 pub struct RecordNode {
@@ -97,6 +110,7 @@ impl CompiledSchema {
         let mut compiler = Compiler {
             names,
             done: HashMap::new(),
+            open: Vec::new(),
         };
         let root = compiler.compile(schema)?;
         let json = schema.canonical_form();
@@ -139,6 +153,9 @@ fn collect_names<'a>(schema: &'a Schema, names: &mut HashMap<Name, &'a Schema>) 
 struct Compiler<'a> {
     names: HashMap<Name, &'a Schema>,
     done: HashMap<Name, Arc<RecordNode>>,
+    /// The records being compiled, outermost first: a reference to one of them is a type
+    /// that contains itself.
+    open: Vec<Name>,
 }
 
 impl Compiler<'_> {
@@ -178,6 +195,7 @@ impl Compiler<'_> {
                 if let Some(done) = self.done.get(name) {
                     return Ok(Node::Record(done.clone()));
                 }
+                self.refuse_recursion(name)?;
                 let target = *self
                     .names
                     .get(name)
@@ -187,20 +205,41 @@ impl Compiler<'_> {
         })
     }
 
+    /// A recursive type (a record holding itself, directly or through other types) is
+    /// refused: no alert schema has one, and decoding one would need a depth bound of its own.
+    fn refuse_recursion(&self, name: &Name) -> Result<(), AvroError> {
+        let Some(start) = self.open.iter().position(|n| n == name) else {
+            return Ok(());
+        };
+        let cycle: Vec<String> = self.open[start..]
+            .iter()
+            .chain(std::iter::once(name))
+            .map(|n| n.fullname(None))
+            .collect();
+        Err(AvroError::Schema(format!(
+            "recursive type {} (not supported: no alert schema refers to itself)",
+            cycle.join(" -> ")
+        )))
+    }
+
     fn record(&mut self, r: &RecordSchema) -> Result<Arc<RecordNode>, AvroError> {
         if let Some(done) = self.done.get(&r.name) {
             return Ok(done.clone());
         }
+        self.refuse_recursion(&r.name)?;
         let field_names: Box<[Arc<str>]> = r
             .fields
             .iter()
             .map(|f| Arc::from(f.name.as_str()))
             .collect();
+        self.open.push(r.name.clone());
         let fields = r
             .fields
             .iter()
             .map(|f| self.compile(&f.schema))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>();
+        self.open.pop();
+        let fields = fields?;
         let index = field_names
             .iter()
             .enumerate()
@@ -226,4 +265,73 @@ fn json_key(name: &str) -> Box<[u8]> {
     super::datum::write_scalar(&mut key, name);
     key.push(b':');
     key.into_boxed_slice()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_type_that_contains_itself_is_refused_with_its_cycle() {
+        let cases = [
+            (
+                r#"{"type":"record","name":"r","fields":[{"name":"n","type":["null","r"]}]}"#,
+                "r -> r",
+            ),
+            (
+                r#"{"type":"record","name":"a","fields":[{"name":"b","type":["null",
+                {"type":"record","name":"b","fields":[{"name":"a","type":["null","a"]}]}]}]}"#,
+                "a -> b -> a",
+            ),
+            (
+                r#"{"type":"record","name":"t","fields":[{"name":"kids","type":{"type":"array","items":"t"}}]}"#,
+                "t -> t",
+            ),
+        ];
+        for (json, cycle) in cases {
+            let err = CompiledSchema::parse(json).unwrap_err().to_string();
+            assert!(err.contains(&format!("recursive type {cycle} ")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_named_type_used_twice_side_by_side_is_not_recursion() {
+        let json = r#"{"type":"record","name":"a","fields":[
+            {"name":"x","type":{"type":"record","name":"p","fields":[{"name":"v","type":"int"}]}},
+            {"name":"y","type":"p"},{"name":"z","type":{"type":"array","items":"p"}}]}"#;
+        let schema = CompiledSchema::parse(json).expect("not recursive");
+        assert_eq!(schema.root_record().map(|r| r.fields.len()), Some(3));
+    }
+
+    #[test]
+    fn a_schema_nested_past_the_json_depth_limit_is_an_error_not_a_crash() {
+        let depth = 10_000;
+        let json = format!(
+            "{}\"int\"{}",
+            r#"{"type":"array","items":"#.repeat(depth),
+            "}".repeat(depth)
+        );
+        assert!(CompiledSchema::parse(&json).is_err());
+    }
+
+    #[test]
+    fn types_that_take_no_bytes_are_known() {
+        let empty = |json: &str| {
+            CompiledSchema::parse(json)
+                .expect("schema")
+                .root
+                .encodes_empty()
+        };
+        assert!(empty(r#""null""#));
+        assert!(empty(r#"{"type":"record","name":"e","fields":[]}"#));
+        assert!(empty(
+            r#"{"type":"record","name":"e","fields":[{"name":"n","type":"null"},
+            {"name":"f","type":{"type":"fixed","name":"f0","size":0}}]}"#
+        ));
+        assert!(!empty(r#"{"type":"array","items":"null"}"#));
+        assert!(!empty(r#"["null"]"#));
+        assert!(!empty(
+            r#"{"type":"record","name":"e","fields":[{"name":"b","type":"boolean"}]}"#
+        ));
+    }
 }
