@@ -27,6 +27,14 @@ pub enum AlertError {
     SchemaId { id: u32, reason: String },
     #[error("alert has no usable {field}")]
     Missing { field: &'static str },
+    /// A value outside what the survey allows: `field` is its place in the alert
+    /// (`prv_candidates[3].jd`), `value` as shown in messages (long strings cut).
+    #[error("{field} is {value}, expected {expected}")]
+    Invalid {
+        field: String,
+        value: String,
+        expected: &'static str,
+    },
     #[error("the Avro container holds no alerts (truncated after its header?)")]
     EmptyContainer,
     #[error("not an alert record (the schema's root is not a record)")]

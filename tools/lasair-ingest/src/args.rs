@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use lasair_alert::avro::DEFAULT_MAX_ALERT_BYTES;
 use lasair_alert::Survey;
 use lasair_stream::{StageDefaults, StreamArgs};
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,12 @@ pub struct Args {
     #[arg(long, env = "LASAIR_SCHEMA_REGISTRY")]
     pub schema_registry: Option<String>,
 
+    /// The largest alert taken, in bytes of its Avro encoding (a container block once
+    /// inflated, likewise); a larger one is reported and skipped. 4 MiB by default, ten times
+    /// the largest real alert of either survey.
+    #[arg(long, value_name = "BYTES")]
+    pub max_alert_bytes: Option<usize>,
+
     /// Inputs (Avro files or Kafka), batching, Kafka settings, threads.
     #[command(flatten)]
     #[serde(flatten)]
@@ -65,6 +72,9 @@ impl lasair_cli::config::Section for Args {
     /// Fills what the command line left unset from the config file's section.
     fn merged(mut self, file: Args) -> Args {
         self.stream = self.stream.merged(file.stream, &DEFAULTS);
+        self.max_alert_bytes = (self.max_alert_bytes)
+            .or(file.max_alert_bytes)
+            .or(Some(DEFAULT_MAX_ALERT_BYTES));
         macro_rules! fill {
             ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
         }

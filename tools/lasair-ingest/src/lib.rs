@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use lasair_alert::avro::DEFAULT_MAX_ALERT_BYTES;
 use lasair_alert::{Decoder, WireSchemas};
 use lasair_cli::{Counts, Outcome};
 use lasair_store::{open_lightcurves, CutoutStore};
@@ -76,6 +77,10 @@ type Pipeline = (Box<dyn Source>, Box<dyn Sink>, Stages);
 /// The source, the sink and the stages the arguments name.
 fn open(args: &Args) -> anyhow::Result<Pipeline> {
     let survey = args.survey.context("--survey is required (ztf or lsst)")?;
+    let max_alert_bytes = args.max_alert_bytes.unwrap_or(DEFAULT_MAX_ALERT_BYTES);
+    if max_alert_bytes == 0 {
+        bail!("--max-alert-bytes must be at least 1");
+    }
     let wire = match (&args.schema, &args.schema_registry) {
         (Some(_), Some(_)) => bail!("give --schema or --schema-registry, not both"),
         (Some(path), None) => Some(WireSchemas::from_path(path).map_err(anyhow::Error::msg)?),
@@ -91,7 +96,7 @@ fn open(args: &Args) -> anyhow::Result<Pipeline> {
         .map(open_lightcurves)
         .transpose()?;
     let stages = Stages {
-        decoder: Decoder::new(survey, wire),
+        decoder: Decoder::new(survey, wire).with_max_alert_bytes(max_alert_bytes),
         cutouts: args.cutouts.clone().map(CutoutStore::new),
         lightcurves,
         pool: args.stream.pool()?,

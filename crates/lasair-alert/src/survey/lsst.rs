@@ -1,6 +1,7 @@
 //! LSST (Rubin): diaSource, prvDiaSources, prvDiaForcedSources, diaObject, ssSource and three
 //! plain FITS cutouts; delivered in the Confluent wire format or in Avro containers.
 
+use super::check::{shown_str, Place};
 use super::{required_f64, required_i64, required_record, settle, take_cutouts, take_records};
 use crate::avro::{Datum, Record};
 use crate::error::AlertError;
@@ -8,12 +9,26 @@ use crate::model::{Alert, CutoutKind, ObjectId, Point, PointKind, Survey};
 
 pub struct Lsst;
 
-fn point(kind: PointKind, id_field: &str, rank: u8, fields: Record) -> Option<Point> {
-    let id = fields.i64(id_field)?;
-    let mjd = fields.f64("midpointMjdTai")?;
-    let band = fields.str("band").unwrap_or("?").to_owned();
+/// Rubin's filters.
+const BANDS: [&str; 6] = ["u", "g", "r", "i", "z", "y"];
+
+/// One point of the lightcurve from its record at `place`, checked; none when the record has
+/// no id of its kind.
+fn point(
+    place: Place,
+    kind: PointKind,
+    id_field: &str,
+    rank: u8,
+    fields: Record,
+) -> Result<Option<Point>, AlertError> {
+    let Some(id) = fields.i64(id_field) else {
+        return Ok(None);
+    };
+    let mjd = place.time(&fields, "midpointMjdTai", |mjd| mjd)?;
+    let band = place.band(&fields, "band", &BANDS, "one of u, g, r, i, z, y")?;
+    place.position(&fields)?;
     let (flux, flux_err) = (fields.f64("psfFlux"), fields.f64("psfFluxErr"));
-    Some(Point {
+    Ok(Some(Point {
         kind,
         id,
         mjd,
@@ -24,7 +39,7 @@ fn point(kind: PointKind, id_field: &str, rank: u8, fields: Record) -> Option<Po
         flux_err,
         rank,
         fields,
-    })
+    }))
 }
 
 impl super::SurveyModel for Lsst {
@@ -33,7 +48,6 @@ impl super::SurveyModel for Lsst {
         let source_id = required_i64(&source, "diaSourceId")?;
         let ra = required_f64(&source, "ra")?;
         let dec = required_f64(&source, "dec")?;
-        let mjd = required_f64(&source, "midpointMjdTai")?;
         let ss_source = rec.record("ssSource");
         let ss_name = ss_source
             .and_then(|s| s.str("designation"))
@@ -45,22 +59,31 @@ impl super::SurveyModel for Lsst {
             .i64("diaObjectId")
             .filter(|&id| id != 0)
             .or(ss_object);
-        let object_id = ObjectId(
-            object
-                .ok_or(AlertError::Missing {
-                    field: "diaObjectId",
-                })?
-                .to_string(),
-        );
+        let object = object.ok_or(AlertError::Missing {
+            field: "diaObjectId",
+        })?;
+        let object_id = ObjectId(object.to_string());
+        self.check_object_id(&object_id.0)?;
 
-        let band = source.str("band").unwrap_or("?").to_owned();
-        let mut lightcurve = Vec::new();
-        lightcurve.extend(point(PointKind::Detection, "diaSourceId", 2, source));
-        for prv in take_records(&mut rec, "prvDiaSources") {
-            lightcurve.extend(point(PointKind::Detection, "diaSourceId", 1, prv));
-        }
-        for fp in take_records(&mut rec, "prvDiaForcedSources") {
-            lightcurve.extend(point(PointKind::Forced, "diaForcedSourceId", 1, fp));
+        let trigger = Place::record("diaSource");
+        let trigger = point(trigger, PointKind::Detection, "diaSourceId", 2, source)?;
+        let trigger = trigger.ok_or(AlertError::Missing {
+            field: "diaSourceId",
+        })?;
+        let (mjd, band) = (trigger.mjd, trigger.band.clone());
+        let mut lightcurve = vec![trigger];
+        let histories = [
+            ("prvDiaSources", PointKind::Detection, "diaSourceId"),
+            (
+                "prvDiaForcedSources",
+                PointKind::Forced,
+                "diaForcedSourceId",
+            ),
+        ];
+        for (array, kind, id_field) in histories {
+            for (i, prv) in take_records(&mut rec, array).into_iter().enumerate() {
+                lightcurve.extend(point(Place::item(array, i), kind, id_field, 1, prv)?);
+            }
         }
         settle(&mut lightcurve);
 
@@ -91,5 +114,17 @@ impl super::SurveyModel for Lsst {
             lightcurve,
             cutouts,
         })
+    }
+
+    /// A positive integer in decimal, as Rubin's diaObjectId and ssObjectId are.
+    fn check_object_id(&self, id: &str) -> Result<(), AlertError> {
+        let canonical = id
+            .parse::<i64>()
+            .is_ok_and(|n| n > 0 && n.to_string() == id);
+        if canonical {
+            return Ok(());
+        }
+        let expected = "an LSST id: a positive integer";
+        Err(Place::record("").invalid("diaObjectId", shown_str(id), expected))
     }
 }

@@ -1,6 +1,7 @@
 //! Survey-specific knowledge: how each survey's alert record becomes an [`Alert`].
 //! One module per survey behind one trait; the only `match` on [`Survey`] is here.
 
+mod check;
 mod lsst;
 mod ztf;
 
@@ -10,8 +11,14 @@ use crate::model::{Alert, Cutout, CutoutKind, Point, Survey};
 
 /// What a survey module knows about its alerts.
 pub trait SurveyModel: Sync {
-    /// Normalises one decoded alert record, taking its lightcurve and cutouts out of it.
+    /// Normalises one decoded alert record, taking its lightcurve and cutouts out of it, and
+    /// checks it: its identity's form, and for the triggering detection and every point of its
+    /// history a time, a known band and, where the record has one, a position in range.
     fn alert(&self, record: Record) -> Result<Alert, AlertError>;
+
+    /// Whether `id` has the form of this survey's object identities (ZTF names, LSST
+    /// integers): an id from an alert must, before it becomes a key, a path or a column.
+    fn check_object_id(&self, id: &str) -> Result<(), AlertError>;
 }
 
 impl Survey {
@@ -81,4 +88,26 @@ fn settle(points: &mut Vec<Point>) {
             .then(a.kind.cmp(&b.kind))
             .then(a.id.cmp(&b.id))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_ids_must_have_their_surveys_form() {
+        let ztf = Survey::Ztf.model();
+        assert!(ztf.check_object_id("ZTF18abcdefg").is_ok());
+        assert!(ztf.check_object_id(&"Z".repeat(64)).is_ok());
+        for bad in ["", ".", "../x", "/tmp/x", "ZTF\0x", "ZTFéabc", "ZTF 1"] {
+            assert!(ztf.check_object_id(bad).is_err(), "{bad:?}");
+        }
+        let err = ztf.check_object_id(&"Z".repeat(65)).unwrap_err();
+        assert!(err.to_string().starts_with("objectId is \"ZZZ"), "{err}");
+        let lsst = Survey::Lsst.model();
+        assert!(lsst.check_object_id("169813006247002128").is_ok());
+        for bad in ["", "0", "-5", "007", "+7", "1e3", "99999999999999999999"] {
+            assert!(lsst.check_object_id(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -1,26 +1,43 @@
 //! ZTF: alerts are Avro containers (schema 2.0 to 4.02) with candidate, prv_candidates,
 //! fp_hists and three gzipped FITS cutouts.
 
-use super::{required_f64, required_i64, required_record, settle, take_cutouts, take_records};
+use super::check::{shown_str, Place};
+use super::{required_f64, required_record, settle, take_cutouts, take_records};
 use crate::avro::{Datum, Record};
 use crate::error::AlertError;
 use crate::model::{jd_to_mjd, Alert, CutoutKind, ObjectId, Point, PointKind, Survey};
 
 pub struct Ztf;
 
+/// The longest objectId taken: real names have 12 characters (`ZTF18abcdefg`), and 64 is the
+/// width every store gives the column.
+const MAX_ID: usize = 64;
+
 /// ZTF filter ids: 1 g, 2 r, 3 i.
-fn band(fid: Option<i64>) -> String {
-    match fid {
+fn band(place: &Place, fields: &Record) -> Result<String, AlertError> {
+    let band = match fields.i64("fid") {
         Some(1) => "g",
         Some(2) => "r",
         Some(3) => "i",
-        _ => "?",
-    }
-    .to_owned()
+        other => {
+            let shown = other.map_or("missing".into(), |f| f.to_string());
+            return Err(place.invalid("fid", shown, "1, 2 or 3 (g, r, i)"));
+        }
+    };
+    Ok(band.to_owned())
 }
 
-fn point(kind: PointKind, id: i64, rank: u8, fields: Record) -> Option<Point> {
-    let jd = fields.f64("jd")?;
+/// One point of the lightcurve from its record at `place`, checked.
+fn point(
+    place: Place,
+    kind: PointKind,
+    id: i64,
+    rank: u8,
+    fields: Record,
+) -> Result<Point, AlertError> {
+    let mjd = place.time(&fields, "jd", jd_to_mjd)?;
+    let band = band(&place, &fields)?;
+    place.position(&fields)?;
     let (mag, mag_err, flux, flux_err) = match kind {
         PointKind::Detection => (fields.f64("magpsf"), fields.f64("sigmapsf"), None, None),
         PointKind::Nondetection => (fields.f64("diffmaglim"), None, None, None),
@@ -35,11 +52,11 @@ fn point(kind: PointKind, id: i64, rank: u8, fields: Record) -> Option<Point> {
             )
         }
     };
-    Some(Point {
+    Ok(Point {
         kind,
         id,
-        mjd: jd_to_mjd(jd),
-        band: band(fields.i64("fid")),
+        mjd,
+        band,
         mag,
         mag_err,
         flux,
@@ -54,35 +71,46 @@ impl super::SurveyModel for Ztf {
         let object_id = rec
             .str("objectId")
             .ok_or(AlertError::Missing { field: "objectId" })?;
+        self.check_object_id(object_id)?;
         let object_id = ObjectId(object_id.to_owned());
         let candidate = required_record(&mut rec, "candidate")?;
         let candid = rec.i64("candid").or(candidate.i64("candid"));
         let candid = candid.ok_or(AlertError::Missing { field: "candid" })?;
         let ra = required_f64(&candidate, "ra")?;
         let dec = required_f64(&candidate, "dec")?;
-        let jd = required_f64(&candidate, "jd")?;
-        let fid = required_i64(&candidate, "fid")?;
         let ss_name = candidate
             .str("ssnamenr")
             .filter(|s| !s.is_empty() && *s != "null")
             .map(str::to_owned);
 
-        let mut lightcurve = Vec::new();
-        lightcurve.extend(point(PointKind::Detection, candid, 2, candidate));
-        for prv in take_records(&mut rec, "prv_candidates") {
-            let point = match prv.i64("candid") {
-                Some(candid) => point(PointKind::Detection, candid, 1, prv),
-                None => prv
-                    .i64("pid")
-                    .and_then(|pid| point(PointKind::Nondetection, pid, 1, prv)),
+        let trigger = point(
+            Place::record("candidate"),
+            PointKind::Detection,
+            candid,
+            2,
+            candidate,
+        )?;
+        let (mjd, band) = (trigger.mjd, trigger.band.clone());
+        let mut lightcurve = vec![trigger];
+        for (i, prv) in take_records(&mut rec, "prv_candidates")
+            .into_iter()
+            .enumerate()
+        {
+            let place = Place::item("prv_candidates", i);
+            let (kind, id) = match prv.i64("candid") {
+                Some(candid) => (PointKind::Detection, candid),
+                None => match prv.i64("pid") {
+                    Some(pid) => (PointKind::Nondetection, pid),
+                    None => continue,
+                },
             };
-            lightcurve.extend(point);
+            lightcurve.push(point(place, kind, id, 1, prv)?);
         }
-        for fp in take_records(&mut rec, "fp_hists") {
-            lightcurve.extend(
-                fp.i64("pid")
-                    .and_then(|pid| point(PointKind::Forced, pid, 1, fp)),
-            );
+        for (i, fp) in take_records(&mut rec, "fp_hists").into_iter().enumerate() {
+            if let Some(pid) = fp.i64("pid") {
+                let place = Place::item("fp_hists", i);
+                lightcurve.push(point(place, PointKind::Forced, pid, 1, fp)?);
+            }
         }
         settle(&mut lightcurve);
 
@@ -108,13 +136,23 @@ impl super::SurveyModel for Ztf {
             source_id: candid,
             ra,
             dec,
-            mjd: jd_to_mjd(jd),
-            band: band(Some(fid)),
+            mjd,
+            band,
             solar_system: ss_name.is_some(),
             ss_name,
             envelope: rec,
             lightcurve,
             cutouts,
         })
+    }
+
+    /// Letters and digits, 1 to [`MAX_ID`] of them: every ZTF name, and never a path, an
+    /// empty key or a string a database column refuses.
+    fn check_object_id(&self, id: &str) -> Result<(), AlertError> {
+        if (1..=MAX_ID).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Ok(());
+        }
+        let expected = "a ZTF name: 1 to 64 ASCII letters and digits";
+        Err(Place::record("").invalid("objectId", shown_str(id), expected))
     }
 }
