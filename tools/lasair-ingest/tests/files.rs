@@ -14,20 +14,9 @@ fn simulated_ztf_files_give_one_json_per_alert_and_the_union_of_their_lightcurve
     write_files(&tmp.path().join("in"), &alerts);
     let db = tmp.path().join("lc.db");
     let cutouts = tmp.path().join("cutouts");
-    let input = tmp.path().join("in");
-    let store = format!("sqlite:{}", db.display());
-    let args = [
-        "--survey",
-        "ztf",
-        input.to_str().expect("utf8"),
-        "--lightcurves",
-        &store,
-        "--cutouts",
-        cutouts.to_str().expect("utf8"),
-        "--batch",
-        "16",
-        "--quiet",
-    ];
+    let mut args = ztf_args(&tmp.path().join("in"), &db, &cutouts);
+    args.extend(["--batch", "16", "--quiet"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&args);
     assert!(
         out.status.success(),

@@ -17,6 +17,21 @@ pub fn run(args: &[&str]) -> Output {
     ingest_bin().args(args).output().expect("run lasair-ingest")
 }
 
+/// The arguments of a ZTF run over `input` that keeps lightcurves in the SQLite store `db`
+/// and cutouts under `cutouts`; a test adds its own.
+pub fn ztf_args(input: &Path, db: &Path, cutouts: &Path) -> Vec<String> {
+    let path = |p: &Path| p.to_str().expect("utf8").to_owned();
+    vec![
+        "--survey".into(),
+        "ztf".into(),
+        path(input),
+        "--lightcurves".into(),
+        format!("sqlite:{}", path(db)),
+        "--cutouts".into(),
+        path(cutouts),
+    ]
+}
+
 pub fn shared_data() -> Option<PathBuf> {
     lasair_testdata::shared_data("")
 }
