@@ -124,6 +124,32 @@ impl Top {
             lightcurve: self.lightcurve,
             cutouts: Vec::new(),
         };
+        crate::check_line(
+            Some(survey),
+            Some(&alert.object_id.0),
+            alert.ra,
+            alert.dec,
+            Some(alert.mjd),
+        )
+        .map_err(|e| JsonAlertError::Shape(e.to_string()))?;
+        if let Some(p) = alert
+            .lightcurve
+            .iter()
+            .find(|p| !crate::survey::check::MJD_RANGE.contains(&p.mjd))
+        {
+            return Err(shape(&format!(
+                "a lightcurve point at MJD {}, not an exposure's time",
+                p.mjd
+            )));
+        }
+        // Sherlock's context, when there, is an object (a later stage reads it as one).
+        if let Some(s) = self
+            .extra
+            .get("sherlock")
+            .filter(|s| !s.is_object() && !s.is_null())
+        {
+            return Err(shape(&format!("`sherlock` is {s}, not an object")));
+        }
         Ok(AlertLine {
             alert,
             extra: self.extra,

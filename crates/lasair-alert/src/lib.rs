@@ -22,4 +22,5 @@ pub use model::{
     jd_to_mjd, Alert, Cutout, CutoutKind, ObjectId, Point, PointKind, Survey, UnknownSurvey,
 };
 pub use registry::WireSchemas;
+pub use survey::check::check_line;
 pub use survey::SurveyModel;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use lasair_alert::Survey;
 use lasair_cli::Counts;
 use lasair_stream::{Message, Sink, StreamError};
 use rayon::prelude::*;
@@ -40,6 +41,9 @@ pub enum BadAlert {
     NoPosition,
     #[error("{0}")]
     BadPosition(ClassifyError),
+    /// What no stage accepts (lasair-alert's `check_line`: identity, position, time).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// What the stage reads of an alert line; everything else is passed through untouched.
@@ -47,8 +51,10 @@ pub enum BadAlert {
 struct AlertPosition {
     #[serde(rename = "objectId")]
     object_id: Option<serde_json::Value>,
+    survey: Option<String>,
     ra: Option<f64>,
     dec: Option<f64>,
+    mjd: Option<f64>,
     sherlock: Option<IgnoredAny>,
 }
 
@@ -93,15 +99,30 @@ impl Stage {
         let (Some(ra), Some(dec)) = (alert.ra, alert.dec) else {
             return Ok(Err(BadAlert::NoPosition));
         };
+        let survey = match alert.survey.as_deref().map(str::parse::<Survey>) {
+            Some(Ok(s)) => Some(s),
+            Some(Err(e)) => return Ok(Err(BadAlert::Invalid(e.to_string()))),
+            None => None,
+        };
+        let id = match &alert.object_id {
+            None => None,
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            Some(other) => {
+                return Ok(Err(BadAlert::Invalid(format!(
+                    "objectId {other} is not a string or an integer"
+                ))))
+            }
+        };
+        if let Err(e) = lasair_alert::check_line(survey, id.as_deref(), ra, dec, alert.mjd) {
+            return Ok(Err(BadAlert::Invalid(e.to_string())));
+        }
         let context = match self.context_json(ra, dec) {
             Ok(c) => c,
             Err(e @ ClassifyError::BadPosition { .. }) => return Ok(Err(BadAlert::BadPosition(e))),
             Err(e) => return Err(StageError::Search(e)),
         };
-        let key = alert.object_id.map(|id| match id {
-            serde_json::Value::String(s) => s.into_bytes(),
-            other => other.to_string().into_bytes(),
-        });
+        let key = id.map(String::into_bytes);
         let out = if alert.sherlock.is_some() {
             replace(trimmed, &context)
         } else {
@@ -189,6 +210,34 @@ mod tests {
         assert_eq!(v["sherlock"]["classification"], "ORPHAN");
         let empty = splice(b"{ }", "{}");
         assert_eq!(empty, br#"{"sherlock":{}}"#);
+    }
+
+    #[test]
+    fn lines_no_stage_accepts_are_refused_with_the_reason() {
+        let classifier = Classifier::new(
+            crate::SearchConfig::default_config(),
+            Arc::new(crate::memory::MemoryCatalogues::new()),
+        );
+        let stage = Stage::new(Arc::new(classifier), Arc::new(Cache::with_capacity(10)));
+        let refused = |line: &str| match stage.annotate(line.as_bytes()).expect("no stage error") {
+            Err(bad) => bad.to_string(),
+            Ok(_) => panic!("accepted: {line}"),
+        };
+        let z = r#""survey":"ztf","ra":10,"dec":10"#;
+        assert!(refused(&format!(r#"{{{z},"objectId":"../x"}}"#)).contains("objectId"));
+        assert!(
+            refused(&format!(r#"{{{z},"objectId":"{}"}}"#, "Z".repeat(65))).contains("objectId")
+        );
+        assert!(refused(&format!(r#"{{{z},"objectId":"ZTF1","mjd":1e308}}"#)).contains("mjd"));
+        assert!(
+            refused(r#"{"survey":"lsst","objectId":"ZTF1","ra":10,"dec":10}"#).contains("LSST")
+        );
+        assert!(refused(r#"{"survey":"hst","objectId":"ZTF1","ra":10,"dec":10}"#).contains("hst"));
+        assert!(refused(r#"{"objectId":{"a":1},"ra":10,"dec":10}"#).contains("objectId"));
+        assert!(refused(r#"{"objectId":"ZTF1","ra":1000,"dec":10}"#).contains("ra"));
+        let ok =
+            stage.annotate(format!(r#"{{{z},"objectId":"ZTF18abc","mjd":59000.5}}"#).as_bytes());
+        assert!(matches!(ok, Ok(Ok(_))));
     }
 
     #[test]

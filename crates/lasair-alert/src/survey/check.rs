@@ -7,6 +7,7 @@ use std::ops::RangeInclusive;
 
 use crate::avro::Record;
 use crate::error::AlertError;
+use crate::model::Survey;
 
 /// Times of exposures a survey alerts on, as MJD: 1858-11-17 to 2132-08-31. Wide on purpose,
 /// it refuses only what cannot be an exposure (NaN, infinities, 1e308, a JD read as an MJD).
@@ -106,6 +107,45 @@ impl Place {
 }
 
 /// A number as an error shows it; `missing` when the field is absent or not a number.
+/// The checks every stage makes of a JSON alert line's top-level keys, the same as the
+/// decoder's: the object's identity in its survey's form (either survey's, when the line does
+/// not say which), the position in range and the time an exposure's. One check shared by
+/// lasair-sherlock, lasair-filter and anything else that reads alert lines, so a line one
+/// stage refuses no other stage stores.
+pub fn check_line(
+    survey: Option<Survey>,
+    object_id: Option<&str>,
+    ra: f64,
+    dec: f64,
+    mjd: Option<f64>,
+) -> Result<(), AlertError> {
+    let top = Place::record("");
+    if let Some(id) = object_id {
+        match survey {
+            Some(s) => s.model().check_object_id(id)?,
+            None => {
+                if Survey::ALL
+                    .iter()
+                    .all(|s| s.model().check_object_id(id).is_err())
+                {
+                    let expected = "a ZTF name or an LSST id";
+                    return Err(top.invalid("objectId", shown_str(id), expected));
+                }
+            }
+        }
+    }
+    if !RA_RANGE.contains(&ra) {
+        return Err(top.invalid("ra", shown_f64(Some(ra)), "degrees from 0 to 360"));
+    }
+    if !DEC_RANGE.contains(&dec) {
+        return Err(top.invalid("dec", shown_f64(Some(dec)), "degrees from -90 to 90"));
+    }
+    if let Some(t) = mjd.filter(|t| !MJD_RANGE.contains(t)) {
+        return Err(top.invalid("mjd", shown_f64(Some(t)), "a time from MJD 0 to 100000"));
+    }
+    Ok(())
+}
+
 pub(crate) fn shown_f64(value: Option<f64>) -> String {
     value.map_or_else(|| "missing".into(), |v| v.to_string())
 }

@@ -1,7 +1,7 @@
 //! Survey-specific knowledge: how each survey's alert record becomes an [`Alert`].
 //! One module per survey behind one trait; the only `match` on [`Survey`] is here.
 
-mod check;
+pub(crate) mod check;
 mod lsst;
 mod ztf;
 
