@@ -111,7 +111,7 @@ pub async fn auth_token(State(app): State<Arc<App>>, req: Request) -> Response {
         return ApiError::Internal("the login gate is closed".into()).into_response();
     };
     let app = Arc::clone(&app);
-    super::blocking(req, move |params, _| {
+    super::blocking(Arc::clone(&app), req, move |params, _| {
         let mut f = params.fields();
         let username = f.text("username", 150, false, false);
         let password = f.text("password", 4096, false, false);

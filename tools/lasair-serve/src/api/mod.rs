@@ -83,7 +83,7 @@ pub fn app(app: Arc<App>) -> Router {
 
 /// Reads the request, then on the blocking pool finds the user, throttles them and answers.
 async fn call(app: Arc<App>, req: Request, answer: Answer) -> Response {
-    blocking(req, move |params, token| {
+    blocking(Arc::clone(&app), req, move |params, token| {
         let user = authenticate(&app, token.as_deref())?;
         app.throttle(&user).map_err(ApiError::Throttled)?;
         answer(&app, &user, &params)
@@ -91,17 +91,27 @@ async fn call(app: Arc<App>, req: Request, answer: Answer) -> Response {
     .await
 }
 
-/// Reads the request's parameters and token, runs `f` on them on the blocking pool, and
-/// renders its answer or error.
-pub(crate) async fn blocking<F>(req: Request, f: F) -> Response
+/// Reads the request's parameters and token, runs `f` on them on the blocking pool when
+/// `app` lets another answer start, and renders its answer or error.
+pub(crate) async fn blocking<F>(app: Arc<App>, req: Request, f: F) -> Response
 where
     F: FnOnce(Params, Option<String>) -> Result<Json, ApiError> + Send + 'static,
 {
     let outcome = async {
         let (params, token) = read(req).await?;
-        tokio::task::spawn_blocking(move || f(params, token))
+        let turn = Arc::clone(&app.answering)
+            .acquire_owned()
             .await
-            .map_err(|e| ApiError::Internal(format!("an answer failed: {e}")))?
+            .map_err(|e| ApiError::Internal(format!("waiting to answer: {e}")))?;
+        // The turn ends with the work, not with the request: a client that hangs up does not
+        // free it while the answer is still being computed.
+        tokio::task::spawn_blocking(move || {
+            let answer = f(params, token);
+            drop(turn);
+            answer
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("an answer failed: {e}")))?
     }
     .await;
     match outcome {
