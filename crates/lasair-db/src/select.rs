@@ -33,6 +33,7 @@ pub struct Select<'a> {
     order_by: Option<&'a str>,
     limit: Option<u64>,
     count: bool,
+    index: Option<&'a [&'a str]>,
 }
 
 impl<'a> Select<'a> {
@@ -45,6 +46,7 @@ impl<'a> Select<'a> {
             order_by: None,
             limit: None,
             count: false,
+            index: None,
         }
     }
 
@@ -75,6 +77,13 @@ impl<'a> Select<'a> {
     ) -> Select<'a> {
         self.conditions.push((column, Cmp::Ge, low.into()));
         self.conditions.push((column, Cmp::Le, high.into()));
+        self
+    }
+
+    /// Read through the schema's index on `columns` (SQLite's planner does not pick the
+    /// composite position index for a cone by itself); refused if there is no such index.
+    pub fn using_index(mut self, columns: &'a [&'a str]) -> Select<'a> {
+        self.index = Some(columns);
         self
     }
 
@@ -121,6 +130,14 @@ impl<'a> Select<'a> {
             cols.join(", ")
         };
         let mut sql = format!("SELECT {what} FROM {}", q(table.name));
+        if let Some(cols) = self.index {
+            let name = crate::schema::index_name(catalog, table.name, cols)
+                .ok_or_else(|| format!("no index on {}", cols.join(", ")))?;
+            match dialect {
+                Dialect::Sqlite => sql.push_str(&format!(" INDEXED BY {}", q(&name))),
+                Dialect::MariaDb => sql.push_str(&format!(" FORCE INDEX ({})", q(&name))),
+            }
+        }
         let (clause, params) = conditions(table, &self.conditions, dialect)?;
         sql.push_str(&clause);
         if let Some(c) = self.order_by {
@@ -295,6 +312,28 @@ mod tests {
             r#"SELECT "objectId" FROM "objects" WHERE "decmean" >= ? AND "decmean" <= ?"#
         );
         assert_eq!(params, [Value::from(-1.5), Value::from(2.5)]);
+        let cone = Select::from("objects")
+            .columns(&["objectId"])
+            .using_index(&["decmean", "ramean"])
+            .between("decmean", -1.5, 2.5);
+        let (sql, _) = cone.render(&ZTF, Dialect::MariaDb).unwrap();
+        assert!(
+            sql.starts_with(
+                "SELECT `objectId` FROM `objects` FORCE INDEX (`idx_objects_decmean_ramean`) WHERE"
+            ),
+            "{sql}"
+        );
+        let (sql, _) = cone.render(&ZTF, Dialect::Sqlite).unwrap();
+        assert!(
+            sql.contains(r#"FROM "objects" INDEXED BY "idx_objects_decmean_ramean" WHERE"#),
+            "{sql}"
+        );
+        let lsst = Select::from("objects").using_index(&["decmean", "ramean"]);
+        assert!(
+            lsst.render(&lasair_sql::catalog::LSST, Dialect::Sqlite)
+                .is_err(),
+            "not LSST's index"
+        );
     }
 
     #[test]

@@ -98,8 +98,10 @@ pub fn cone(
     };
     let mut found = Vec::new();
     for (from, to) in ranges {
+        let index = [dec_col, ra_col];
         let select = Select::from("objects")
             .columns(&[catalog.key, ra_col, dec_col])
+            .using_index(&index)
             .between(dec_col, low, high)
             .between(ra_col, from, to);
         for row in db.select(&select)?.rows {
