@@ -105,7 +105,8 @@ impl Stage {
             None => None,
         };
         let id = match &alert.object_id {
-            None => None,
+            // Every stage after ingest keys on it: a line without one is no alert.
+            None => return Ok(Err(BadAlert::Invalid("no objectId".into()))),
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),
             Some(other) => {
@@ -235,6 +236,7 @@ mod tests {
         assert!(refused(r#"{"survey":"hst","objectId":"ZTF1","ra":10,"dec":10}"#).contains("hst"));
         assert!(refused(r#"{"objectId":{"a":1},"ra":10,"dec":10}"#).contains("objectId"));
         assert!(refused(r#"{"objectId":"ZTF1","ra":1000,"dec":10}"#).contains("ra"));
+        assert!(refused(r#"{"ra":10,"dec":10}"#).contains("objectId"));
         let ok =
             stage.annotate(format!(r#"{{{z},"objectId":"ZTF18abc","mjd":59000.5}}"#).as_bytes());
         assert!(matches!(ok, Ok(Ok(_))));
