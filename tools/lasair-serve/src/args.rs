@@ -5,10 +5,14 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use lasair_alert::Survey;
+use lasair_service::users::ApiClass;
 use serde::{Deserialize, Serialize};
 
 /// Where the server listens unless told.
 pub const LISTEN: &str = "127.0.0.1:8080";
+
+/// A user's query's time limit unless told, seconds.
+pub const DEFAULT_QUERY_TIMEOUT: u64 = 60;
 
 /// Serves Lasair's HTTP API (`/api/cone/`, `/api/query/`, `/api/object/`, `/api/sherlock/...`,
 /// `/api/annotate/`, `/api/auth-token/`, `/fits/...`) as the official `lasair` client calls
@@ -179,6 +183,13 @@ impl lasair_cli::config::Section for Args {
             query_timeout,
             threads
         );
+        // The defaults, so --print-config shows what the server will do.
+        let calls = ApiClass::ALL.map(ApiClass::calls_per_hour);
+        self.listen.get_or_insert_with(|| LISTEN.to_owned());
+        self.calls_demo.get_or_insert(calls[0]);
+        self.calls_user.get_or_insert(calls[1]);
+        self.calls_power.get_or_insert(calls[2]);
+        self.query_timeout.get_or_insert(DEFAULT_QUERY_TIMEOUT);
         self
     }
 }
@@ -199,6 +210,10 @@ mod tests {
         assert_eq!(args.listen.as_deref(), Some("127.0.0.1:9"));
         assert_eq!(args.db.as_deref(), Some("sqlite:a.db"));
         assert_eq!(args.calls_user, Some(5));
+        assert_eq!(
+            (args.calls_demo, args.calls_power, args.query_timeout),
+            (Some(10), Some(10_000), Some(60))
+        );
         assert!(
             lasair_cli::config::parse_section::<Args>("[serve]\nlisen = 1\n", "serve").is_err()
         );

@@ -39,7 +39,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             calls: ApiClass::ALL.map(ApiClass::calls_per_hour),
-            query_timeout: Duration::from_secs(60),
+            query_timeout: Duration::from_secs(crate::args::DEFAULT_QUERY_TIMEOUT),
         }
     }
 }
