@@ -68,6 +68,12 @@ impl Pool {
         })
     }
 
+    /// The connections it keeps open between uses: how many takers at once it serves
+    /// without opening (and closing again) a connection of their own.
+    pub fn capacity(&self) -> usize {
+        self.inner.max_idle
+    }
+
     /// The catalogue (survey tables) of the database.
     pub fn catalog(&self) -> &'static Catalog {
         self.inner.catalog

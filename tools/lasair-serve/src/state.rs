@@ -69,7 +69,11 @@ pub struct App {
     /// Password checks under way at once: each argon2 check takes ~19 MiB and a core for tens
     /// of milliseconds, so a flood of logins waits here rather than exhausting memory.
     pub logins: tokio::sync::Semaphore,
-    /// Turns to compute an answer on the blocking pool (see [`ANSWERING`]).
+    /// Turns to compute an answer on the blocking pool: as many as the database pool keeps
+    /// connections. A taker beyond those opened a connection of its own and closed it after:
+    /// under load (`scripts/bench serve`, 32 clients) opening them, reading the schema,
+    /// closing them and filling their empty page caches again took about a third of the
+    /// server's time (perf).
     pub answering: Arc<tokio::sync::Semaphore>,
 }
 
@@ -85,13 +89,6 @@ impl std::fmt::Debug for App {
 /// How long a token's user is trusted before it is read again (a deactivated user or a
 /// changed class takes effect within this).
 const TOKEN_TTL: Duration = Duration::from_secs(60);
-
-/// Answers computed at once; more wait their turn. lasair-db's pool keeps 8 connections
-/// between uses, and a 9th answer at once opened a connection of its own and closed it after:
-/// under load (`scripts/bench serve`, 32 clients) opening them, reading the schema, closing
-/// them and filling their empty page caches again took about a third of the server's time
-/// (perf). Eight still leave MariaDB's round trips room to overlap.
-const ANSWERING: usize = 8;
 
 /// The throttle's window.
 const HOUR: Duration = Duration::from_secs(3600);
@@ -113,6 +110,7 @@ impl App {
         drop(db);
         let db_pool = Pool::open(url, catalog, false)?;
         let readonly = Pool::open(args.readonly_db.as_deref().unwrap_or(url), catalog, true)?;
+        let answering = db_pool.capacity().min(readonly.capacity());
         let lightcurves = match &args.lightcurves {
             Some(url) => {
                 let first = open_lightcurves(url)
@@ -182,7 +180,7 @@ impl App {
             logins: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             ),
-            answering: Arc::new(tokio::sync::Semaphore::new(ANSWERING)),
+            answering: Arc::new(tokio::sync::Semaphore::new(answering)),
         })
     }
 
