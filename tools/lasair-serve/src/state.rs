@@ -102,11 +102,7 @@ impl App {
             .context("--db is required (the main database)")?;
         let db = lasair_service::open(url, args.survey, false)?;
         let catalog = db.catalog();
-        let survey = if catalog.key == lasair_service::catalog(Survey::Lsst).key {
-            Survey::Lsst
-        } else {
-            Survey::Ztf
-        };
+        let survey: Survey = catalog.survey.parse()?;
         drop(db);
         let db_pool = Pool::open(url, catalog, false)?;
         let readonly = Pool::open(args.readonly_db.as_deref().unwrap_or(url), catalog, true)?;
