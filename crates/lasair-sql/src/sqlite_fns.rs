@@ -18,7 +18,7 @@ pub struct SqliteFunction {
 }
 
 /// A domain error (NaN) is NULL; an overflow stays infinite, for the caller to refuse.
-fn finite(x: f64) -> Option<f64> {
+fn defined(x: f64) -> Option<f64> {
     (!x.is_nan()).then_some(x)
 }
 
@@ -34,14 +34,14 @@ pub fn out_of_range(name: &str, value: f64) -> Option<String> {
 
 fn one(a: &[f64], f: fn(f64) -> f64) -> Option<f64> {
     match a {
-        [x] => finite(f(*x)),
+        [x] => defined(f(*x)),
         _ => None,
     }
 }
 
 fn two(a: &[f64], f: fn(f64, f64) -> f64) -> Option<f64> {
     match a {
-        [x, y] => finite(f(*x, *y)),
+        [x, y] => defined(f(*x, *y)),
         _ => None,
     }
 }
