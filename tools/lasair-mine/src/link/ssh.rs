@@ -11,7 +11,7 @@ use anyhow::{bail, Context};
 use base64::Engine;
 use ssh2::{CheckResult, ExtendedData, HashType, HostKeyType, KnownHostFileKind, MethodType};
 
-use super::{read_line, Link, Reach};
+use super::{read_line, timed_out, Link, Reach};
 
 /// Host key algorithms in OpenSSH's order of preference, so the key the server shows is the
 /// kind `ssh` would have recorded in known_hosts.
@@ -25,6 +25,7 @@ const DEFAULT_KEYS: [&str; 3] = ["id_ed25519", "id_ecdsa", "id_rsa"];
 pub struct Ssh {
     session: ssh2::Session,
     channel: BufReader<ssh2::Channel>,
+    timeout: std::time::Duration,
 }
 
 /// Connects to `name:port`, checks its host key, logs in with a key and starts the worker.
@@ -53,6 +54,7 @@ pub fn start(name: &str, port: u16, reach: &Reach) -> anyhow::Result<Box<dyn Lin
     Ok(Box::new(Ssh {
         session,
         channel: BufReader::with_capacity(1 << 16, channel),
+        timeout: reach.timeout,
     }))
 }
 
@@ -180,7 +182,10 @@ impl Link for Ssh {
     }
 
     fn recv(&mut self, line: &mut Vec<u8>) -> io::Result<bool> {
-        read_line(&mut self.channel, line)
+        read_line(&mut self.channel, line).map_err(|e| match e.kind() {
+            io::ErrorKind::TimedOut => timed_out(self.timeout),
+            _ => e,
+        })
     }
 
     fn finish(mut self: Box<Self>) -> io::Result<Option<i32>> {

@@ -122,13 +122,18 @@ impl Ssh {
     /// lasair-mine reaching these servers with their key, known_hosts and this build as the
     /// remote binary.
     pub fn mine(&self) -> Command {
+        self.mine_with(&self.known_hosts, env!("CARGO_BIN_EXE_lasair-mine"))
+    }
+
+    /// As [`Ssh::mine`] with another known_hosts file and remote binary.
+    pub fn mine_with(&self, known_hosts: &Path, remote_bin: &str) -> Command {
         let mut cmd = mine();
         cmd.arg("--identity")
             .arg(&self.key)
             .arg("--known-hosts")
-            .arg(&self.known_hosts)
+            .arg(known_hosts)
             .arg("--remote-bin")
-            .arg(env!("CARGO_BIN_EXE_lasair-mine"));
+            .arg(remote_bin);
         cmd
     }
 }
