@@ -5,8 +5,9 @@
 # written to a file (as Lasair's workers write CSV); then with --upsert into a SQLite main
 # database too. Prints objects/s beside Lasair's published figures for the same job
 # (utility/parallel/readme.md: 128,000 objects in 7,828 s on one process, 358 s on 32).
-# The simulated alerts and the store are kept in var/bench-mine and made again only when the
-# sizes change. Sizes: BENCH_OBJECTS, BENCH_ALERTS (default 3 per object).
+# The store (filled by tools/lasair-mine/examples/bench_store.rs, as lasair-ingest fills it) is
+# kept in var/bench-mine and made again only when the sizes change.
+# Sizes: BENCH_OBJECTS, BENCH_ALERTS (default 3 per object).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/services.sh
@@ -14,30 +15,26 @@ trap stop_services EXIT
 WORK=${LASAIR_BENCH_DIR:-var/bench-mine}
 OBJECTS=${BENCH_OBJECTS:-128000}
 ALERTS=${BENCH_ALERTS:-$((OBJECTS * 3))}
-cargo build --release --quiet -p lasair-sim -p lasair-ingest -p lasair-mine
+cargo build --release --quiet -p lasair-mine
 # Absolute: the remote side (sshd) starts the worker by this path.
 BIN=$(realpath "${CARGO_TARGET_DIR:-target}")/release
 mkdir -p "$WORK"
 if [ "$(cat "$WORK/made" 2>/dev/null)" != "$OBJECTS $ALERTS" ]; then
     say "simulating $ALERTS ZTF alerts of $OBJECTS objects and storing their lightcurves"
     rm -rf "$WORK"/* && mkdir -p "$WORK"
-    "$BIN/lasair-sim" --survey ztf --alerts "$ALERTS" --objects "$OBJECTS" --seed 14 --no-cutouts \
-        --out "$WORK/sim" 2>/dev/null
-    "$BIN/lasair-ingest" --survey ztf --quiet "$WORK/sim" --lightcurves "sqlite:$WORK/lc.db" > /dev/null
-    rm -rf "$WORK/sim"
+    cargo run --release --quiet -p lasair-mine --example bench_store -- \
+        "$WORK/lc.db" "$WORK/ids.txt" "$ALERTS" "$OBJECTS" 14
     echo "$OBJECTS $ALERTS" > "$WORK/made"
 fi
-python3 - "$WORK/lc.db" "$WORK/ids.txt" <<'PY'
+python3 - "$WORK/lc.db" <<'PY'
 import sqlite3, sys
 con = sqlite3.connect(sys.argv[1])
-rows = con.execute("SELECT objectId, count(*) FROM lightcurve WHERE survey = 'ztf' GROUP BY objectId").fetchall()
-with open(sys.argv[2], "w") as f:
-    f.writelines(f"{r[0]}\n" for r in rows)
-n = [r[1] for r in rows]
+objects = con.execute("SELECT count(DISTINCT objectId) FROM lightcurve").fetchone()[0]
 kinds = dict(con.execute("SELECT kind, count(*) FROM lightcurve GROUP BY kind").fetchall())
-print(f"{len(rows)} objects, {sum(n) / len(n):.1f} points each on average "
-      f"({kinds.get(0, 0) / len(n):.1f} detections, {kinds.get(1, 0) / len(n):.1f} upper limits, "
-      f"{kinds.get(2, 0) / len(n):.1f} forced)", file=sys.stderr)
+points = sum(kinds.values())
+print(f"{objects} objects, {points / objects:.1f} lightcurve points each on average "
+      f"({kinds.get(0, 0) / objects:.1f} detections, {kinds.get(1, 0) / objects:.1f} upper limits, "
+      f"{kinds.get(2, 0) / objects:.1f} forced photometry)")
 PY
 start_sshd 1
 say "lasair-mine benchmark on $(nproc) cores: features of every object, over SSH to $LASAIR_TEST_SSH"

@@ -56,7 +56,6 @@ pub fn start(
             let (queue, events) = (Arc::clone(queue), events.clone());
             threads.push(std::thread::spawn(move || {
                 connection(&place, &reach, &line, &queue, &events);
-                queue.connection_ended();
             }));
         }
     }

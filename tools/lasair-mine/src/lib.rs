@@ -232,90 +232,131 @@ fn mine(
 ) -> anyhow::Result<(Tally, usize)> {
     let sizes: Vec<usize> = shards.iter().map(|s| s.objects.len()).collect();
     let total: usize = sizes.iter().sum();
-    let connections = hosts.iter().map(|h| h.processes).sum();
-    let queue = Arc::new(queue::Queue::new(shards, connections, Arc::clone(stop)));
+    let queue = Arc::new(queue::Queue::new(shards, Arc::clone(stop)));
     let (tx, events) = crossbeam_channel::bounded(64);
     let threads = head::start(hosts, reach, setup, &queue, &tx);
     drop(tx);
-    let bar = lasair_cli::progress::bar(Some(total as u64), "objects", true);
-    let mut tally = Tally::default();
-    let mut reader_gone = false;
-    let say = |text: String| bar.suspend(|| eprintln!("{TOOL}: {text}"));
-    for event in events {
+    let mut writer = Writer {
+        bar: lasair_cli::progress::bar(Some(total as u64), "objects", true),
+        tally: Tally::default(),
+        output,
+        reader_gone: false,
+        stop,
+    };
+    while let Ok(event) = events.recv() {
+        if let Err(e) = writer.event(event) {
+            stop.store(true, Ordering::SeqCst);
+            // Connections waiting to hand over a shard see that no one listens, and end.
+            drop(events);
+            for t in threads {
+                let _ = t.join();
+            }
+            return Err(e);
+        }
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+    writer.bar.finish_and_clear();
+    match writer.output.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => writer.reader_gone = true,
+        other => other.context("writing the results")?,
+    }
+    let left = if writer.reader_gone {
+        0
+    } else {
+        queue.objects_left(&sizes)
+    };
+    Ok((writer.tally, left))
+}
+
+/// What the connections' events become: output, messages, the progress bar and the tally.
+struct Writer<'a> {
+    bar: indicatif::ProgressBar,
+    tally: Tally,
+    output: &'a mut Output,
+    /// The output's reader went away (`| head`): the run stops quietly.
+    reader_gone: bool,
+    stop: &'a AtomicBool,
+}
+
+impl Writer<'_> {
+    fn say(&self, text: String) {
+        self.bar.suspend(|| eprintln!("{TOOL}: {text}"));
+    }
+
+    fn event(&mut self, event: Event) -> anyhow::Result<()> {
         match event {
             Event::Ready { .. } => {}
-            Event::Said { host, text } => say(format!("{host}: {text}")),
+            Event::Said { host, text } => self.say(format!("{host}: {text}")),
             Event::Lost {
                 host,
                 error,
                 given_back,
             } => {
-                tally.lost += 1;
-                let again = if given_back > 0 {
-                    format!(" ({given_back} shards to run elsewhere)")
-                } else {
-                    String::new()
+                self.tally.lost += 1;
+                let again = match given_back {
+                    0 => String::new(),
+                    n => format!(" ({n} shards to run elsewhere)"),
                 };
-                say(format!("{host}: lost: {error}{again}"));
+                self.say(format!("{host}: lost: {error}{again}"));
             }
             Event::Shard {
                 host,
                 results,
                 failed,
                 done,
-            } => {
-                for f in &failed {
-                    let stderr = if f.stderr.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; its error output:\n  {}", f.stderr.replace('\n', "\n  "))
-                    };
-                    say(format!(
-                        "{host}: object {}: {}{stderr}",
-                        f.object_id, f.error
-                    ));
+            } => self.shard(host, &results, &failed, done)?,
+        }
+        Ok(())
+    }
+
+    fn shard(
+        &mut self,
+        host: String,
+        results: &[Vec<u8>],
+        failed: &[protocol::Failed],
+        done: protocol::Done,
+    ) -> anyhow::Result<()> {
+        for f in failed {
+            let stderr = match f.stderr.as_str() {
+                "" => String::new(),
+                text => format!("; its error output:\n  {}", text.replace('\n', "\n  ")),
+            };
+            self.say(format!(
+                "{host}: object {}: {}{stderr}",
+                f.object_id, f.error
+            ));
+        }
+        let t = &mut self.tally;
+        t.objects += done.objects;
+        t.results += done.results;
+        t.failed += done.failed;
+        t.skipped += done.skipped;
+        *t.per_host.entry(host).or_default() += done.objects;
+        if !self.reader_gone {
+            if let Err(e) = self.output.shard(results) {
+                if !is_broken_pipe(&e) {
+                    return Err(e);
                 }
-                tally.objects += done.objects;
-                tally.results += done.results;
-                tally.failed += done.failed;
-                tally.skipped += done.skipped;
-                *tally.per_host.entry(host).or_default() += done.objects;
-                if !reader_gone {
-                    if let Err(e) = output.shard(&results) {
-                        if !is_broken_pipe(&e) {
-                            stop.store(true, Ordering::SeqCst);
-                            for t in threads {
-                                let _ = t.join();
-                            }
-                            return Err(e);
-                        }
-                        // `| head` has what it wanted: stop quietly.
-                        reader_gone = true;
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                }
-                bar.set_position(tally.objects);
-                let hosts: Vec<String> = tally
-                    .per_host
-                    .iter()
-                    .map(|(h, n)| format!("{h} {n}"))
-                    .collect();
-                bar.set_message(hosts.join(" · "));
+                self.reader_gone = true;
+                self.stop.store(true, Ordering::SeqCst);
             }
         }
+        self.bar.set_position(self.tally.objects);
+        self.bar.set_message(by_host(&self.tally));
+        Ok(())
     }
-    for t in threads {
-        let _ = t.join();
-    }
-    bar.finish_and_clear();
-    match output.flush() {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => reader_gone = true,
-        other => other.context("writing the results")?,
-    }
-    if reader_gone {
-        return Ok((tally, 0));
-    }
-    Ok((tally, queue.objects_left(&sizes)))
+}
+
+/// `host count, ...` of the objects each host has done.
+fn by_host(tally: &Tally) -> String {
+    let hosts: Vec<String> = tally
+        .per_host
+        .iter()
+        .map(|(h, n)| format!("{h} {n}"))
+        .collect();
+    hosts.join(", ")
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -338,11 +379,7 @@ fn finish(
     stop: &AtomicBool,
 ) -> anyhow::Result<Outcome> {
     let seconds = started.elapsed().as_secs_f64();
-    let hosts: Vec<String> = tally
-        .per_host
-        .iter()
-        .map(|(h, n)| format!("{h} {n}"))
-        .collect();
+    let hosts = by_host(tally);
     eprintln!(
         "{TOOL}: {} objects in {seconds:.2} s ({:.0} objects/s): {} results, {} failed, {} skipped; by host: {}",
         tally.objects,
@@ -350,7 +387,7 @@ fn finish(
         tally.results,
         tally.failed,
         tally.skipped,
-        if hosts.is_empty() { "none".into() } else { hosts.join(", ") },
+        if hosts.is_empty() { "none" } else { &hosts },
     );
     if left > 0 && stop.load(Ordering::SeqCst) {
         eprintln!("{TOOL}: stopped: {left} objects not mined");

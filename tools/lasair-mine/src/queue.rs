@@ -25,21 +25,18 @@ struct State {
     /// Shards handed out and neither completed nor given back.
     out: usize,
     completed: Vec<bool>,
-    /// Connections still able to take shards.
-    live: usize,
 }
 
 impl Queue {
-    /// A queue of `shards` (their ids numbered 0..n) for `connections` connections; `stop`
-    /// set, no more shards are handed out.
-    pub fn new(shards: Vec<Shard>, connections: usize, stop: Arc<AtomicBool>) -> Queue {
+    /// A queue of `shards` (their ids numbered 0..n); once `stop` is set, no more shards are
+    /// handed out.
+    pub fn new(shards: Vec<Shard>, stop: Arc<AtomicBool>) -> Queue {
         let completed = vec![false; shards.len()];
         Queue {
             state: Mutex::new(State {
                 pending: shards.into_iter().map(Arc::new).collect(),
                 out: 0,
                 completed,
-                live: connections,
             }),
             changed: Condvar::new(),
             stop,
@@ -98,19 +95,6 @@ impl Queue {
         self.changed.notify_all();
     }
 
-    /// A connection has ended (lost, or never made); the last one's end leaves the pending
-    /// shards undone.
-    pub fn connection_ended(&self) {
-        let mut state = self.lock();
-        state.live = state.live.saturating_sub(1);
-        self.changed.notify_all();
-    }
-
-    /// Connections still taking shards.
-    pub fn live(&self) -> usize {
-        self.lock().live
-    }
-
     /// Objects of the shards not completed.
     pub fn objects_left(&self, all: &[usize]) -> usize {
         let state = self.lock();
@@ -139,7 +123,7 @@ mod tests {
 
     #[test]
     fn a_given_back_shard_comes_first_and_completes_once() {
-        let q = Queue::new(shards(3), 2, Arc::new(AtomicBool::new(false)));
+        let q = Queue::new(shards(3), Arc::new(AtomicBool::new(false)));
         let a = q.take(false).unwrap();
         let b = q.take(false).unwrap();
         assert_eq!((a.id, b.id), (0, 1));
@@ -155,7 +139,7 @@ mod tests {
 
     #[test]
     fn a_waiting_taker_gets_a_shard_given_back_or_ends_when_all_are_done() {
-        let q = Arc::new(Queue::new(shards(2), 2, Arc::new(AtomicBool::new(false))));
+        let q = Arc::new(Queue::new(shards(2), Arc::new(AtomicBool::new(false))));
         let a = q.take(false).unwrap();
         let b = q.take(false).unwrap();
         let waiter = {
@@ -178,7 +162,7 @@ mod tests {
     #[test]
     fn nothing_is_handed_out_once_stopped() {
         let stop = Arc::new(AtomicBool::new(false));
-        let q = Queue::new(shards(2), 1, Arc::clone(&stop));
+        let q = Queue::new(shards(2), Arc::clone(&stop));
         stop.store(true, Ordering::SeqCst);
         assert_eq!(q.take(true), None);
     }
