@@ -7,14 +7,15 @@
 # (utility/parallel/readme.md: 128,000 objects in 7,828 s on one process, 358 s on 32).
 # The store (filled by tools/lasair-mine/examples/bench_store.rs, as lasair-ingest fills it) is
 # kept in var/bench-mine and made again only when the sizes change.
-# Sizes: BENCH_OBJECTS, BENCH_ALERTS (default 3 per object).
+# Sizes: BENCH_OBJECTS, BENCH_ALERTS (default 11 per object: about 30 lightcurve points each,
+# 11 detections and the rest upper limits and forced photometry).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/services.sh
 trap stop_services EXIT
 WORK=${LASAIR_BENCH_DIR:-var/bench-mine}
 OBJECTS=${BENCH_OBJECTS:-128000}
-ALERTS=${BENCH_ALERTS:-$((OBJECTS * 3))}
+ALERTS=${BENCH_ALERTS:-$((OBJECTS * 11))}
 cargo build --release --quiet -p lasair-mine
 # Absolute: the remote side (sshd) starts the worker by this path.
 BIN=$(realpath "${CARGO_TARGET_DIR:-target}")/release

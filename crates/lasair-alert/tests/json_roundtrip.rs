@@ -115,7 +115,9 @@ fn same_from_the_store(alert: &Alert) {
         .filter(|p| p.kind != lasair_alert::PointKind::Detection)
         .cloned()
         .collect();
-    let err = model.lightcurve_alert(name, no_detection).unwrap_err();
+    let err = model
+        .lightcurve_alert(name, no_detection)
+        .expect_err("no detection, no alert");
     assert_eq!(err.to_string(), "alert has no usable detection");
     assert!(model
         .lightcurve_alert("../x", alert.lightcurve.clone())

@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn hosts_read_with_their_ports() {
-        let hosts = from_list("node1, node2:2222,local,[::1]:2200,10.0.0.5", 2).unwrap();
+        let hosts = from_list("node1, node2:2222,local,[::1]:2200,10.0.0.5", 2).expect("ok");
         let shown: Vec<String> = hosts.iter().map(|h| h.place.to_string()).collect();
         assert_eq!(
             shown,
@@ -176,14 +176,14 @@ mod tests {
 
     #[test]
     fn a_hosts_file_gives_processes_per_host() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("ok");
         let path = dir.path().join("hosts");
         std::fs::write(
             &path,
             "# workers\nnode1 8\n\nnode2:2222   # default\nlocal 2\n",
         )
-        .unwrap();
-        let hosts = from_file(&path, 1).unwrap();
+        .expect("ok");
+        let hosts = from_file(&path, 1).expect("ok");
         let got: Vec<(String, usize)> = hosts
             .iter()
             .map(|h| (h.place.to_string(), h.processes))
@@ -196,10 +196,10 @@ mod tests {
                 ("local".into(), 2)
             ]
         );
-        std::fs::write(&path, "node1 0\n").unwrap();
-        let err = format!("{:#}", from_file(&path, 1).unwrap_err());
+        std::fs::write(&path, "node1 0\n").expect("ok");
+        let err = format!("{:#}", from_file(&path, 1).expect_err("an error"));
         assert!(err.contains("line 1") && err.contains("processes"), "{err}");
-        std::fs::write(&path, "node1 2 3\n").unwrap();
+        std::fs::write(&path, "node1 2 3\n").expect("ok");
         assert!(from_file(&path, 1).is_err());
     }
 }

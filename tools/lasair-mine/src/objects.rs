@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn ids_are_checked_and_kept_once_in_order() {
         let text = "ZTF18abc\n# a comment\n\nZTF18abd  # trailing\n../etc/passwd\nZTF18abc\n";
-        let chosen = from_lines(text.as_bytes(), "ids.txt", Survey::Ztf).unwrap();
+        let chosen = from_lines(text.as_bytes(), "ids.txt", Survey::Ztf).expect("ok");
         assert_eq!(chosen.ids, ["ZTF18abc", "ZTF18abd"]);
         assert_eq!(chosen.bad, 1);
         let chosen = from_lines(
@@ -120,7 +120,7 @@ mod tests {
             "-",
             Survey::Lsst,
         )
-        .unwrap();
+        .expect("ok");
         assert_eq!((chosen.ids.len(), chosen.bad), (1, 1));
     }
 }

@@ -212,12 +212,12 @@ mod tests {
             br#"{"objectId":"ZTF1","n":3,"x":null,"tags":["a"]}"#.to_vec(),
             br#"{"n":4,"objectId":"ZTF2, b"}"#.to_vec(),
         ])
-        .unwrap();
+        .expect("ok");
         assert_eq!(
-            String::from_utf8(shared.0.borrow().clone()).unwrap(),
+            String::from_utf8(shared.0.borrow().clone()).expect("ok"),
             "objectId,n,x,tags\nZTF1,3,,\"[\"\"a\"\"]\"\n\"ZTF2, b\",4,,\n"
         );
-        let err = out.shard(&[b"[1,2]".to_vec()]).unwrap_err();
+        let err = out.shard(&[b"[1,2]".to_vec()]).expect_err("an error");
         assert!(err.to_string().contains("JSON objects"), "{err}");
     }
 
@@ -226,7 +226,7 @@ mod tests {
         let shared = Shared::default();
         let mut out = Output::new(Format::Json, Box::new(shared.clone()), None);
         out.shard(&[b"[1, 2]".to_vec(), b"{\"a\":1.50}".to_vec()])
-            .unwrap();
+            .expect("ok");
         assert_eq!(&*shared.0.borrow(), b"[1, 2]\n{\"a\":1.50}\n");
     }
 }

@@ -163,7 +163,7 @@ mod tests {
             heartbeat_ms: 500,
             keep_solar_system: false,
         });
-        let text = String::from_utf8(line(&setup)).unwrap();
+        let text = String::from_utf8(line(&setup)).expect("ok");
         assert_eq!(
             text,
             "{\"setup\":{\"version\":\"1\",\"survey\":\"ztf\",\"lightcurves\":\"sqlite:lc.db\",\
@@ -177,7 +177,7 @@ mod tests {
             line(&shard),
             b"{\"shard\":{\"id\":3,\"objects\":[\"ZTF1\"]}}\n"
         );
-        let features: Run = serde_json::from_str("\"features\"").unwrap();
+        let features: Run = serde_json::from_str("\"features\"").expect("ok");
         assert_eq!(features, Run::Features);
     }
 
@@ -185,7 +185,7 @@ mod tests {
     fn results_pass_through_and_the_rest_is_read() {
         let mut out = Vec::new();
         result_line(br#"{"objectId":"ZTF1","n":3}"#, &mut out);
-        let line = out.strip_suffix(b"\n").unwrap();
+        let line = out.strip_suffix(b"\n").expect("ok");
         assert_eq!(
             FromWorker::parse(line),
             FromWorker::Result(br#"{"objectId":"ZTF1","n":3}"#)

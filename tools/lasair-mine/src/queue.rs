@@ -124,24 +124,24 @@ mod tests {
     #[test]
     fn a_given_back_shard_comes_first_and_completes_once() {
         let q = Queue::new(shards(3), Arc::new(AtomicBool::new(false)));
-        let a = q.take(false).unwrap();
-        let b = q.take(false).unwrap();
+        let a = q.take(false).expect("ok");
+        let b = q.take(false).expect("ok");
         assert_eq!((a.id, b.id), (0, 1));
         q.give_back([a.clone()]);
-        assert_eq!(q.take(false).unwrap().id, 0);
+        assert_eq!(q.take(false).expect("ok").id, 0);
         assert!(q.complete(&a));
         assert!(!q.complete(&a), "a shard completes once");
         assert!(q.complete(&b));
         assert_eq!(q.objects_left(&[1, 1, 1]), 1);
-        assert_eq!(q.take(true).unwrap().id, 2);
+        assert_eq!(q.take(true).expect("ok").id, 2);
         assert_eq!(q.take(false), None);
     }
 
     #[test]
     fn a_waiting_taker_gets_a_shard_given_back_or_ends_when_all_are_done() {
         let q = Arc::new(Queue::new(shards(2), Arc::new(AtomicBool::new(false))));
-        let a = q.take(false).unwrap();
-        let b = q.take(false).unwrap();
+        let a = q.take(false).expect("ok");
+        let b = q.take(false).expect("ok");
         let waiter = {
             let q = Arc::clone(&q);
             std::thread::spawn(move || {
@@ -156,7 +156,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         q.give_back([b]);
         q.complete(&a);
-        assert_eq!(waiter.join().unwrap(), (Some(1), None));
+        assert_eq!(waiter.join().expect("ok"), (Some(1), None));
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn pipeline(test: &str, latest_only: bool) -> Option<Pipeline> {
     let dir = tempfile::tempdir().expect("tempdir");
     let at = |name: &str| dir.path().join(name);
     let folder = at("alerts");
-    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::create_dir_all(&folder).expect("ok");
     let mut alerts: Vec<_> = simulate(&SimConfig {
         survey: Survey::Ztf,
         alerts: 4000,
@@ -102,7 +102,7 @@ fn pipeline(test: &str, latest_only: bool) -> Option<Pipeline> {
             .collect();
     }
     for a in &alerts {
-        std::fs::write(folder.join(format!("{}.avro", a.source_id)), &a.payload).unwrap();
+        std::fs::write(folder.join(format!("{}.avro", a.source_id)), &a.payload).expect("ok");
     }
     let lightcurves = format!("sqlite:{}", at("lc.db").display());
     let lines = run_ok(
@@ -119,7 +119,7 @@ fn pipeline(test: &str, latest_only: bool) -> Option<Pipeline> {
         .stderr(Stdio::piped())
         .spawn()
         .expect("lasair-filter");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &lines.stdout).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &lines.stdout).expect("ok");
     let out = child.wait_with_output().expect("lasair-filter");
     assert!(out.status.success(), "lasair-filter: {}", stderr(&out));
     Some(Pipeline {
@@ -148,14 +148,14 @@ fn recomputed_rows_equal_what_lasair_filter_wrote() {
     // Into an empty database, the objects named in a file.
     let ids = at("ids.txt");
     let names: String = filtered.iter().map(|r| format!("{}\n", r[0])).collect();
-    std::fs::write(&ids, names).unwrap();
+    std::fs::write(&ids, names).expect("ok");
     let fresh = format!("sqlite:{}", at("mined.db").display());
     let out = run_ok(
         mine()
             .args(["--hosts", "local", "--processes", "2", "--survey", "ztf"])
             .args([
                 "--lightcurves",
-                &lightcurves,
+                lightcurves,
                 "--run",
                 "features",
                 "--upsert",

@@ -106,7 +106,7 @@ fn ids_are_checked_before_use_and_unknown_objects_reported() {
         &ids,
         format!("{known}\n../../etc/passwd\nZTF99zzzzzzz\n{known}\n"),
     )
-    .unwrap();
+    .expect("ok");
     let out = run(mine()
         .args(["--hosts", "local", "--survey", "ztf", "--run", "cat"])
         .args(["--lightcurves", &objects.lightcurves])
@@ -139,7 +139,7 @@ fn csv_output_to_a_file() {
         .arg("--output")
         .arg(&file));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = std::fs::read_to_string(&file).unwrap();
+    let text = std::fs::read_to_string(&file).expect("ok");
     let mut lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.remove(0), "objectId,ok");
     lines.sort_unstable();

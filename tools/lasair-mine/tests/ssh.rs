@@ -59,7 +59,7 @@ impl Running {
         let kept = Arc::clone(&lines);
         let reader = std::thread::spawn(move || {
             for line in BufReader::new(out).lines() {
-                kept.lock().unwrap().push(line.expect("a line"));
+                kept.lock().expect("lock").push(line.expect("a line"));
             }
         });
         Running {
@@ -72,7 +72,7 @@ impl Running {
     /// Waits until `n` lines have come (or the run ended).
     fn wait_for(&mut self, n: usize) {
         let deadline = Instant::now() + Duration::from_secs(300);
-        while self.lines.lock().unwrap().len() < n && Instant::now() < deadline {
+        while self.lines.lock().expect("lock").len() < n && Instant::now() < deadline {
             if matches!(self.child.try_wait(), Ok(Some(_))) {
                 return;
             }
@@ -90,7 +90,7 @@ impl Running {
         if let Some(r) = self.reader.take() {
             r.join().expect("reader");
         }
-        let lines = std::mem::take(&mut *self.lines.lock().unwrap());
+        let lines = std::mem::take(&mut *self.lines.lock().expect("lock"));
         (status.code(), lines, err)
     }
 }
@@ -252,12 +252,12 @@ fn a_host_whose_key_does_not_match_is_refused_and_the_others_do_the_work() {
 
     // A host known_hosts does not list at all is refused too, and nothing runs without hosts.
     let only_other: String = std::fs::read_to_string(&ssh.known_hosts)
-        .unwrap()
+        .expect("ok")
         .lines()
-        .filter(|l| !l.contains(&format!("]:{} ", wrong.rsplit(':').next().unwrap())))
+        .filter(|l| !l.contains(&format!("]:{} ", wrong.rsplit(':').next().expect("ok"))))
         .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(&known, only_other).unwrap();
+    std::fs::write(&known, only_other).expect("ok");
     let out = common::run(
         ssh.mine_with(&known, env!("CARGO_BIN_EXE_lasair-mine"))
             .args(["--hosts", wrong, "--survey", "ztf"])
@@ -282,8 +282,8 @@ fn unreachable_hosts_and_missing_programs_are_named() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let objects = objects(200, 50, 24);
     let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("ok");
+        l.local_addr().expect("ok").port()
     };
     let out = common::run(
         ssh.mine()
@@ -364,13 +364,17 @@ fn sigterm_finishes_the_shards_out_and_stops_the_workers() {
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
-        .unwrap()
+        .expect("ok")
         .success());
     let (code, lines, err) = run.end();
     assert_eq!(code, Some(1), "{err}");
     let seen = by_object(&lines);
     assert!(seen.len() < objects.points.len(), "stopped before the end");
-    assert!(seen.len() % 10 == 0, "whole shards only: {}", seen.len());
+    assert!(
+        seen.len().is_multiple_of(10),
+        "whole shards only: {}",
+        seen.len()
+    );
     assert!(seen.values().all(|v| v.len() == 1));
     let left = objects.points.len() - seen.len();
     assert!(

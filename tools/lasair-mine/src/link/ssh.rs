@@ -225,7 +225,7 @@ mod tests {
                 .arg("-c")
                 .arg(format!("printf %s {}", shell_quote(word)))
                 .output()
-                .unwrap();
+                .expect("ok");
             assert_eq!(String::from_utf8_lossy(&out.stdout), word);
         }
     }
