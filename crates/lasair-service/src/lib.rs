@@ -21,6 +21,7 @@ pub mod query;
 mod record;
 pub mod sky;
 pub mod statistics;
+pub mod tns;
 pub mod users;
 pub mod watch;
 
