@@ -180,10 +180,13 @@ impl Db {
     /// batch database reading the old file keeps reading it whole until it takes the new one
     /// ([`Db::refresh_copies`]). Returns the rows copied of each table.
     pub fn write_copies(&mut self, to: &Path) -> Result<Vec<(&'static str, usize)>, DbError> {
-        let name = to.file_name().and_then(|n| n.to_str()).ok_or_else(|| DbError::Url {
-            url: to.display().to_string(),
-            reason: "the local copies need a file name".into(),
-        })?;
+        let name = to
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| DbError::Url {
+                url: to.display().to_string(),
+                reason: "the local copies need a file name".into(),
+            })?;
         let tmp = to.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
         let failed = |doing: &str, e: std::io::Error| DbError::Backend {
             url: format!("sqlite:{}", to.display()),
@@ -225,13 +228,14 @@ impl Db {
             let rows = self.select(&Select::from(table))?;
             let columns: Vec<&str> = rows.columns.iter().map(String::as_str).collect();
             for chunk in rows.rows.chunks(10_000) {
-                let plan = UpsertPlan::new(self.catalog, table, &columns, chunk).map_err(
-                    |reason| DbError::Invalid {
-                        url: url.redacted(),
-                        table: table.to_owned(),
-                        reason,
-                    },
-                )?;
+                let plan =
+                    UpsertPlan::new(self.catalog, table, &columns, chunk).map_err(|reason| {
+                        DbError::Invalid {
+                            url: url.redacted(),
+                            table: table.to_owned(),
+                            reason,
+                        }
+                    })?;
                 copy.upsert(&plan, chunk)?;
             }
             counts.push((table, rows.rows.len()));

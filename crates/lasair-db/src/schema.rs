@@ -215,11 +215,7 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
 }
 
 /// The `ALTER TABLE`s adding the columns [`service::ADDED`] by version `to`.
-fn added<'a>(
-    dialect: Dialect,
-    catalog: &'a Catalog,
-    to: i64,
-) -> impl Iterator<Item = String> + 'a {
+fn added<'a>(dialect: Dialect, catalog: &'a Catalog, to: i64) -> impl Iterator<Item = String> + 'a {
     service::ADDED
         .iter()
         .filter(move |(_, _, v)| *v == to)

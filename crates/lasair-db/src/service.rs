@@ -49,11 +49,15 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
         text("source_group"), real("hostz"), text("ext_catalogs"), text("disc_int_name"),
         text("lastmodified_date"), text("sender"), text("reporters"), text("lasairmodified_date"),
     ] }, "tns_name"),
+    // Each expiry notice mailed (`filters/12/warning/2027-06-01 10:00:00`), so none goes twice.
+    (Table { name: "notices", columns: &[
+        text("notice"), text("sent"),
+    ] }, "notice"),
 ];
 
 /// Service tables made after version 2, and the version that made each (the migration to it
 /// creates the table on older databases; version 2 makes it on new ones).
-pub const CREATED: &[(&str, i64)] = &[("tns", 6)];
+pub const CREATED: &[(&str, i64)] = &[("tns", 6), ("notices", 6)];
 
 /// Columns added to a table (a service table or the catalogue's) after it was made, and the schema version that added
 /// each: a database made before that version gains the column (NULL in its old rows) by
@@ -134,7 +138,12 @@ mod tests {
         for (t, v) in CREATED {
             assert!(table(t).is_some() && *v > 2, "{t}");
         }
-        let tns: Vec<&str> = table("tns").unwrap().columns.iter().map(|c| c.name).collect();
+        let tns: Vec<&str> = table("tns")
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| c.name)
+            .collect();
         assert_eq!(tns[..17], lasair_sql::catalog::TNS_COLUMNS);
         assert!(lasair_sql::catalog::ZTF
             .tables

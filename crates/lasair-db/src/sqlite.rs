@@ -132,7 +132,8 @@ impl Sqlite {
         if !path.is_file() {
             return Err(failed(rusqlite::Error::InvalidPath(path.to_owned())));
         }
-        let id = file_id(path).map_err(|_| failed(rusqlite::Error::InvalidPath(path.to_owned())))?;
+        let id =
+            file_id(path).map_err(|_| failed(rusqlite::Error::InvalidPath(path.to_owned())))?;
         let uri = format!("file:{}?mode=ro", path.display());
         if let Some(rw) = &self.rw {
             for t in tables {
@@ -168,7 +169,8 @@ impl Sqlite {
         }
         let uri = format!("file:{}?mode=ro", path.display());
         for conn in self.rw.iter().chain([&self.ro]) {
-            conn.execute("DETACH DATABASE copies", []).map_err(&failed)?;
+            conn.execute("DETACH DATABASE copies", [])
+                .map_err(&failed)?;
             conn.execute("ATTACH DATABASE ?1 AS copies", [&uri])
                 .map_err(&failed)?;
         }

@@ -112,21 +112,30 @@ fn generations(batch: &mut Db) -> Vec<Vec<Value>> {
 #[test]
 fn written_copies_are_taken_whole_when_refreshed() {
     let dir = tempfile::tempdir().expect("tmp");
-    let mut main = Db::open(&format!("sqlite:{}", dir.path().join("main.db").display()))
-        .expect("main");
+    let mut main =
+        Db::open(&format!("sqlite:{}", dir.path().join("main.db").display())).expect("main");
     let copies = dir.path().join("copies.db");
     tns_generation(&mut main, 50, 1);
     let counts = main.write_copies(&copies).expect("copies");
     assert_eq!(counts, [("crossmatch_tns", 50), ("annotations", 0)]);
     let mut batch = Db::open_batch(&ZTF, Some(&copies)).expect("batch");
-    assert_eq!(generations(&mut batch), [vec!["gen1".into(), Value::Int(50)]]);
+    assert_eq!(
+        generations(&mut batch),
+        [vec!["gen1".into(), Value::Int(50)]]
+    );
 
     tns_generation(&mut main, 50, 2);
     main.write_copies(&copies).expect("copies again");
     // Until refreshed the batch keeps the file it attached, whole.
-    assert_eq!(generations(&mut batch), [vec!["gen1".into(), Value::Int(50)]]);
+    assert_eq!(
+        generations(&mut batch),
+        [vec!["gen1".into(), Value::Int(50)]]
+    );
     assert!(batch.refresh_copies().expect("refresh"));
-    assert_eq!(generations(&mut batch), [vec!["gen2".into(), Value::Int(50)]]);
+    assert_eq!(
+        generations(&mut batch),
+        [vec!["gen2".into(), Value::Int(50)]]
+    );
     assert!(!batch.refresh_copies().expect("nothing new"));
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .expect("dir")
@@ -167,6 +176,9 @@ fn a_filter_reading_while_the_copies_are_replaced_sees_one_whole_copy() {
     }
     writer.join().expect("writer");
     batch.refresh_copies().expect("refresh");
-    assert_eq!(generations(&mut batch), [vec!["gen15".into(), Value::Int(2000)]]);
+    assert_eq!(
+        generations(&mut batch),
+        [vec!["gen15".into(), Value::Int(2000)]]
+    );
     assert!(reads > 1 && !seen.is_empty(), "{reads} reads, {seen:?}");
 }

@@ -73,7 +73,11 @@ fn a_version_3_database_gains_the_columns_and_tables_of_versions_4_and_6() {
     db.upsert(
         "crossmatch_tns",
         &["objectId", "tns_name", "reporters"],
-        &[vec!["ZTF26a".into(), "2026abc".into(), "A. N. Other".into()]],
+        &[vec![
+            "ZTF26a".into(),
+            "2026abc".into(),
+            "A. N. Other".into(),
+        ]],
     )
     .expect("the TNS columns of version 6");
 }

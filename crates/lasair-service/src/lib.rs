@@ -15,6 +15,7 @@
 //! ```
 
 pub mod annotations;
+pub mod expiry;
 pub mod filter;
 pub mod objects;
 pub mod query;

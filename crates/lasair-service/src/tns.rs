@@ -230,9 +230,8 @@ pub fn read_csv(input: impl Read, origin: &str) -> Result<Vec<TnsEntry>, Service
         .has_headers(false)
         .flexible(true)
         .from_reader(input);
-    let bad = |line: u64, reason: String| {
-        ServiceError::invalid(format!("{origin}, line {line}"), reason)
-    };
+    let bad =
+        |line: u64, reason: String| ServiceError::invalid(format!("{origin}, line {line}"), reason);
     let mut records = reader.records();
     let mut next = |what: &str| -> Result<Option<csv::StringRecord>, ServiceError> {
         records.next().transpose().map_err(|e| {
@@ -255,7 +254,11 @@ pub fn read_csv(input: impl Read, origin: &str) -> Result<Vec<TnsEntry>, Service
         if record.len() != header.len() {
             return Err(bad(
                 line,
-                format!("{} fields where the header has {}", record.len(), header.len()),
+                format!(
+                    "{} fields where the header has {}",
+                    record.len(),
+                    header.len()
+                ),
             ));
         }
         entries.push(columns.entry(&record).map_err(|e| bad(line, e))?);
@@ -334,14 +337,14 @@ impl Columns {
         let prefix = self.text(r, "name_prefix").unwrap_or_default();
         if prefix.is_empty() || prefix.len() > 8 || !prefix.bytes().all(|b| b.is_ascii_alphabetic())
         {
-            return Err(format!("{name}: name_prefix {prefix:?} is not a prefix (AT, SN, ...)"));
+            return Err(format!(
+                "{name}: name_prefix {prefix:?} is not a prefix (AT, SN, ...)"
+            ));
         }
-        let at = |field: &str, range: std::ops::RangeInclusive<f64>| {
-            match self.real(r, field) {
-                Ok(Some(x)) if range.contains(&x) => Ok(x),
-                Ok(_) => Err(format!("{name}: {field} is missing or outside {range:?}")),
-                Err(e) => Err(format!("{name}: {e}")),
-            }
+        let at = |field: &str, range: std::ops::RangeInclusive<f64>| match self.real(r, field) {
+            Ok(Some(x)) if range.contains(&x) => Ok(x),
+            Ok(_) => Err(format!("{name}: {field} is missing or outside {range:?}")),
+            Err(e) => Err(format!("{name}: {e}")),
         };
         let (ra, decl) = (at("ra", 0.0..=360.0)?, at("declination", -90.0..=90.0)?);
         let real = |field: &str| self.real(r, field).map_err(|e| format!("{name}: {e}"));
@@ -476,8 +479,10 @@ fn watchlist(
                 )?;
             }
             let ids = cone_ids(db, list.id)?;
-            let put: Vec<(Option<i64>, &Cone)> =
-                cones.iter().map(|c| (ids.get(&c.name).copied(), c)).collect();
+            let put: Vec<(Option<i64>, &Cone)> = cones
+                .iter()
+                .map(|c| (ids.get(&c.name).copied(), c))
+                .collect();
             Watchlist::put_cones(db, list.id, &put)?;
             list.id
         }
@@ -593,10 +598,22 @@ mod tests {
     fn a_bad_row_is_named_by_its_line_and_nothing_is_returned() {
         let good = "\"1\",\"AT\",\"2026aaa\",\"10\",\"10\",\"\",\"\",\"\",\"\",\"\"";
         let cases = [
-            ("\"2\",\"AT\",\"2026aab\",\"400\",\"10\",\"\",\"\",\"\",\"\",\"\"", "ra"),
-            ("\"2\",\"AT\",\"2026aab\",\"10\",\"10\",\"x\",\"\",\"\",\"\",\"\"", "redshift"),
-            ("\"2\",\"AT\",\"../etc\",\"10\",\"10\",\"\",\"\",\"\",\"\",\"\"", "not a TNS name"),
-            ("\"2\",\"A;T\",\"2026aab\",\"10\",\"10\",\"\",\"\",\"\",\"\",\"\"", "prefix"),
+            (
+                "\"2\",\"AT\",\"2026aab\",\"400\",\"10\",\"\",\"\",\"\",\"\",\"\"",
+                "ra",
+            ),
+            (
+                "\"2\",\"AT\",\"2026aab\",\"10\",\"10\",\"x\",\"\",\"\",\"\",\"\"",
+                "redshift",
+            ),
+            (
+                "\"2\",\"AT\",\"../etc\",\"10\",\"10\",\"\",\"\",\"\",\"\",\"\"",
+                "not a TNS name",
+            ),
+            (
+                "\"2\",\"A;T\",\"2026aab\",\"10\",\"10\",\"\",\"\",\"\",\"\",\"\"",
+                "prefix",
+            ),
             ("\"2\",\"AT\",\"2026aab\"", "fields"),
         ];
         for (bad, says) in cases {

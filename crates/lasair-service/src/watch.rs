@@ -146,10 +146,8 @@ impl Watchlist {
     /// The watchlist of this name with the lowest id, if any (for the lists the services keep,
     /// such as TNS's).
     pub fn named(db: &mut Db, name: &str) -> Result<Option<Watchlist>, ServiceError> {
-        let found: Vec<Watchlist> = select(
-            db,
-            Select::from(Self::TABLE).eq("name", name).limit(1),
-        )?;
+        let found: Vec<Watchlist> =
+            select(db, Select::from(Self::TABLE).eq("name", name).limit(1))?;
         Ok(found.into_iter().next())
     }
 
