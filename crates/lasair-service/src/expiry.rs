@@ -2,7 +2,7 @@
 //! last saved, unless its owner saves it again; the owner is warned 28 days before and told
 //! when it stops. Each notice is recorded once mailed (table `notices`), so none goes twice
 //! however often the job runs; a notice is recorded only after it is mailed, so a run cut short
-//! mails it again rather than never.
+//! mails it again rather than never. What the services own (user [`SERVICES`]) never expires.
 
 use lasair_alert::time::{mjd_of_utc, utc_string};
 use lasair_db::{Db, Select, Value};
@@ -14,6 +14,9 @@ use crate::{Record, ServiceError};
 pub const ACTIVE_DAYS: f64 = 180.0;
 /// Lasair's warning ahead of expiry, days.
 pub const WARN_DAYS: f64 = 28.0;
+
+/// The owner of what the services keep for everyone, such as TNS's watchlist.
+pub const SERVICES: i64 = 0;
 
 /// A kind of resource that expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -108,6 +111,10 @@ pub fn due(
             .order_by(kind.key());
         for row in db.select(&select)?.rows {
             let Some(id) = row[0].as_i64() else { continue };
+            // What the services keep for everyone (user 0: TNS's watchlist) never expires.
+            if row[1].as_i64().unwrap_or(0) == SERVICES {
+                continue;
+            }
             let saved = [&row[3], &row[4]]
                 .into_iter()
                 .find_map(|v| v.as_str().and_then(mjd_of_utc));
@@ -215,6 +222,22 @@ mod tests {
         let later = due(&mut db, now + 11.0, ACTIVE_DAYS, WARN_DAYS).expect("later");
         let got: Vec<(i64, Said)> = later.iter().map(|n| (n.id, n.said)).collect();
         assert_eq!(got, [(soon, Said::Expired)]);
+    }
+
+    #[test]
+    fn what_the_services_keep_never_expires() {
+        let mut db = Db::open("sqlite::memory:").expect("db");
+        let entries = crate::tns::read_csv(
+            "\"2026-02-10\"\n\"name\",\"name_prefix\",\"ra\",\"declination\"\n\"2026cqa\",\"AT\",\"38.87\",\"23.96\"\n"
+                .as_bytes(),
+            "t.csv",
+        )
+        .expect("tns");
+        crate::tns::sync(&mut db, &entries, 3.0).expect("tns watchlist");
+        let years_on = lasair_alert::time::mjd_now() + 1000.0;
+        assert!(due(&mut db, years_on, ACTIVE_DAYS, WARN_DAYS)
+            .expect("due")
+            .is_empty());
     }
 
     #[test]

@@ -488,7 +488,7 @@ fn watchlist(
         }
         None => {
             let entry = NewEntry {
-                user_id: 0,
+                user_id: crate::expiry::SERVICES,
                 name: WATCHLIST.into(),
                 description: "The Transient Name Server's public objects".into(),
                 public: true,
