@@ -536,9 +536,7 @@ fn tag(
     let mut hits = Vec::new();
     let has_tns_name = catalog.tables[0].column("tns_name").is_some();
     for (key, arcsec, e) in nearest.values() {
-        let mut row = vec![key.clone()];
-        row.extend(e.values());
-        tns_rows.push(row);
+        tns_rows.push(crossmatch_row(key, e.values()));
         if let Some(cone_id) = cones.get(&e.name) {
             hits.push(vec![
                 wl_id.into(),
@@ -557,12 +555,45 @@ fn tag(
             )?;
         }
     }
-    let mut columns = vec![catalog.key];
-    columns.extend(TNS_COLUMNS);
-    db.upsert("crossmatch_tns", &columns, &tns_rows)?;
+    db.upsert("crossmatch_tns", &crossmatch_columns(catalog), &tns_rows)?;
     let hit_columns = ["wl_id", "cone_id", catalog.key, "arcsec", "name"];
     db.upsert("watchlist_hits", &hit_columns, &hits)?;
     Ok(nearest.len())
+}
+
+/// The `crossmatch_tns` row of an object (`key`) and a name's `values` ([`TNS_COLUMNS`]).
+fn crossmatch_row(key: &Value, values: Vec<Value>) -> Vec<Value> {
+    let mut row = Vec::with_capacity(values.len() + 1);
+    row.push(key.clone());
+    row.extend(values);
+    row
+}
+
+fn crossmatch_columns(catalog: &lasair_sql::catalog::Catalog) -> Vec<&'static str> {
+    let mut columns = vec![catalog.key];
+    columns.extend(TNS_COLUMNS);
+    columns
+}
+
+/// Writes the `crossmatch_tns` rows of objects that hit TNS's watchlist in the stream (each
+/// object's key and the name of the cone it hit), for names kept in `tns`; how many.
+pub fn tag_hits(db: &mut Db, hits: &[(Value, String)]) -> Result<usize, ServiceError> {
+    let mut entries: HashMap<&str, Option<Vec<Value>>> = HashMap::new();
+    let mut rows = Vec::new();
+    for (key, name) in hits {
+        if !entries.contains_key(name.as_str()) {
+            let select = Select::from("tns")
+                .columns(&TNS_COLUMNS)
+                .eq("tns_name", name.as_str());
+            let row = db.select(&select)?.rows.into_iter().next();
+            entries.insert(name, row);
+        }
+        if let Some(Some(values)) = entries.get(name.as_str()) {
+            rows.push(crossmatch_row(key, values.clone()));
+        }
+    }
+    db.upsert("crossmatch_tns", &crossmatch_columns(db.catalog()), &rows)?;
+    Ok(rows.len())
 }
 
 #[cfg(test)]
