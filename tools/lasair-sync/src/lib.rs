@@ -110,10 +110,7 @@ impl lasair_cli::config::Section for Args {
     }
 
     fn merged(mut self, file: Args) -> Args {
-        macro_rules! fill {
-            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
-        }
-        fill!(
+        lasair_cli::fill_unset!(self, file;
             db,
             survey,
             base_url,
