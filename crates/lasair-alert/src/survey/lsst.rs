@@ -120,6 +120,15 @@ impl super::SurveyModel for Lsst {
         })
     }
 
+    /// A known solar-system object is told by its diaSource's ssObjectId; its designation
+    /// (in the ssSource) is not in the lightcurve.
+    fn lightcurve_alert(&self, object_id: &str, points: Vec<Point>) -> Result<Alert, AlertError> {
+        self.check_object_id(object_id)?;
+        super::lightcurve_alert(Survey::Lsst, object_id, points, |source| {
+            (source.i64("ssObjectId").is_some_and(|id| id != 0), None)
+        })
+    }
+
     /// A positive integer in decimal, as Rubin's diaObjectId and ssObjectId are.
     fn check_object_id(&self, id: &str) -> Result<(), AlertError> {
         let canonical = id

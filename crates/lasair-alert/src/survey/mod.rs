@@ -5,9 +5,9 @@ pub(crate) mod check;
 mod lsst;
 mod ztf;
 
-use crate::avro::{Datum, Record};
+use crate::avro::{Datum, Record, RecordNode};
 use crate::error::AlertError;
-use crate::model::{Alert, Cutout, CutoutKind, Point, PointKind, Survey};
+use crate::model::{Alert, Cutout, CutoutKind, ObjectId, Point, PointKind, Survey};
 
 /// What a survey module knows about its alerts.
 pub trait SurveyModel: Sync {
@@ -19,6 +19,12 @@ pub trait SurveyModel: Sync {
     /// Whether `id` has the form of this survey's object identities (ZTF names, LSST
     /// integers): an id from an alert must, before it becomes a key, a path or a column.
     fn check_object_id(&self, id: &str) -> Result<(), AlertError>;
+
+    /// An object's lightcurve as the lightcurve store gives it back, as an alert whose
+    /// trigger is its latest detection (no envelope, no cutouts): what mining hands to users'
+    /// code and to the features. Refused when the id is not of this survey's form or no
+    /// detection has a position.
+    fn lightcurve_alert(&self, object_id: &str, points: Vec<Point>) -> Result<Alert, AlertError>;
 }
 
 impl Survey {
@@ -74,6 +80,41 @@ fn take_cutouts(
             (!data.is_empty()).then_some(Cutout { kind, data })
         })
         .collect()
+}
+
+/// The alert of [`SurveyModel::lightcurve_alert`] for an id already checked; `solar` tells
+/// from the trigger's record whether it is a known solar-system object, and its name.
+fn lightcurve_alert(
+    survey: Survey,
+    object_id: &str,
+    mut lightcurve: Vec<Point>,
+    solar: impl Fn(&Record) -> (bool, Option<String>),
+) -> Result<Alert, AlertError> {
+    settle(&mut lightcurve);
+    let missing = AlertError::Missing { field: "detection" };
+    let trigger = lightcurve
+        .iter()
+        .rev()
+        .find(|p| p.kind == PointKind::Detection)
+        .ok_or(missing)?;
+    let (solar_system, ss_name) = solar(&trigger.fields);
+    Ok(Alert {
+        survey,
+        object_id: ObjectId(object_id.to_owned()),
+        source_id: trigger.id,
+        ra: required_f64(&trigger.fields, "ra")?,
+        dec: required_f64(&trigger.fields, "dec")?,
+        mjd: trigger.mjd,
+        band: trigger.band.clone(),
+        solar_system,
+        ss_name,
+        envelope: Record {
+            schema: RecordNode::dynamic("alert", Vec::new()),
+            values: Vec::new(),
+        },
+        lightcurve,
+        cutouts: Vec::new(),
+    })
 }
 
 /// Keeps one point per (kind, id), the most complete one, where the first of them was, then
