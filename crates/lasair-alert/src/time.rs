@@ -53,6 +53,48 @@ pub fn utc_string(mjd: f64) -> String {
     format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{s:02}")
 }
 
+/// The MJD of a civil date (proleptic Gregorian calendar).
+pub fn mjd_of_date(year: i64, month: u32, day: u32) -> f64 {
+    // Howard Hinnant's days-from-civil algorithm, the inverse of [`civil`].
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468 + UNIX_EPOCH_MJD) as f64
+}
+
+/// The MJD of `YYYY-MM-DD HH:MM:SS` (UTC, as [`utc_string`] writes it; fractions of a second
+/// and a `T` between date and time are taken too), or of a bare `YYYY-MM-DD`. `None` for
+/// anything else, or a date that does not exist.
+pub fn mjd_of_utc(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (date, time) = match s.split_once([' ', 'T']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
+    };
+    let mut d = date.splitn(3, '-');
+    let year: i64 = d.next()?.parse().ok()?;
+    let month: u32 = d.next()?.parse().ok()?;
+    let day: u32 = d.next()?.parse().ok()?;
+    let mjd = mjd_of_date(year, month, day);
+    if civil(mjd) != (year, month, day) {
+        return None;
+    }
+    let Some(time) = time else {
+        return Some(mjd);
+    };
+    let mut t = time.trim_end_matches('Z').splitn(3, ':');
+    let h: u32 = t.next()?.parse().ok()?;
+    let m: u32 = t.next()?.parse().ok()?;
+    let sec: f64 = t.next().unwrap_or("0").parse().ok()?;
+    if h > 23 || m > 59 || !(0.0..61.0).contains(&sec) {
+        return None;
+    }
+    Some(mjd + (f64::from(h * 3600 + m * 60) + sec) / 86_400.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +113,27 @@ mod tests {
         assert_eq!(utc_string(59_396.75), "2021-07-01 18:00:00");
         let t = UNIX_EPOCH + std::time::Duration::from_secs(86_400 * 365 + 3_661);
         assert_eq!(utc_string(mjd_of(t)), "1971-01-01 01:01:01");
+    }
+
+    #[test]
+    fn utc_strings_read_back() {
+        for mjd in [40_587.0, 51_603.5, 59_396.75, 61_014.123_45] {
+            let s = utc_string(mjd);
+            let back = mjd_of_utc(&s).expect(&s);
+            assert!((back - mjd).abs() < 1.0 / 86_400.0, "{s}: {back} vs {mjd}");
+            assert_eq!(utc_string(back + 1e-9), s);
+        }
+        assert_eq!(mjd_of_utc("2021-07-01"), Some(59_396.0));
+        assert_eq!(mjd_of_utc("2021-07-01T18:00:00Z"), Some(59_396.75));
+        for bad in [
+            "2021-02-30",
+            "2021-13-01",
+            "yesterday",
+            "2021-07-01 25:00:00",
+            "",
+        ] {
+            assert_eq!(mjd_of_utc(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use lasair_sql::Dialect;
 use crate::service;
 
 /// The newest schema version this code creates.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 8;
 
 /// The primary key columns of `table`.
 pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {
@@ -200,19 +200,39 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
             .filter(|i| applies(catalog, i))
             .map(|(t, cols)| create_index(dialect, t, cols))
             .collect(),
-        4 => service::ADDED
-            .iter()
-            .filter(|(_, _, v)| *v == to)
-            .map(|(t, c, _)| add_column(dialect, t, c))
-            .collect(),
+        4 | 8 => added(dialect, catalog, to).collect(),
+        // The TNS copy lasair-sync keeps, and the rest of Lasair's TNS columns.
+        6 => {
+            let tables = service::CREATED
+                .iter()
+                .filter(|(_, v)| *v == to)
+                .filter_map(|(t, _)| service::table(t))
+                .map(|t| create_table(dialect, catalog, t, to));
+            tables.chain(added(dialect, catalog, to)).collect()
+        }
         _ => Vec::new(),
     }
 }
 
-/// `ALTER TABLE` adding service column `table.column`; on MariaDB `IF NOT EXISTS`, as its
-/// DDL is not transactional (SQLite's migration is one transaction).
-fn add_column(dialect: Dialect, table: &str, column: &str) -> String {
+/// The `ALTER TABLE`s adding the columns [`service::ADDED`] by version `to`.
+fn added<'a>(dialect: Dialect, catalog: &'a Catalog, to: i64) -> impl Iterator<Item = String> + 'a {
+    service::ADDED
+        .iter()
+        .filter(move |(_, _, v)| *v == to)
+        // A column of one survey's table only (ZTF's dmdt_g_2): not added to the other's.
+        .filter(move |(t, c, _)| {
+            let table = service::table(t).or(catalog.table(t));
+            table.is_some_and(|t| t.column(c).is_some())
+        })
+        .map(move |(t, c, _)| add_column(dialect, catalog, t, c))
+}
+
+/// `ALTER TABLE` adding column `table.column` (a service table's or the catalogue's); on
+/// MariaDB `IF NOT EXISTS`, as its DDL is not transactional (SQLite's migration is one
+/// transaction).
+fn add_column(dialect: Dialect, catalog: &Catalog, table: &str, column: &str) -> String {
     let ty = service::table(table)
+        .or(catalog.table(table))
         .and_then(|t| t.column(column))
         .map_or(ColType::Text, |c| c.ty);
     let ty = column_type(dialect, ty, false, false);

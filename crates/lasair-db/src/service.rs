@@ -41,9 +41,25 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
     (Table { name: "statistics", columns: &[
         text("name"), real("value"), text("updated"),
     ] }, "name"),
+    // The Transient Name Server's public objects, as lasair-sync keeps them: Lasair's
+    // `crossmatch_tns` columns (lasair_sql::catalog::TNS_COLUMNS), and when the row last changed.
+    (Table { name: "tns", columns: &[
+        text("tns_name"), text("tns_prefix"), real("ra"), real("decl"), text("type"), real("z"),
+        text("host_name"), real("disc_mag"), text("disc_mag_filter"), text("disc_date"),
+        text("source_group"), real("hostz"), text("ext_catalogs"), text("disc_int_name"),
+        text("lastmodified_date"), text("sender"), text("reporters"), text("lasairmodified_date"),
+    ] }, "tns_name"),
+    // Each expiry notice mailed (`filters/12/warning/2027-06-01 10:00:00`), so none goes twice.
+    (Table { name: "notices", columns: &[
+        text("notice"), text("sent"),
+    ] }, "notice"),
 ];
 
-/// Columns added to a service table after it was made, and the schema version that added
+/// Service tables made after version 2, and the version that made each (the migration to it
+/// creates the table on older databases; version 2 makes it on new ones).
+pub const CREATED: &[(&str, i64)] = &[("tns", 6), ("notices", 6)];
+
+/// Columns added to a table (a service table or the catalogue's) after it was made, and the schema version that added
 /// each: a database made before that version gains the column (NULL in its old rows) by
 /// migration; a new one is made without it and gains it the same way, so both end alike.
 pub const ADDED: &[(&str, &str, i64)] = &[
@@ -51,6 +67,17 @@ pub const ADDED: &[(&str, &str, i64)] = &[
     ("users", "api_class", 4),
     // When a filter runs: Lasair's `run` codes, 1 on new alerts, 2 on new annotations, 3 both.
     ("filters", "run", 4),
+    // The rest of Lasair's TNS columns (the column `discoverer` that older databases have is
+    // no longer written: TNS calls them reporters).
+    ("crossmatch_tns", "hostz", 6),
+    ("crossmatch_tns", "ext_catalogs", 6),
+    ("crossmatch_tns", "disc_int_name", 6),
+    ("crossmatch_tns", "lastmodified_date", 6),
+    ("crossmatch_tns", "sender", 6),
+    ("crossmatch_tns", "reporters", 6),
+    // Lasair's ZTF dmdt_g_2 and dmdt_r_2 (its code fills them).
+    ("objects", "dmdt_g_2", 8),
+    ("objects", "dmdt_r_2", 8),
 ];
 
 /// The schema version that added `table.column` (1 for the columns tables were made with).
@@ -108,8 +135,19 @@ mod tests {
             assert!(cols.iter().all(|c| table.column(c).is_some()), "{t}");
         }
         for (t, c, _) in ADDED {
-            assert!(table(t).and_then(|t| t.column(c)).is_some(), "{t}.{c}");
+            let t = table(t).or(lasair_sql::catalog::ZTF.table(t));
+            assert!(t.and_then(|t| t.column(c)).is_some(), "{t:?}.{c}");
         }
+        for (t, v) in CREATED {
+            assert!(table(t).is_some() && *v > 2, "{t}");
+        }
+        let tns: Vec<&str> = table("tns")
+            .unwrap()
+            .columns
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(tns[..17], lasair_sql::catalog::TNS_COLUMNS);
         assert!(lasair_sql::catalog::ZTF
             .tables
             .iter()

@@ -30,7 +30,7 @@ fn opening_twice_keeps_the_schema_and_the_rows() {
 }
 
 #[test]
-fn a_version_3_database_gains_the_columns_of_version_4() {
+fn a_version_3_database_gains_the_columns_and_tables_of_versions_4_and_6() {
     let (_dir, url) = temp_db();
     let mut db = Db::open(&url).expect("open");
     db.upsert(
@@ -44,6 +44,10 @@ fn a_version_3_database_gains_the_columns_of_version_4() {
     let conn = rusqlite::Connection::open(path).expect("raw open");
     for (table, column, _) in lasair_db::service::ADDED {
         conn.execute(&format!("ALTER TABLE {table} DROP COLUMN {column}"), [])
+            .expect("drop");
+    }
+    for (table, _) in lasair_db::service::CREATED {
+        conn.execute(&format!("DROP TABLE {table}"), [])
             .expect("drop");
     }
     conn.execute("UPDATE schema_version SET version = 3", [])
@@ -60,6 +64,22 @@ fn a_version_3_database_gains_the_columns_of_version_4() {
         &[vec![1.into(), "ada".into(), "power".into()]],
     )
     .expect("written");
+    db.upsert(
+        "tns",
+        &["tns_name", "tns_prefix"],
+        &[vec!["2026abc".into(), "AT".into()]],
+    )
+    .expect("the TNS copy of version 6");
+    db.upsert(
+        "crossmatch_tns",
+        &["objectId", "tns_name", "reporters"],
+        &[vec![
+            "ZTF26a".into(),
+            "2026abc".into(),
+            "A. N. Other".into(),
+        ]],
+    )
+    .expect("the TNS columns of version 6");
 }
 
 #[test]
@@ -167,6 +187,13 @@ fn a_version_1_database_is_migrated_to_the_service_tables() {
     for (t, _) in lasair_db::service::SERVICE_TABLES {
         conn.execute(&format!("DROP TABLE {}", t.name), [])
             .expect("drop");
+    }
+    // The catalogue's tables as version 1 made them.
+    for (t, c, _) in lasair_db::service::ADDED {
+        if lasair_db::service::table(t).is_none() {
+            conn.execute(&format!("ALTER TABLE {t} DROP COLUMN {c}"), [])
+                .expect("drop column");
+        }
     }
     conn.execute("UPDATE schema_version SET version = 1", [])
         .expect("back to 1");

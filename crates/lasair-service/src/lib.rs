@@ -15,12 +15,14 @@
 //! ```
 
 pub mod annotations;
+pub mod expiry;
 pub mod filter;
 pub mod objects;
 pub mod query;
 mod record;
 pub mod sky;
 pub mod statistics;
+pub mod tns;
 pub mod users;
 pub mod watch;
 

@@ -96,7 +96,8 @@ pub const ZTF_OBJECTS: Table = Table {
         text("objectId"), int("ncand"), real("ramean"), real("rastd"), real("decmean"),
         real("decstd"), real("jdmin"), real("jdmax"), int("ncandgp"), int("ncandgp_7"),
         int("ncandgp_14"), real("gmag"), real("rmag"), real("jdgmax"), real("jdrmax"),
-        real("dmdt_g"), real("dmdt_r"), real("dmdt_g_err"), real("dmdt_r_err"),
+        real("dmdt_g"), real("dmdt_r"), real("dmdt_g_err"), real("dmdt_r_err"), real("dmdt_g_2"),
+        real("dmdt_r_2"),
         real("mag_g02"), real("mag_g08"), real("mag_g28"), real("mag_r02"), real("mag_r08"),
         real("mag_r28"), real("maggmin"), real("maggmean"), real("maggmax"), real("maggmedian"),
         real("magrmin"), real("magrmean"), real("magrmax"), real("magrmedian"),
@@ -181,7 +182,8 @@ macro_rules! area_hits {
     };
 }
 
-/// Transient Name Server entries matched to objects.
+/// Transient Name Server entries matched to objects: the object key, then Lasair's
+/// `crossmatch_tns` columns (its TNS copy), which [`TNS_COLUMNS`] lists.
 #[rustfmt::skip]
 macro_rules! crossmatch_tns {
     ($key:expr) => {
@@ -190,11 +192,21 @@ macro_rules! crossmatch_tns {
             columns: &[
                 $key, text("tns_name"), text("tns_prefix"), real("ra"), real("decl"), text("type"),
                 real("z"), text("host_name"), real("disc_mag"), text("disc_mag_filter"),
-                text("disc_date"), text("discoverer"), text("source_group"),
+                text("disc_date"), text("source_group"), real("hostz"), text("ext_catalogs"),
+                text("disc_int_name"), text("lastmodified_date"), text("sender"), text("reporters"),
             ],
         }
     };
 }
+
+/// The columns of a TNS entry as Lasair keeps them (its `crossmatch_tns`), in the order of the
+/// `crossmatch_tns` table after its object key; the sync job's own copy of TNS has these.
+#[rustfmt::skip]
+pub const TNS_COLUMNS: [&str; 17] = [
+    "tns_name", "tns_prefix", "ra", "decl", "type", "z", "host_name", "disc_mag",
+    "disc_mag_filter", "disc_date", "source_group", "hostz", "ext_catalogs", "disc_int_name",
+    "lastmodified_date", "sender", "reporters",
+];
 
 /// Annotations that annotators (users' classifiers) attach to objects, one per topic.
 #[rustfmt::skip]
@@ -286,6 +298,16 @@ mod tests {
         assert_eq!(key(&ZTF, "annotations"), Some(ColType::Text));
         for c in [&ZTF, &LSST] {
             assert!(c.tables[0].column(c.latest).is_some(), "{}", c.survey);
+        }
+    }
+
+    #[test]
+    fn crossmatch_tns_is_the_key_then_the_tns_columns() {
+        for c in [&ZTF, &LSST] {
+            let t = c.table("crossmatch_tns").expect("crossmatch_tns");
+            let names: Vec<&str> = t.columns.iter().map(|c| c.name).collect();
+            assert_eq!(names[0], c.key);
+            assert_eq!(names[1..], TNS_COLUMNS);
         }
     }
 

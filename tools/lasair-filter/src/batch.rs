@@ -37,6 +37,8 @@ struct Rows {
     sherlock: Option<Vec<Value>>,
     watchlist_hits: Vec<Vec<Value>>,
     area_hits: Vec<Vec<Value>>,
+    /// The TNS name whose cone the object is in.
+    tns: Option<String>,
 }
 
 /// A batch's objects, the rows of its tables (in [`BATCH_TABLES`] order), and what could
@@ -51,6 +53,9 @@ pub struct Batch {
     pub skipped: u64,
     /// Older alerts of an object that a later alert in the same batch supersedes.
     pub superseded: u64,
+    /// Objects in a cone of TNS's watchlist, with the name: their crossmatch_tns rows are
+    /// written to the main database (the batch's come from the node's local copies).
+    pub tns_hits: Vec<(Value, String)>,
 }
 
 impl Stages {
@@ -71,10 +76,9 @@ impl Stages {
             match line {
                 Ok(line) => {
                     let id = line.alert.object_id.0.clone();
-                    let newer = |old: &AlertLine| {
-                        (line.alert.mjd, line.alert.source_id)
-                            >= (old.alert.mjd, old.alert.source_id)
-                    };
+                    // By time, a tie to the later message: the main database's rule
+                    // (upsert_newer on the latest time, the later write winning a tie).
+                    let newer = |old: &AlertLine| line.alert.mjd >= old.alert.mjd;
                     match latest.get(&id) {
                         Some((_, old)) if !newer(old) => batch.superseded += 1,
                         Some(_) => {
@@ -109,6 +113,9 @@ impl Stages {
             sherlock.extend(rows.sherlock);
             watchlist_hits.extend(rows.watchlist_hits);
             area_hits.extend(rows.area_hits);
+            if let Some(name) = rows.tns {
+                batch.tns_hits.push((object.key.clone(), name));
+            }
             batch.objects.push(object);
         }
         batch
@@ -139,22 +146,23 @@ impl Stages {
             .get("sherlock")
             .and_then(Sherlock::from_line_value);
         let best = sherlock.as_ref().map(|s| &s.best);
+        let (ra, dec) = (line.alert.ra, line.alert.dec);
+        let hits = sky.watchlist_hits(ra, dec);
+        let tns = sky.tns_name(&hits).map(str::to_owned);
         let ctx = Context {
             distance_mpc: best.and_then(|b| b.distance.or(b.direct_distance)),
             classification: sherlock
                 .as_ref()
                 .map(|s| s.classification.as_str())
                 .filter(|c| !c.is_empty()),
-            tns_name: None,
+            tns_name: tns.as_deref(),
         };
         let object = self
             .features
             .object_row(&line.alert, &ctx, &self.options)
             .ok()?;
         let sherlock_row = sherlock.as_ref().map(|s| self.sherlock_row(&key, s));
-        let (ra, dec) = (line.alert.ra, line.alert.dec);
-        let watchlist_hits = sky
-            .watchlist_hits(ra, dec)
+        let watchlist_hits = hits
             .into_iter()
             .map(|h| {
                 let arcsec = Value::Real(h.arcsec);
@@ -177,6 +185,7 @@ impl Stages {
             sherlock: sherlock_row,
             watchlist_hits,
             area_hits,
+            tns,
         };
         Some((Object { key, message, line }, rows))
     }

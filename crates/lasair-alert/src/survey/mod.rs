@@ -117,18 +117,28 @@ fn lightcurve_alert(
     })
 }
 
-/// Sorts a lightcurve by time and keeps one point per (kind, id): the most complete one.
+/// Keeps one point per (kind, id), the most complete one, where the first of them was, then
+/// sorts the lightcurve by time, stably: points of the same time stay in the packet's order
+/// (ZTF's prv_candidates as sent, then the candidate), as Lasair's stable sort by jd keeps them.
 fn settle(points: &mut Vec<Point>) {
-    points.sort_by(|a, b| {
-        (a.kind, a.id, std::cmp::Reverse(a.rank)).cmp(&(b.kind, b.id, std::cmp::Reverse(b.rank)))
-    });
-    points.dedup_by(|later, first| later.kind == first.kind && later.id == first.id);
-    points.sort_by(|a, b| {
-        a.mjd
-            .total_cmp(&b.mjd)
-            .then(a.kind.cmp(&b.kind))
-            .then(a.id.cmp(&b.id))
-    });
+    let mut first: std::collections::HashMap<(PointKind, i64), usize> =
+        std::collections::HashMap::with_capacity(points.len());
+    let mut kept: Vec<Option<Point>> = Vec::with_capacity(points.len());
+    for p in points.drain(..) {
+        match first.get(&(p.kind, p.id)) {
+            Some(&i) => {
+                if kept[i].as_ref().is_some_and(|k| p.rank > k.rank) {
+                    kept[i] = Some(p);
+                }
+            }
+            None => {
+                first.insert((p.kind, p.id), kept.len());
+                kept.push(Some(p));
+            }
+        }
+    }
+    points.extend(kept.into_iter().flatten());
+    points.sort_by(|a, b| a.mjd.total_cmp(&b.mjd).then(a.kind.cmp(&b.kind)));
 }
 
 #[cfg(test)]

@@ -96,7 +96,9 @@ impl super::SurveyModel for Ztf {
             candidate,
         )?;
         let (mjd, band) = (trigger.mjd, trigger.band.clone());
-        let mut lightcurve = vec![trigger];
+        // The packet's order, prv_candidates then the candidate: detections of one time stay
+        // in it (see `settle`).
+        let mut lightcurve = Vec::new();
         for (i, prv) in take_records(&mut rec, "prv_candidates")
             .into_iter()
             .enumerate()
@@ -111,6 +113,7 @@ impl super::SurveyModel for Ztf {
             };
             lightcurve.push(point(place, kind, id, 1, prv)?);
         }
+        lightcurve.push(trigger);
         for (i, fp) in take_records(&mut rec, "fp_hists").into_iter().enumerate() {
             if let Some(pid) = fp.i64("pid") {
                 let place = Place::item("fp_hists", i);
