@@ -53,6 +53,82 @@ pub fn utc_string(mjd: f64) -> String {
     format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{s:02}")
 }
 
+/// The MJD of a civil date (proleptic Gregorian calendar).
+pub fn mjd_of_civil(year: i64, month: u32, day: u32) -> f64 {
+    // Howard Hinnant's days-from-civil algorithm.
+    let y = year - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468 + UNIX_EPOCH_MJD) as f64
+}
+
+/// The MJD (UTC) of an ISO 8601 time as services write them: `2020-01-29T06:54:58.432376`,
+/// with `T` or a space, optional fraction, optional `Z` or `+00:00`; `None` for anything else
+/// (another time zone, a date out of range).
+pub fn parse_utc(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let text = text
+        .strip_suffix('Z')
+        .or_else(|| text.strip_suffix("+00:00"))
+        .unwrap_or(text);
+    let (date, time) = text.split_once(['T', ' ']).unwrap_or((text, "00:00:00"));
+    let mut d = date.splitn(3, '-');
+    let year: i64 = d.next()?.parse().ok()?;
+    let month: u32 = d.next()?.parse().ok()?;
+    let day: u32 = d.next()?.parse().ok()?;
+    let mut t = time.splitn(3, ':');
+    let hour: u32 = t.next()?.parse().ok()?;
+    let minute: u32 = t.next()?.parse().ok()?;
+    let second: f64 = t.next().unwrap_or("0").parse().ok()?;
+    let ok = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour < 24
+        && minute < 60
+        && (0.0..61.0).contains(&second)
+        && (1900..=2200).contains(&year);
+    if !ok || civil(mjd_of_civil(year, month, day)) != (year, month, day) {
+        return None;
+    }
+    let seconds = f64::from(hour * 3600 + minute * 60) + second;
+    Some(mjd_of_civil(year, month, day) + seconds / 86_400.0)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) of an MJD, to the millisecond.
+pub fn iso_utc(mjd: f64) -> String {
+    let ms = (mjd * 86_400_000.0).round() as i64;
+    let day = ms.div_euclid(86_400_000);
+    let ms = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil(day as f64);
+    let (h, min, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+}
+
+/// The MJDs (UTC) from which TAI - UTC grew by a second, from 1972 (IERS Bulletin C).
+const LEAP_SECONDS: [f64; 28] = [
+    41_317.0, 41_499.0, 41_683.0, 42_048.0, 42_413.0, 42_778.0, 43_144.0, 43_509.0, 43_874.0,
+    44_239.0, 44_786.0, 45_151.0, 45_516.0, 46_247.0, 47_161.0, 47_892.0, 48_257.0, 48_804.0,
+    49_169.0, 49_534.0, 50_083.0, 50_630.0, 51_179.0, 53_736.0, 54_832.0, 56_109.0, 57_204.0,
+    57_754.0,
+];
+
+/// TAI - UTC in seconds at an MJD (UTC) from 1972: 10 s then, 37 s since 2017.
+pub fn tai_minus_utc(mjd_utc: f64) -> f64 {
+    let passed = LEAP_SECONDS.iter().filter(|&&m| mjd_utc >= m).count();
+    if passed == 0 {
+        10.0
+    } else {
+        9.0 + passed as f64
+    }
+}
+
+/// The MJD in TAI (LSST's time scale) of an MJD in UTC.
+pub fn tai_of_utc(mjd_utc: f64) -> f64 {
+    mjd_utc + tai_minus_utc(mjd_utc) / 86_400.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +147,35 @@ mod tests {
         assert_eq!(utc_string(59_396.75), "2021-07-01 18:00:00");
         let t = UNIX_EPOCH + std::time::Duration::from_secs(86_400 * 365 + 3_661);
         assert_eq!(utc_string(mjd_of(t)), "1971-01-01 01:01:01");
+    }
+
+    #[test]
+    fn iso_times_read_and_written() {
+        assert_eq!(mjd_of_civil(1970, 1, 1), 40_587.0);
+        assert_eq!(mjd_of_civil(2000, 2, 29), 51_603.0);
+        let t = parse_utc("2020-01-29T06:54:58.432376").unwrap();
+        assert!((t - 58_877.288_176_300_83).abs() < 1e-9, "{t}");
+        assert_eq!(parse_utc("2020-01-29 06:54:58.432376Z"), Some(t));
+        assert_eq!(iso_utc(t), "2020-01-29T06:54:58.432Z");
+        assert_eq!(parse_utc("2019-08-14"), Some(58_709.0));
+        for bad in [
+            "2019-02-30T00:00:00",
+            "2019-13-01",
+            "2019-08-14T10:00:00+02:00",
+            "x",
+            "",
+        ] {
+            assert_eq!(parse_utc(bad), None, "{bad}");
+        }
+        assert_eq!(iso_utc(58_709.999_999_999_9), "2019-08-15T00:00:00.000Z");
+    }
+
+    #[test]
+    fn tai_runs_ahead_of_utc_by_the_leap_seconds() {
+        assert_eq!(tai_minus_utc(41_000.0), 10.0);
+        assert_eq!(tai_minus_utc(57_753.9), 36.0);
+        assert_eq!(tai_minus_utc(58_877.3), 37.0);
+        assert!((tai_of_utc(58_877.0) - 58_877.0 - 37.0 / 86_400.0).abs() < 1e-9);
     }
 
     #[test]
