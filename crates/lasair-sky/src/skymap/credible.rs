@@ -209,6 +209,22 @@ impl Credible {
         self.distances
     }
 
+    /// The declinations it spans (degrees), each pixel's centre widened by twice its size:
+    /// a band that holds the region, for reading positions from an index.
+    pub fn dec_bounds(&self) -> Option<(f64, f64)> {
+        let mut band: Option<(f64, f64)> = None;
+        for p in &self.pixels {
+            let Some((order, ipix)) = uniq_cell(p.uniq) else {
+                continue;
+            };
+            let lat = cdshealpix::nested::center(order, ipix).1.to_degrees();
+            let reach = 2.0 * p.area_sr().sqrt().to_degrees();
+            let (lo, hi) = (lat - reach, lat + reach);
+            band = Some(band.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+        }
+        band.map(|(a, b)| (a.max(-90.0), b.min(90.0)))
+    }
+
     /// The centre (RA, Dec degrees) of the densest pixel: the most probable position.
     pub fn max_location(&self) -> Option<(f64, f64)> {
         let (order, ipix) = uniq_cell(self.pixels.first()?.uniq)?;
@@ -348,6 +364,10 @@ mod tests {
         assert!(level > 0.89 && level < 1.0 + 1e-12, "{level}");
         assert_eq!(r.area("r").sky_fraction(), 1.0 / 12.0);
         assert_eq!(r.area("r").depth(), 1);
+        // Base cell 4 spans Dec -41.8 to 41.8 (centred on the equator).
+        let (lo, hi) = r.dec_bounds().unwrap();
+        assert!(lo < -41.8 && hi > 41.8 && lo > -90.0, "{lo} {hi}");
+        assert_eq!(m.region(0.45).dec_bounds(), None);
     }
 
     #[test]
