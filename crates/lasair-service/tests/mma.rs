@@ -133,7 +133,12 @@ fn gw_life(db: &mut Db, exact: bool) {
             .lines()
             .find(|l| l.starts_with(&format!("{MOCK},{level},")))
             .expect("fixture");
-        let area: f64 = row.split(',').nth(2).unwrap().parse().unwrap();
+        let area: f64 = row
+            .split(',')
+            .nth(2)
+            .expect("test value")
+            .parse()
+            .expect("test value");
         let got = [first.area10, first.area50, first.area90][i];
         assert!(close(got, area, 1e-12), "{level}: {got} vs {area}");
     }
@@ -155,18 +160,29 @@ fn gw_life(db: &mut Db, exact: bool) {
         .rows;
     assert_eq!(hits.len(), 12, "{hits:?}");
     for row in &hits {
-        let key = row[0].as_str().unwrap();
-        let i: usize = key.rsplit('n').next().unwrap().parse().unwrap();
+        let key = row[0].as_str().expect("test value");
+        let i: usize = key
+            .rsplit('n')
+            .next()
+            .expect("test value")
+            .parse()
+            .expect("test value");
         assert!(i < 12, "{key} is not one of the 12 in time and place");
         let p = inside[i];
-        assert!(close(row[1].as_f64().unwrap(), p.contour, 1e-9), "{key}");
         assert!(
-            close(row[3].as_f64().unwrap(), p.probdensity, 1e-12),
+            close(row[1].as_f64().expect("test value"), p.contour, 1e-9),
+            "{key}"
+        );
+        assert!(
+            close(row[3].as_f64().expect("test value"), p.probdensity, 1e-12),
             "{key}"
         );
         if i % 2 == 0 {
             assert_eq!(row[2].as_f64(), Some(p.distance), "{key}");
-            assert!(close(row[4].as_f64().unwrap(), p.vol, 1e-9), "{key}");
+            assert!(
+                close(row[4].as_f64().expect("test value"), p.vol, 1e-9),
+                "{key}"
+            );
         } else {
             assert_eq!((&row[2], &row[4]), (&Value::Null, &Value::Null), "{key}");
         }
@@ -199,7 +215,7 @@ fn gw_life(db: &mut Db, exact: bool) {
     let row = ours
         .hit(&key, p.ra, p.dec, tai + 1.0, Some(p.distance))
         .expect("a hit");
-    assert!(close(row[2].as_f64().unwrap(), p.contour, 1e-9));
+    assert!(close(row[2].as_f64().expect("test value"), p.contour, 1e-9));
     assert!(
         ours.hit(&key, p.ra, p.dec, tai - 1.0, None).is_none(),
         "before the event"
