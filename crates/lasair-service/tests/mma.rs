@@ -101,7 +101,7 @@ fn gw_life(db: &mut Db, exact: bool) {
             _ => event_jd + 1.0,
         };
         objects.push(vec![id(i).into(), p.ra.into(), p.dec.into(), jd.into()]);
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             sherlock.push(vec![id(i).into(), p.distance.into()]);
         }
     }
@@ -177,7 +177,7 @@ fn gw_life(db: &mut Db, exact: bool) {
             close(row[3].as_f64().expect("test value"), p.probdensity, 1e-12),
             "{key}"
         );
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             assert_eq!(row[2].as_f64(), Some(p.distance), "{key}");
             assert!(
                 close(row[4].as_f64().expect("test value"), p.vol, 1e-9),
