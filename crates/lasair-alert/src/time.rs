@@ -54,46 +54,45 @@ pub fn utc_string(mjd: f64) -> String {
 }
 
 /// The MJD of a civil date (proleptic Gregorian calendar).
-pub fn mjd_of_civil(year: i64, month: u32, day: u32) -> f64 {
-    // Howard Hinnant's days-from-civil algorithm.
-    let y = year - i64::from(month <= 2);
+pub fn mjd_of_date(year: i64, month: u32, day: u32) -> f64 {
+    // Howard Hinnant's days-from-civil algorithm, the inverse of [`civil`].
+    let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     (era * 146_097 + doe - 719_468 + UNIX_EPOCH_MJD) as f64
 }
 
-/// The MJD (UTC) of an ISO 8601 time as services write them: `2020-01-29T06:54:58.432376`,
-/// with `T` or a space, optional fraction, optional `Z` or `+00:00`; `None` for anything else
-/// (another time zone, a date out of range).
-pub fn parse_utc(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let text = text
-        .strip_suffix('Z')
-        .or_else(|| text.strip_suffix("+00:00"))
-        .unwrap_or(text);
-    let (date, time) = text.split_once(['T', ' ']).unwrap_or((text, "00:00:00"));
+/// The MJD of `YYYY-MM-DD HH:MM:SS` (UTC, as [`utc_string`] writes it; fractions of a second
+/// and a `T` between date and time are taken too), or of a bare `YYYY-MM-DD`. `None` for
+/// anything else, or a date that does not exist.
+pub fn mjd_of_utc(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (date, time) = match s.split_once([' ', 'T']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
+    };
     let mut d = date.splitn(3, '-');
     let year: i64 = d.next()?.parse().ok()?;
     let month: u32 = d.next()?.parse().ok()?;
     let day: u32 = d.next()?.parse().ok()?;
-    let mut t = time.splitn(3, ':');
-    let hour: u32 = t.next()?.parse().ok()?;
-    let minute: u32 = t.next()?.parse().ok()?;
-    let second: f64 = t.next().unwrap_or("0").parse().ok()?;
-    let ok = (1..=12).contains(&month)
-        && (1..=31).contains(&day)
-        && hour < 24
-        && minute < 60
-        && (0.0..61.0).contains(&second)
-        && (1900..=2200).contains(&year);
-    if !ok || civil(mjd_of_civil(year, month, day)) != (year, month, day) {
+    let mjd = mjd_of_date(year, month, day);
+    if civil(mjd) != (year, month, day) {
         return None;
     }
-    let seconds = f64::from(hour * 3600 + minute * 60) + second;
-    Some(mjd_of_civil(year, month, day) + seconds / 86_400.0)
+    let Some(time) = time else {
+        return Some(mjd);
+    };
+    let mut t = time.trim_end_matches('Z').splitn(3, ':');
+    let h: u32 = t.next()?.parse().ok()?;
+    let m: u32 = t.next()?.parse().ok()?;
+    let sec: f64 = t.next().unwrap_or("0").parse().ok()?;
+    if h > 23 || m > 59 || !(0.0..61.0).contains(&sec) {
+        return None;
+    }
+    Some(mjd + (f64::from(h * 3600 + m * 60) + sec) / 86_400.0)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) of an MJD, to the millisecond.
@@ -150,24 +149,34 @@ mod tests {
     }
 
     #[test]
-    fn iso_times_read_and_written() {
-        assert_eq!(mjd_of_civil(1970, 1, 1), 40_587.0);
-        assert_eq!(mjd_of_civil(2000, 2, 29), 51_603.0);
-        let t = parse_utc("2020-01-29T06:54:58.432376").unwrap();
-        assert!((t - 58_877.288_176_300_83).abs() < 1e-9, "{t}");
-        assert_eq!(parse_utc("2020-01-29 06:54:58.432376Z"), Some(t));
-        assert_eq!(iso_utc(t), "2020-01-29T06:54:58.432Z");
-        assert_eq!(parse_utc("2019-08-14"), Some(58_709.0));
+    fn utc_strings_read_back() {
+        for mjd in [40_587.0, 51_603.5, 59_396.75, 61_014.123_45] {
+            let s = utc_string(mjd);
+            let back = mjd_of_utc(&s).expect(&s);
+            assert!((back - mjd).abs() < 1.0 / 86_400.0, "{s}: {back} vs {mjd}");
+            assert_eq!(utc_string(back + 1e-9), s);
+        }
+        assert_eq!(mjd_of_utc("2021-07-01"), Some(59_396.0));
+        assert_eq!(mjd_of_utc("2021-07-01T18:00:00Z"), Some(59_396.75));
         for bad in [
-            "2019-02-30T00:00:00",
-            "2019-13-01",
-            "2019-08-14T10:00:00+02:00",
-            "x",
+            "2021-02-30",
+            "2021-13-01",
+            "yesterday",
+            "2021-07-01 25:00:00",
             "",
         ] {
-            assert_eq!(parse_utc(bad), None, "{bad}");
+            assert_eq!(mjd_of_utc(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn iso_times_written_and_read_back() {
+        let t = mjd_of_utc("2020-01-29T06:54:58.432376").expect("a time");
+        assert!((t - 58_877.288_176_300_83).abs() < 1e-9, "{t}");
+        assert_eq!(iso_utc(t), "2020-01-29T06:54:58.432Z");
+        assert_eq!(mjd_of_utc(&iso_utc(t)).map(iso_utc), Some(iso_utc(t)));
         assert_eq!(iso_utc(58_709.999_999_999_9), "2019-08-15T00:00:00.000Z");
+        assert_eq!(mjd_of_utc("2019-08-14T10:00:00+02:00"), None);
     }
 
     #[test]

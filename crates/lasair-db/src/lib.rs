@@ -49,6 +49,10 @@ fn grants_database(url: &DbUrl) -> Result<String, DbError> {
     })
 }
 
+/// The tables a filter node reads from its local copy of the main database (lasair-sync
+/// writes it): those its batches do not make themselves.
+pub const COPIED: [&str; 2] = ["crossmatch_tns", "annotations"];
+
 /// The time limit of our own reads (service rows, positions): generous, as they are keyed.
 const READ_LIMIT: Duration = Duration::from_secs(30);
 
@@ -64,6 +68,10 @@ trait Backend: Send {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
     /// Runs one INSERT of ours; returns the integer id the database assigned.
     fn insert(&mut self, sql: &str, params: &[Value]) -> Result<i64, DbError>;
+    /// Attaches the local copies again if their file was replaced (see [`Db::refresh_copies`]).
+    fn refresh_copies(&mut self) -> Result<bool, DbError> {
+        Ok(false)
+    }
 }
 
 /// The main database: one connection (SQLite) or pool (MariaDB) to it.
@@ -167,6 +175,81 @@ impl Db {
         self.backend.execute(&sql, &params)
     }
 
+    /// Writes a filter node's local copy of [`COPIED`] from this database to the SQLite file
+    /// `to`, which is replaced at once (written beside it, flushed, then renamed over it): a
+    /// batch database reading the old file keeps reading it whole until it takes the new one
+    /// ([`Db::refresh_copies`]). Returns the rows copied of each table.
+    pub fn write_copies(&mut self, to: &Path) -> Result<Vec<(&'static str, usize)>, DbError> {
+        let name = to
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| DbError::Url {
+                url: to.display().to_string(),
+                reason: "the local copies need a file name".into(),
+            })?;
+        let tmp = to.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let failed = |doing: &str, e: std::io::Error| DbError::Backend {
+            url: format!("sqlite:{}", to.display()),
+            doing: doing.to_owned(),
+            cause: e.to_string(),
+        };
+        std::fs::remove_file(&tmp)
+            .or_else(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            })
+            .map_err(|e| failed("removing an unfinished copy", e))?;
+        let written = self.fill_copy(&tmp);
+        let written = written.and_then(|counts| {
+            // The file's own bytes, then its name, durable before anyone is pointed at it.
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| failed("flushing the copy", e))?;
+            std::fs::rename(&tmp, to).map_err(|e| failed("putting the copy in place", e))?;
+            if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::File::open(dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(|e| failed("flushing the folder", e))?;
+            }
+            Ok(counts)
+        });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
+    }
+
+    fn fill_copy(&mut self, path: &Path) -> Result<Vec<(&'static str, usize)>, DbError> {
+        let url = DbUrl::parse(&format!("sqlite:{}", path.display()))?;
+        let mut copy = sqlite::Sqlite::open_copy(&url)?;
+        copy.migrate(self.catalog)?;
+        let mut counts = Vec::new();
+        for table in COPIED {
+            let rows = self.select(&Select::from(table))?;
+            let columns: Vec<&str> = rows.columns.iter().map(String::as_str).collect();
+            for chunk in rows.rows.chunks(10_000) {
+                let plan =
+                    UpsertPlan::new(self.catalog, table, &columns, chunk).map_err(|reason| {
+                        DbError::Invalid {
+                            url: url.redacted(),
+                            table: table.to_owned(),
+                            reason,
+                        }
+                    })?;
+                copy.upsert(&plan, chunk)?;
+            }
+            counts.push((table, rows.rows.len()));
+        }
+        Ok(counts)
+    }
+
+    /// Takes the local copies again if [`Db::write_copies`] has replaced their file since
+    /// they were attached (a batch database opened with copies; otherwise nothing). Whether
+    /// it took a new file.
+    pub fn refresh_copies(&mut self) -> Result<bool, DbError> {
+        self.backend.refresh_copies()
+    }
+
     /// Inserts one row into a service table whose integer key is left to the database
     /// (not among `columns`); returns the id it assigned. No `MAX(id) + 1`: that races
     /// between nodes.
@@ -205,7 +288,7 @@ impl Db {
         let mut backend = sqlite::Sqlite::open(&url, false)?;
         backend.migrate(catalog)?;
         if let Some(copies) = copies {
-            backend.attach_copies(copies, &["crossmatch_tns", "annotations"])?;
+            backend.attach_copies(copies, &COPIED)?;
         }
         Ok(Db {
             url,

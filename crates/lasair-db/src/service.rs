@@ -62,11 +62,15 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
         real("diststd"), text("classification"), real("far"), real("ra"), real("decl"),
         text("params"), text("more_info"), int("active"), text("date_created"),
     ] }, "mw_id"),
+    // Each expiry notice mailed (`filters/12/warning/2027-06-01 10:00:00`), so none goes twice.
+    (Table { name: "notices", columns: &[
+        text("notice"), text("sent"),
+    ] }, "notice"),
 ];
 
 /// Service tables made after version 2, and the version that made each (the migration to it
 /// creates the table on older databases; version 2 makes it on new ones).
-pub const CREATED: &[(&str, i64)] = &[("tns", 6), ("mma_areas", 7)];
+pub const CREATED: &[(&str, i64)] = &[("tns", 6), ("notices", 6), ("mma_areas", 7)];
 
 /// Columns added to a table (a service table or the catalogue's) after it was made, and the schema version that added
 /// each: a database made before that version gains the column (NULL in its old rows) by

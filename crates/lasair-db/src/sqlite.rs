@@ -29,6 +29,15 @@ pub(crate) struct Sqlite {
     /// The read/write connection (None when opened read-only).
     rw: Option<Connection>,
     ro: Connection,
+    /// The local copies attached, and which file (device, inode) they were read from.
+    copies: Option<(std::path::PathBuf, (u64, u64))>,
+}
+
+/// Which file `path` names now (device and inode): a copy replaced by rename is another file.
+fn file_id(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path)?;
+    Ok((m.dev(), m.ino()))
 }
 
 fn fail(url: &str, doing: &str) -> impl Fn(rusqlite::Error) -> DbError {
@@ -42,6 +51,17 @@ fn fail(url: &str, doing: &str) -> impl Fn(rusqlite::Error) -> DbError {
 
 impl Sqlite {
     pub fn open(url: &DbUrl, readonly: bool) -> Result<Sqlite, DbError> {
+        Sqlite::open_journal(url, readonly, "WAL")
+    }
+
+    /// A new file for a filter node's local copies: with a rollback journal, not WAL, so that
+    /// once written the file alone is the database (readers attach it read-only, where they
+    /// could not make WAL's files).
+    pub fn open_copy(url: &DbUrl) -> Result<Sqlite, DbError> {
+        Sqlite::open_journal(url, false, "DELETE")
+    }
+
+    fn open_journal(url: &DbUrl, readonly: bool, journal: &str) -> Result<Sqlite, DbError> {
         let shown = url.redacted();
         let path = match url {
             DbUrl::Sqlite { path: Some(p) } => p.clone(),
@@ -76,7 +96,7 @@ impl Sqlite {
         } else {
             let conn = open(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
             // WAL lets readers run beside the writer; a memory database ignores it.
-            conn.pragma_update(None, "journal_mode", "WAL")
+            conn.pragma_update(None, "journal_mode", journal)
                 .map_err(fail(&shown, "setting WAL mode"))?;
             conn.busy_timeout(Duration::from_secs(10))
                 .map_err(fail(&shown, "setting the busy timeout"))?;
@@ -90,7 +110,12 @@ impl Sqlite {
         ro.busy_timeout(Duration::from_secs(10))
             .map_err(fail(&shown, "setting the busy timeout"))?;
         ro.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(Sqlite { url: shown, rw, ro })
+        Ok(Sqlite {
+            url: shown,
+            rw,
+            ro,
+            copies: None,
+        })
     }
 
     /// Replaces `tables` with those of the SQLite file at `path`, attached read-only to both
@@ -107,6 +132,8 @@ impl Sqlite {
         if !path.is_file() {
             return Err(failed(rusqlite::Error::InvalidPath(path.to_owned())));
         }
+        let id =
+            file_id(path).map_err(|_| failed(rusqlite::Error::InvalidPath(path.to_owned())))?;
         let uri = format!("file:{}?mode=ro", path.display());
         if let Some(rw) = &self.rw {
             for t in tables {
@@ -122,7 +149,33 @@ impl Sqlite {
         self.ro
             .execute("ATTACH DATABASE ?1 AS copies", [&uri])
             .map_err(&failed)?;
+        self.copies = Some((path.to_owned(), id));
         Ok(())
+    }
+
+    /// Attaches the copies' file again if it is another file than the one attached (replaced
+    /// by rename: the old one stayed whole, open, until now).
+    fn reattach_copies(&mut self) -> Result<bool, DbError> {
+        let Some((path, id)) = self.copies.clone() else {
+            return Ok(false);
+        };
+        let failed = fail(
+            &self.url,
+            &format!("attaching the local copies {} again", path.display()),
+        );
+        let now = file_id(&path).map_err(|_| failed(rusqlite::Error::InvalidPath(path.clone())))?;
+        if now == id {
+            return Ok(false);
+        }
+        let uri = format!("file:{}?mode=ro", path.display());
+        for conn in self.rw.iter().chain([&self.ro]) {
+            conn.execute("DETACH DATABASE copies", [])
+                .map_err(&failed)?;
+            conn.execute("ATTACH DATABASE ?1 AS copies", [&uri])
+                .map_err(&failed)?;
+        }
+        self.copies = Some((path, now));
+        Ok(true)
     }
 
     fn version(conn: &Connection) -> rusqlite::Result<i64> {
@@ -180,6 +233,10 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 impl Backend for Sqlite {
+    fn refresh_copies(&mut self) -> Result<bool, DbError> {
+        self.reattach_copies()
+    }
+
     fn migrate(&mut self, catalog: &Catalog) -> Result<(), DbError> {
         let Some(rw) = self.rw.as_mut() else {
             let found =

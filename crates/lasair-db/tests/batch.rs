@@ -83,3 +83,102 @@ fn without_copies_the_batch_has_empty_tns_and_annotations() {
         .expect("objects");
     assert!(run(&mut batch, "objects, crossmatch_tns", "").is_empty());
 }
+
+/// A main database whose `crossmatch_tns` has `n` rows, all of generation `generation`.
+fn tns_generation(main: &mut Db, n: usize, generation: usize) {
+    let rows: Vec<Vec<Value>> = (0..n)
+        .map(|i| {
+            vec![
+                format!("ZTF{i}").into(),
+                format!("2026a{i}").into(),
+                format!("gen{generation}").into(),
+            ]
+        })
+        .collect();
+    main.upsert("crossmatch_tns", &["objectId", "tns_name", "type"], &rows)
+        .expect("tns rows");
+}
+
+fn generations(batch: &mut Db) -> Vec<Vec<Value>> {
+    batch
+        .query_readonly(
+            "SELECT type, COUNT(*) FROM crossmatch_tns GROUP BY type",
+            Duration::from_secs(5),
+        )
+        .expect("read the copies")
+        .rows
+}
+
+#[test]
+fn written_copies_are_taken_whole_when_refreshed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut main =
+        Db::open(&format!("sqlite:{}", dir.path().join("main.db").display())).expect("main");
+    let copies = dir.path().join("copies.db");
+    tns_generation(&mut main, 50, 1);
+    let counts = main.write_copies(&copies).expect("copies");
+    assert_eq!(counts, [("crossmatch_tns", 50), ("annotations", 0)]);
+    let mut batch = Db::open_batch(&ZTF, Some(&copies)).expect("batch");
+    assert_eq!(
+        generations(&mut batch),
+        [vec!["gen1".into(), Value::Int(50)]]
+    );
+
+    tns_generation(&mut main, 50, 2);
+    main.write_copies(&copies).expect("copies again");
+    // Until refreshed the batch keeps the file it attached, whole.
+    assert_eq!(
+        generations(&mut batch),
+        [vec!["gen1".into(), Value::Int(50)]]
+    );
+    assert!(batch.refresh_copies().expect("refresh"));
+    assert_eq!(
+        generations(&mut batch),
+        [vec!["gen2".into(), Value::Int(50)]]
+    );
+    assert!(!batch.refresh_copies().expect("nothing new"));
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("tmp"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn a_filter_reading_while_the_copies_are_replaced_sees_one_whole_copy() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let main_url = format!("sqlite:{}", dir.path().join("main.db").display());
+    let copies = dir.path().join("copies.db");
+    let mut main = Db::open(&main_url).expect("main");
+    tns_generation(&mut main, 2000, 0);
+    main.write_copies(&copies).expect("first copies");
+    let writer = {
+        let copies = copies.clone();
+        std::thread::spawn(move || {
+            for g in 1..=15 {
+                tns_generation(&mut main, 2000, g);
+                main.write_copies(&copies).expect("copies");
+            }
+        })
+    };
+    let mut batch = Db::open_batch(&ZTF, Some(&copies)).expect("batch");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut reads = 0;
+    while !writer.is_finished() || reads == 0 {
+        batch.refresh_copies().expect("refresh");
+        let g = generations(&mut batch);
+        assert_eq!(g.len(), 1, "a copy mixing generations: {g:?}");
+        assert_eq!(g[0][1], Value::Int(2000), "a copy cut short: {g:?}");
+        seen.insert(g[0][0].to_string());
+        reads += 1;
+    }
+    writer.join().expect("writer");
+    batch.refresh_copies().expect("refresh");
+    assert_eq!(
+        generations(&mut batch),
+        [vec!["gen15".into(), Value::Int(2000)]]
+    );
+    assert!(reads > 1 && !seen.is_empty(), "{reads} reads, {seen:?}");
+}

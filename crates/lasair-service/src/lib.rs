@@ -16,6 +16,7 @@
 //! ```
 
 pub mod annotations;
+pub mod expiry;
 pub mod filter;
 pub mod mma;
 pub mod objects;
@@ -23,6 +24,7 @@ pub mod query;
 mod record;
 pub mod sky;
 pub mod statistics;
+pub mod tns;
 pub mod users;
 pub mod watch;
 

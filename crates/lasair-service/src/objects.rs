@@ -73,6 +73,16 @@ pub fn position(db: &mut Db, id: &str) -> Result<(f64, f64), ServiceError> {
     }
 }
 
+/// The value of the catalogue's `latest` column (ZTF's `jdmax`, a Julian Date; LSST's
+/// `lastDiaSourceMjdTai`, an MJD) at the moment `mjd`.
+pub fn latest_value(catalog: &Catalog, mjd: f64) -> f64 {
+    if catalog.latest.starts_with("jd") {
+        mjd + 2_400_000.5
+    } else {
+        mjd
+    }
+}
+
 /// The objects within `radius` arcseconds of (ra, dec), nearest first: each one's key and
 /// separation in arcseconds. Read by the index on declination, a band of twice the radius,
 /// narrowed by right ascension (two ranges where the cone crosses RA 0), then measured.

@@ -28,6 +28,8 @@ pub struct Sky {
     areas: AreaSet,
     pub watchlists: usize,
     pub watchmaps: usize,
+    /// The id of TNS's watchlist, when it is active: its hits name TNS entries.
+    pub tns: Option<i64>,
     /// What was left out and why (a cone off the sky, a watchmap that is not a MOC); the
     /// rest still match.
     pub problems: Vec<String>,
@@ -39,7 +41,11 @@ impl Sky {
         let mut problems = Vec::new();
         let mut builder = WatchlistSetBuilder::new();
         let mut cone_ids: HashMap<u32, Vec<i64>> = HashMap::new();
+        let mut tns = None;
         for (list, cones) in Watchlist::active_with_cones(db)? {
+            if list.name == crate::tns::WATCHLIST && tns.is_none() {
+                tns = Some(list.id);
+            }
             let Ok(wl_id) = u32::try_from(list.id) else {
                 problems.push(format!("watchlist {}: id out of range", list.id));
                 continue;
@@ -71,6 +77,7 @@ impl Sky {
         Ok(Sky {
             watchlists: cones.watchlists(),
             watchmaps: areas.len(),
+            tns,
             cones,
             cone_ids,
             areas: AreaSet::build(areas),
@@ -94,6 +101,15 @@ impl Sky {
                 })
             })
             .collect()
+    }
+
+    /// The TNS name among `hits` (the nearest, if two), when TNS's watchlist is active.
+    pub fn tns_name<'h>(&self, hits: &'h [WatchHit]) -> Option<&'h str> {
+        let tns = self.tns?;
+        hits.iter()
+            .filter(|h| h.wl_id == tns)
+            .min_by(|a, b| a.arcsec.total_cmp(&b.arcsec))
+            .map(|h| h.name.as_str())
     }
 
     /// The ids of the watchmaps that hold the position.

@@ -41,9 +41,88 @@ pub fn all(db: &mut Db) -> Result<Vec<Statistic>, ServiceError> {
         .collect())
 }
 
+/// The figures of one night (the UTC day `date`, `YYYY-MM-DD`) that the status page shows,
+/// read from the main database: objects updated that night and in all, TNS names, annotations,
+/// active filters, watchlists and watchmaps, users. Recorded as `night.YYYYMMDD.NAME`, and
+/// returned as (NAME, value).
+pub fn night(db: &mut Db, date: &str) -> Result<Vec<(String, f64)>, ServiceError> {
+    let start = lasair_alert::time::mjd_of_utc(date)
+        .filter(|_| date.len() == 10)
+        .ok_or_else(|| ServiceError::invalid(format!("night {date:?}"), "give it as YYYY-MM-DD"))?;
+    let catalog = db.catalog();
+    let (from, to) = (
+        crate::objects::latest_value(catalog, start),
+        crate::objects::latest_value(catalog, start + 1.0 - 1e-9),
+    );
+    let count = |db: &mut Db, select: Select<'_>| -> Result<f64, ServiceError> {
+        let rows = db.select(&select.count())?;
+        Ok(rows.rows.first().and_then(|r| r[0].as_f64()).unwrap_or(0.0))
+    };
+    let figures = [
+        (
+            "objects_updated",
+            count(
+                db,
+                Select::from("objects").between(catalog.latest, from, to),
+            )?,
+        ),
+        ("objects", count(db, Select::from("objects"))?),
+        ("tns_names", count(db, Select::from("tns"))?),
+        ("annotations", count(db, Select::from("annotations"))?),
+        (
+            "filters_active",
+            count(db, Select::from("filters").gt("active", 0))?,
+        ),
+        (
+            "watchlists_active",
+            count(db, Select::from("watchlists").gt("active", 0))?,
+        ),
+        (
+            "watchmaps_active",
+            count(db, Select::from("watchmaps").gt("active", 0))?,
+        ),
+        ("users", count(db, Select::from("users"))?),
+    ];
+    let day = date.replace('-', "");
+    let names: Vec<String> = figures
+        .iter()
+        .map(|(n, _)| format!("night.{day}.{n}"))
+        .collect();
+    let recorded: Vec<(&str, f64)> = names
+        .iter()
+        .zip(&figures)
+        .map(|(n, (_, v))| (n.as_str(), *v))
+        .collect();
+    record(db, &recorded, &crate::now())?;
+    Ok(figures.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nights_figures_count_that_nights_objects() {
+        let mut db = Db::open("sqlite::memory:").expect("db");
+        // jdmax of ZTF objects: two on 2026-12-05 (MJD 61379), one the night before.
+        let rows: Vec<Vec<Value>> = [("ZTF1", 61_379.2), ("ZTF2", 61_379.9), ("ZTF3", 61_378.5)]
+            .iter()
+            .map(|(id, mjd)| vec![(*id).into(), (mjd + 2_400_000.5).into()])
+            .collect();
+        db.upsert("objects", &["objectId", "jdmax"], &rows)
+            .expect("objects");
+        let got = night(&mut db, "2026-12-05").expect("night");
+        let value = |name: &str| got.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        assert_eq!(value("objects_updated"), Some(2.0));
+        assert_eq!(value("objects"), Some(3.0));
+        assert_eq!(value("filters_active"), Some(0.0));
+        let stored = all(&mut db).expect("all");
+        assert!(stored
+            .iter()
+            .any(|s| s.name == "night.20261205.objects_updated" && s.value == 2.0));
+        assert!(night(&mut db, "2026-12-5").is_err());
+        assert!(night(&mut db, "yesterday").is_err());
+    }
 
     #[test]
     fn a_figure_keeps_its_last_value() {

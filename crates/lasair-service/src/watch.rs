@@ -109,12 +109,28 @@ impl Watchlist {
             date_created: crate::now(),
         };
         let id = db.insert(Self::TABLE, &Self::COLUMNS[1..], &list.fields()[1..])?;
+        let cones: Vec<(Option<i64>, &Cone)> = cones.iter().map(|c| (None, c)).collect();
+        if let Err(e) = Watchlist::put_cones(db, id, &cones) {
+            // No watchlist without its cones.
+            db.delete_where(Self::TABLE, Self::KEY, &Value::Int(id))?;
+            return Err(e);
+        }
+        Ok(Watchlist { id, ..list })
+    }
+
+    /// Writes cones of watchlist `id` in one transaction: each with its cone id replaces that
+    /// cone, each without one is added (the database assigns the id).
+    pub fn put_cones(
+        db: &mut Db,
+        id: i64,
+        cones: &[(Option<i64>, &Cone)],
+    ) -> Result<(), ServiceError> {
         let rows: Vec<Vec<Value>> = cones
             .iter()
-            .map(|c| {
+            .map(|(cone_id, c)| {
                 let radius = c.radius_arcsec.map_or(Value::Null, Value::Real);
                 vec![
-                    Value::Null,
+                    cone_id.map_or(Value::Null, Value::Int),
                     id.into(),
                     c.name.as_str().into(),
                     c.ra.into(),
@@ -123,13 +139,16 @@ impl Watchlist {
                 ]
             })
             .collect();
-        let written = db.upsert("watchlist_cones", CONE_COLUMNS, &rows);
-        if let Err(e) = written {
-            // No watchlist without its cones.
-            db.delete_where(Self::TABLE, Self::KEY, &Value::Int(id))?;
-            return Err(e.into());
-        }
-        Ok(Watchlist { id, ..list })
+        db.upsert("watchlist_cones", CONE_COLUMNS, &rows)?;
+        Ok(())
+    }
+
+    /// The watchlist of this name with the lowest id, if any (for the lists the services keep,
+    /// such as TNS's).
+    pub fn named(db: &mut Db, name: &str) -> Result<Option<Watchlist>, ServiceError> {
+        let found: Vec<Watchlist> =
+            select(db, Select::from(Self::TABLE).eq("name", name).limit(1))?;
+        Ok(found.into_iter().next())
     }
 
     /// Its cones, in the order they were added.

@@ -41,6 +41,8 @@ struct Rows {
     watchlist_hits: Vec<Vec<Value>>,
     area_hits: Vec<Vec<Value>>,
     mma_area_hits: Vec<Vec<Value>>,
+    /// The TNS name whose cone the object is in.
+    tns: Option<String>,
 }
 
 /// A batch's lines read back: the latest alert of each object (with its message's place),
@@ -80,6 +82,9 @@ pub struct Batch {
     pub skipped: u64,
     /// Older alerts of an object that a later alert in the same batch supersedes.
     pub superseded: u64,
+    /// Objects in a cone of TNS's watchlist, with the name: their crossmatch_tns rows are
+    /// written to the main database (the batch's come from the node's local copies).
+    pub tns_hits: Vec<(Value, String)>,
 }
 
 impl Stages {
@@ -158,6 +163,9 @@ impl Stages {
             watchlist_hits.extend(rows.watchlist_hits);
             area_hits.extend(rows.area_hits);
             mma_area_hits.extend(rows.mma_area_hits);
+            if let Some(name) = rows.tns {
+                batch.tns_hits.push((object.key.clone(), name));
+            }
             batch.objects.push(object);
         }
         batch
@@ -189,22 +197,23 @@ impl Stages {
             .get("sherlock")
             .and_then(Sherlock::from_line_value);
         let best = sherlock.as_ref().map(|s| &s.best);
+        let (ra, dec) = (line.alert.ra, line.alert.dec);
+        let hits = sky.watchlist_hits(ra, dec);
+        let tns = sky.tns_name(&hits).map(str::to_owned);
         let ctx = Context {
             distance_mpc: best.and_then(|b| b.distance.or(b.direct_distance)),
             classification: sherlock
                 .as_ref()
                 .map(|s| s.classification.as_str())
                 .filter(|c| !c.is_empty()),
-            tns_name: None,
+            tns_name: tns.as_deref(),
         };
         let object = self
             .features
             .object_row(&line.alert, &ctx, &self.options)
             .ok()?;
         let sherlock_row = sherlock.as_ref().map(|s| self.sherlock_row(&key, s));
-        let (ra, dec) = (line.alert.ra, line.alert.dec);
-        let watchlist_hits = sky
-            .watchlist_hits(ra, dec)
+        let watchlist_hits = hits
             .into_iter()
             .map(|h| {
                 let arcsec = Value::Real(h.arcsec);
@@ -235,6 +244,7 @@ impl Stages {
             watchlist_hits,
             area_hits,
             mma_area_hits,
+            tns,
         };
         Some((Object { key, message, line }, rows))
     }

@@ -202,6 +202,7 @@ impl Node {
         self.outputs.flush()?;
         let t3 = Instant::now();
         let objects = batch.load(&mut self.main, self.catalog)?;
+        lasair_service::tns::tag_hits(&mut self.main, &batch.tns_hits)?;
         let t4 = Instant::now();
         counts.add_written(objects as u64);
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
@@ -245,6 +246,9 @@ impl Node {
     fn reload(&mut self) -> anyhow::Result<()> {
         self.filters = filters::load(&mut self.main, self.catalog, &self.limits)?;
         self.sky = Sky::load(&mut self.main)?;
+        if self.batch_db.refresh_copies()? && !self.quiet {
+            eprintln!("{TOOL}: took the new local copies of crossmatch_tns and annotations");
+        }
         for problem in &self.sky.problems {
             eprintln!("{TOOL}: {problem}");
         }

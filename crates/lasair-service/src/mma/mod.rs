@@ -85,14 +85,17 @@ impl Event {
         let date_obs = meta
             .date_obs
             .as_deref()
-            .and_then(lasair_alert::time::parse_utc);
+            .and_then(lasair_alert::time::mjd_of_utc);
         let mjd = mjd.or(meta.mjd_obs).or(date_obs).ok_or_else(|| {
             ServiceError::invalid(
                 format!("sky map {}", map.name()),
                 "its header gives no MJD-OBS or DATE-OBS: give the event's time",
             )
         })?;
-        let made = meta.date.as_deref().and_then(lasair_alert::time::parse_utc);
+        let made = meta
+            .date
+            .as_deref()
+            .and_then(lasair_alert::time::mjd_of_utc);
         Ok(Event {
             other_id: name.to_owned(),
             version: version_of(made.unwrap_or(mjd), "FILE"),

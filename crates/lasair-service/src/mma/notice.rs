@@ -43,7 +43,7 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Notice, ServiceError> {
         return Ok(Notice::Retraction { other_id });
     }
     let created = text(&json, "time_created")?;
-    let created = lasair_alert::time::parse_utc(&created).ok_or_else(|| {
+    let created = lasair_alert::time::mjd_of_utc(&created).ok_or_else(|| {
         bad(format!(
             "time_created {created:?} is not an ISO 8601 UTC time"
         ))
@@ -64,7 +64,7 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Notice, ServiceError> {
         .decode(skymap.trim())
         .map_err(|e| bad(format!("event.skymap is not base64: {e}")))?;
     let time = text(event, "time").map_err(|_| bad("no text \"event.time\"".into()))?;
-    let mjd = lasair_alert::time::parse_utc(&time)
+    let mjd = lasair_alert::time::mjd_of_utc(&time)
         .ok_or_else(|| bad(format!("event.time {time:?} is not an ISO 8601 UTC time")))?;
     let classification = classification(event.get("classification"))
         .map_err(|why| bad(format!("event.classification: {why}")))?;

@@ -1,0 +1,178 @@
+//! `lasair-sync`: the background jobs cron (or a systemd timer) runs beside the pipeline, one
+//! subcommand each: `tns` keeps the Transient Name Server's names and tags the objects near
+//! them, `copies` writes a filter node's local copy of the tables its batches join, `expire`
+//! stops what users have not saved for 180 days (mailing them first), `stats` records a night's
+//! figures for the status page. Each prints one JSON line of what it did, exits 0 only when its
+//! work is durable, and changes nothing when run twice.
+
+mod expire;
+mod tns;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use lasair_alert::Survey;
+use lasair_cli::Outcome;
+use lasair_db::Db;
+use serde::{Deserialize, Serialize};
+
+const TOOL: &str = "lasair-sync";
+
+/// The background jobs: TNS, the filter nodes' local copies, expiry, nightly figures.
+#[derive(Debug, Clone, Default, Parser, Serialize, Deserialize)]
+#[command(version, about)]
+#[serde(deny_unknown_fields, default)]
+pub struct Args {
+    /// Main database: `sqlite:PATH` or `mysql://USER:PW@HOST:PORT/DB`.
+    #[arg(long, global = true, env = "LASAIR_DB")]
+    pub db: Option<String>,
+
+    /// Which survey's tables the database holds: ztf or lsst [default: the survey whose
+    /// tables the database holds].
+    #[arg(long, global = true, env = "LASAIR_SURVEY")]
+    pub survey: Option<Survey>,
+
+    /// Where TNS publishes its public objects files [default: TNS's own].
+    #[arg(long, global = true)]
+    pub base_url: Option<String>,
+
+    /// A file holding the TNS bot's API key (sent as a form field, never shown); or set
+    /// LASAIR_TNS_API_KEY.
+    #[arg(long, global = true)]
+    pub api_key_file: Option<PathBuf>,
+
+    /// The id TNS gave our bot (it goes in the User-Agent TNS requires).
+    #[arg(long, global = true)]
+    pub bot_id: Option<u64>,
+
+    /// The name our bot is registered under at TNS.
+    #[arg(long, global = true)]
+    pub bot_name: Option<String>,
+
+    /// How near a TNS name an object must be to be tagged with it, arcsec [default: 3].
+    #[arg(long, global = true)]
+    pub radius: Option<f64>,
+
+    /// SMTP server for expiry notices, `HOST:PORT` [default: none: notices are printed, not
+    /// mailed].
+    #[arg(long, global = true, env = "LASAIR_SMTP")]
+    pub smtp: Option<String>,
+
+    /// The sender of expiry notices.
+    #[arg(long, global = true)]
+    pub mail_from: Option<String>,
+
+    /// The web address links in notices point at [default: https://lasair.example.org].
+    #[arg(long, global = true)]
+    pub lasair_url: Option<String>,
+
+    #[command(subcommand)]
+    #[serde(skip)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    #[serde(skip)]
+    pub node: lasair_cli::config::ConfigArgs,
+}
+
+/// The jobs.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Takes TNS's public objects (a day's changes by default), keeps them in the `tns` table,
+    /// and tags the known objects near each new or changed name.
+    Tns(tns::TnsArgs),
+    /// Writes a filter node's local copy of crossmatch_tns and annotations (for
+    /// lasair-filter --copies), replacing the file at once.
+    Copies {
+        /// The SQLite file lasair-filter --copies reads.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Stops filters, watchlists and watchmaps 180 days after their last save, mailing
+    /// their owners; warns them 28 days before.
+    Expire(expire::ExpireArgs),
+    /// Records a night's figures (objects updated and in all, TNS names, annotations, active
+    /// filters, watchlists and watchmaps, users) for the status page.
+    Stats {
+        /// The night, `YYYY-MM-DD` (UTC) [default: yesterday].
+        #[arg(long)]
+        night: Option<String>,
+    },
+}
+
+impl lasair_cli::config::Section for Args {
+    const NAME: &'static str = "sync";
+
+    fn config_args(&self) -> &lasair_cli::config::ConfigArgs {
+        &self.node
+    }
+
+    fn merged(mut self, file: Args) -> Args {
+        lasair_cli::fill_unset!(self, file;
+            db,
+            survey,
+            base_url,
+            api_key_file,
+            bot_id,
+            bot_name,
+            radius,
+            smtp,
+            mail_from,
+            lasair_url
+        );
+        if self.radius.is_none() {
+            self.radius = Some(3.0);
+        }
+        self
+    }
+}
+
+/// Runs the job the command line names, writing its JSON line to `out`.
+pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let Some(args) = &lasair_cli::config::effective(args.clone(), out)? else {
+        return Ok(Outcome::Ok);
+    };
+    let Some(command) = &args.command else {
+        anyhow::bail!("name a job: tns, copies, expire or stats (see --help)");
+    };
+    let mut db = open(args)?;
+    let report = match command {
+        Command::Tns(tns) => tns::run(args, tns, &mut db)?,
+        Command::Copies { to } => {
+            let counts = db
+                .write_copies(to)
+                .with_context(|| format!("writing the local copies {}", to.display()))?;
+            let tables: serde_json::Map<String, serde_json::Value> = counts
+                .into_iter()
+                .map(|(t, n)| (t.to_owned(), n.into()))
+                .collect();
+            serde_json::json!({"job": "copies", "to": to, "rows": tables})
+        }
+        Command::Expire(expire) => expire::run(args, expire, &mut db)?,
+        Command::Stats { night } => {
+            let night = night.clone().unwrap_or_else(yesterday);
+            let figures = lasair_service::statistics::night(&mut db, &night)?;
+            let figures: serde_json::Map<String, serde_json::Value> =
+                figures.into_iter().map(|(n, v)| (n, v.into())).collect();
+            serde_json::json!({"job": "stats", "night": night, "figures": figures})
+        }
+    };
+    writeln!(out, "{report}").context("writing the report")?;
+    Ok(Outcome::Ok)
+}
+
+fn open(args: &Args) -> anyhow::Result<Db> {
+    let url = args
+        .db
+        .as_deref()
+        .context("no database: give --db, LASAIR_DB or db in the [sync] section")?;
+    Ok(lasair_service::open(url, args.survey, false)?)
+}
+
+/// Yesterday's date, UTC, `YYYY-MM-DD`.
+fn yesterday() -> String {
+    let now = lasair_alert::time::mjd_now();
+    lasair_alert::time::utc_string(now - 1.0)[..10].to_owned()
+}
