@@ -6,9 +6,12 @@
 use std::collections::BTreeMap;
 
 use base64::Engine;
+use lasair_db::Db;
+use lasair_sky::skymap::Skymap;
+use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::{check_id, version_of, Event};
+use super::{check_id, register, retract, version_of, Event, Registration, Rule};
 use crate::ServiceError;
 
 /// What a notice asks for.
@@ -93,6 +96,52 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Notice, ServiceError> {
         },
         skymap,
     })
+}
+
+/// What a notice did, as `lasair-sync gw` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Applied {
+    /// Its map was registered (or refused by the rule: see `kept`).
+    Registered(Registration),
+    /// The event was retracted: `maps` of its stored versions stopped matching.
+    Retracted { name: String, maps: u64 },
+    /// It had no map.
+    Skipped { name: String, alert_type: String },
+}
+
+/// Applies a notice: its map registered under `rule`, a retraction recorded, a notice
+/// without a map skipped. A notice or map that is not one is [`ServiceError::Invalid`] (skip
+/// it and go on); any other error is the database's (stop, and read it again later).
+pub fn apply(
+    db: &mut Db,
+    bytes: &[u8],
+    origin: &str,
+    rule: &Rule,
+) -> Result<Applied, ServiceError> {
+    match parse(bytes, origin)? {
+        Notice::Map { event, skymap } => {
+            let what = format!("sky map of {} ({origin})", event.other_id);
+            let map = Skymap::from_bytes(&skymap, &what).map_err(|e| {
+                ServiceError::invalid(format!("IGWN notice {origin}"), e.to_string())
+            })?;
+            Ok(Applied::Registered(register(db, &map, &event, rule)?))
+        }
+        Notice::Retraction { other_id } => {
+            let maps = retract(db, &other_id)?;
+            Ok(Applied::Retracted {
+                name: other_id,
+                maps,
+            })
+        }
+        Notice::NoMap {
+            other_id,
+            alert_type,
+        } => Ok(Applied::Skipped {
+            name: other_id,
+            alert_type,
+        }),
+    }
 }
 
 /// `{"BNS": 0.9, ...}`: probabilities between 0 and 1 (none for a burst, which has none).
