@@ -292,3 +292,21 @@ fn notices_from_kafka_on_tansu() {
     };
     notices_from_kafka(&boot, "igwn.gwalert");
 }
+
+#[test]
+fn the_shipped_unit_runs_a_command_line_lasair_sync_takes() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../systemd/lasair-gw.service"
+    );
+    let unit = std::fs::read_to_string(path).expect("systemd/lasair-gw.service");
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart");
+    let words: Vec<&str> = exec.split_whitespace().collect();
+    assert!(words[0].ends_with("/lasair-sync"), "{exec}");
+    if let Err(e) = <lasair_sync::Args as clap::Parser>::try_parse_from(&words) {
+        panic!("`{exec}`: {e}");
+    }
+}
