@@ -14,45 +14,12 @@ use lasair_service::mma::{self, Event, Rule};
 use lasair_service::query::{self, QueryLimits};
 use lasair_sky::skymap::Skymap;
 use lasair_sql::UserQuery;
+use lasair_testdata::skymaps::{self, Place};
 
-const POSITIONS: &str = include_str!("../../lasair-sky/tests/fixtures/skymaps/positions.csv");
-const AREAS: &str = include_str!("../../lasair-sky/tests/fixtures/skymaps/areas.csv");
 const MOCK: &str = "skymaps/MS181101ab_mock_map.fits";
 /// The mock event's time (its notice's `event.time`), and that as an MJD (UTC).
 const EVENT_TIME: &str = "2018-11-01T22:22:46.654Z";
 const EVENT_MJD: f64 = 58_423.932_484_421_3; // 58423 + 80566.654 / 86400
-
-/// One fixture position of the mock map: ra, dec, distance, contour, probdensity, vol, in90.
-struct Place {
-    ra: f64,
-    dec: f64,
-    distance: f64,
-    contour: f64,
-    probdensity: f64,
-    vol: f64,
-    in90: bool,
-}
-
-fn places() -> Vec<Place> {
-    POSITIONS
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .filter(|r| r[0] == MOCK)
-        .map(|r| {
-            let n = |i: usize| r[i].parse::<f64>().expect("number");
-            Place {
-                ra: n(1),
-                dec: n(2),
-                distance: n(3),
-                contour: n(4),
-                probdensity: n(5),
-                vol: n(6),
-                in90: r[9] == "1",
-            }
-        })
-        .collect()
-}
 
 fn notice_of(file: &[u8], name: &str, classes: &str) -> Vec<u8> {
     let skymap = base64::engine::general_purpose::STANDARD.encode(file);
@@ -87,9 +54,9 @@ fn gw_life(db: &mut Db, exact: bool) {
     // Known objects: 12 inside the 90% area and seen a day after the event (every other one
     // with a Sherlock host distance), 3 inside but seen before it, 3 inside but 22 days
     // after, and 12 outside seen a day after.
-    let places = places();
-    let inside: Vec<&Place> = places.iter().filter(|p| p.in90).take(18).collect();
-    let outside: Vec<&Place> = places.iter().filter(|p| !p.in90).take(12).collect();
+    let places = skymaps::places(MOCK);
+    let inside: Vec<&Place> = places.iter().filter(|p| p.inside[2]).take(18).collect();
+    let outside: Vec<&Place> = places.iter().filter(|p| !p.inside[2]).take(12).collect();
     assert_eq!((inside.len(), outside.len()), (18, 12));
     let id = |i: usize| format!("ZTF18gw{tag}n{i}");
     let mut objects = Vec::new();
@@ -128,19 +95,10 @@ fn gw_life(db: &mut Db, exact: bool) {
     let first = mma::register(db, &map, &event, &Rule::default()).expect("registered");
     assert!(first.kept && first.new, "{first:?}");
     let mw_id = first.mw_id.expect("an id");
-    for (i, level) in ["0.1", "0.5", "0.9"].iter().enumerate() {
-        let row = AREAS
-            .lines()
-            .find(|l| l.starts_with(&format!("{MOCK},{level},")))
-            .expect("fixture");
-        let area: f64 = row
-            .split(',')
-            .nth(2)
-            .expect("test value")
-            .parse()
-            .expect("test value");
-        let got = [first.area10, first.area50, first.area90][i];
-        assert!(close(got, area, 1e-12), "{level}: {got} vs {area}");
+    let areas = skymaps::areas(MOCK);
+    assert_eq!(areas.len(), 3);
+    for ((level, area, _), got) in areas.iter().zip([first.area10, first.area50, first.area90]) {
+        assert!(close(got, *area, 1e-12), "{level}: {got} vs {area}");
     }
     assert_eq!(first.distmean, Some(39.76999609489013));
     if exact {

@@ -1,17 +1,17 @@
 //! Every real gravitational-wave sky map (multi-order and flat) and two flat forms derived
 //! from one of them: pixels, distances, credible areas and what the map says at a thousand
 //! positions, against ligo.skymap's and mocpy's answers (tests/fixtures/skymaps/expected.py
-//! and its committed output); Lasair's own 90% MOC of the mock event, cell for cell.
+//! and its committed output, read through lasair-testdata's `skymaps`); Lasair's own 90% MOC
+//! of the mock event, cell for cell.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use lasair_sky::skymap::{Credible, Skymap};
 use lasair_sky::Area;
+use lasair_testdata::skymaps;
 
 const MAPS: &str = include_str!("fixtures/skymaps/maps.csv");
-const AREAS: &str = include_str!("fixtures/skymaps/areas.csv");
-const POSITIONS: &str = include_str!("fixtures/skymaps/positions.csv");
 
 fn map_path(name: &str) -> Option<PathBuf> {
     match name.strip_prefix("fixtures/") {
@@ -102,91 +102,72 @@ fn pixels_distances_and_the_most_probable_place_match_ligo_skymap() {
 fn credible_areas_match_mocpy() {
     let maps = maps();
     let mut checked = 0;
-    for row in csv_rows(AREAS) {
-        let Some((name, map)) = maps.iter().find(|(n, _)| n == row[0]) else {
-            continue;
-        };
-        let level = num(row[1]);
-        let region = map.credible(level);
-        let (area, fraction) = (num(row[2]), num(row[3]));
-        assert!(
-            close(region.area_deg2(), area, 1e-12),
-            "{name} {level}: {} vs {area}",
-            region.area_deg2()
-        );
-        let moc = region.area(name);
-        assert!(close(moc.sky_fraction(), fraction, 1e-12), "{name} {level}");
-        if fraction > 0.0 {
-            assert_eq!(
-                moc.depth(),
-                map.all().depth(),
-                "{name}: at the map's own order"
+    for (name, map) in maps {
+        for (level, area, fraction) in skymaps::areas(name) {
+            let region = map.credible(level);
+            assert!(
+                close(region.area_deg2(), area, 1e-12),
+                "{name} {level}: {} vs {area}",
+                region.area_deg2()
             );
+            let moc = region.area(name);
+            assert!(close(moc.sky_fraction(), fraction, 1e-12), "{name} {level}");
+            // At the map's own order; stored and read back, the same cells (an empty MOC is
+            // no watchmap).
+            if fraction > 0.0 {
+                assert_eq!(moc.depth(), map.all().depth(), "{name}");
+                let back = Area::from_bytes(&moc.to_fits(), name).unwrap();
+                assert_eq!(back.ranges(), moc.ranges());
+            }
+            checked += 1;
         }
-        // Stored and read back, the MOC is the same cells (an empty MOC is no watchmap).
-        if fraction > 0.0 {
-            let back = Area::from_bytes(&moc.to_fits(), name).unwrap();
-            assert_eq!(back.ranges(), moc.ranges());
-        }
-        checked += 1;
     }
-    if !maps.is_empty() {
-        assert!(checked >= 3 * maps.len());
-    }
+    assert_eq!(checked, 3 * maps.len());
 }
 
 #[test]
 fn levels_and_densities_at_positions_match_ligo_skymap() {
-    let maps = maps();
-    let regions: Vec<(String, [Credible; 3])> = maps
-        .iter()
-        .map(|(n, m)| (n.clone(), [0.1, 0.5, 0.9].map(|l| m.credible(l))))
-        .collect();
     let (mut checked, mut inside) = (0, 0);
-    for row in csv_rows(POSITIONS) {
-        let Some((name, map)) = maps.iter().find(|(n, _)| n == row[0]) else {
-            continue;
-        };
-        let (ra, dec, r) = (num(row[1]), num(row[2]), num(row[3]));
-        let at = map
-            .locate(ra, dec)
-            .unwrap_or_else(|| panic!("{name}: {ra} {dec} located"));
+    for (name, map) in maps() {
+        let levels = [0.1, 0.5, 0.9].map(|l| map.credible(l));
         // ligo.skymap scales a float32 map's PROB to a density in float32; we do it in f64.
         let rel: f64 = if name.contains("ring_vector") {
             1e-6
         } else {
             1e-12
         };
-        assert!(
-            close(at.contour, num(row[4]), rel.max(1e-9)),
-            "{name} {ra} {dec}: {} vs {}",
-            at.contour,
-            row[4]
-        );
-        assert!(
-            close(at.probdensity, num(row[5]), rel),
-            "{name} {ra} {dec}: {} vs {}",
-            at.probdensity,
-            row[5]
-        );
-        let vol = at.density3(r).unwrap_or(f64::NAN);
-        assert!(
-            close(vol, num(row[6]), 1e-9),
-            "{name} {ra} {dec} {r}: {vol} vs {}",
-            row[6]
-        );
-        let (_, levels) = regions.iter().find(|(n, _)| n == name).unwrap();
-        for (region, flag) in levels.iter().zip(&row[7..10]) {
-            assert_eq!(region.contains(ra, dec), *flag == "1", "{name} {ra} {dec}");
-            if let Some(here) = region.locate(ra, dec) {
-                assert_eq!(here, at, "a region says what its map says");
+        for p in skymaps::places(name) {
+            let (ra, dec) = (p.ra, p.dec);
+            let at = map
+                .locate(ra, dec)
+                .unwrap_or_else(|| panic!("{name}: {ra} {dec} located"));
+            let where_ = format!("{name} at {ra} {dec}");
+            assert!(
+                close(at.contour, p.contour, rel.max(1e-9)),
+                "{where_}: {} vs {}",
+                at.contour,
+                p.contour
+            );
+            assert!(
+                close(at.probdensity, p.probdensity, rel),
+                "{where_}: {} vs {}",
+                at.probdensity,
+                p.probdensity
+            );
+            let vol = at.density3(p.distance).unwrap_or(f64::NAN);
+            assert!(close(vol, p.vol, 1e-9), "{where_}: {vol} vs {}", p.vol);
+            for (region, flag) in levels.iter().zip(p.inside) {
+                assert_eq!(region.contains(ra, dec), flag, "{where_}");
+                if let Some(here) = region.locate(ra, dec) {
+                    assert_eq!(here, at, "a region says what its map says");
+                }
             }
+            checked += 1;
+            inside += usize::from(p.inside[2]);
         }
-        checked += 1;
-        inside += usize::from(row[9] == "1");
     }
-    if !maps.is_empty() {
-        assert!(checked >= 200 * maps.len() && inside > checked / 4 && inside < checked);
+    if !maps().is_empty() {
+        assert!(checked >= 200 * maps().len() && inside > checked / 4 && inside < checked);
     }
 }
 

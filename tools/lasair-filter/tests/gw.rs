@@ -19,48 +19,15 @@ use lasair_service::mma::{self, Event, Rule};
 use lasair_service::users::{NewUser, User};
 use lasair_sky::skymap::Skymap;
 use lasair_stream::StreamArgs;
+use lasair_testdata::skymaps::{places, Place};
 use serde_json::json;
 
 #[allow(dead_code)]
 mod common;
 use common::{alerts, dump, records};
 
-const POSITIONS: &str =
-    include_str!("../../../crates/lasair-sky/tests/fixtures/skymaps/positions.csv");
 const MOCK: &str = "skymaps/MS181101ab_mock_map.fits";
 const S200129M: &str = "skymaps/S200129m_bayestar.multiorder.fits";
-
-/// A fixture place: ra, dec, distance, contour, probdensity, 3-D density, in 90%.
-#[derive(Clone, Copy)]
-struct Place {
-    ra: f64,
-    dec: f64,
-    distance: f64,
-    contour: f64,
-    probdensity: f64,
-    vol: f64,
-    in90: bool,
-}
-
-fn places(map: &str) -> Vec<Place> {
-    POSITIONS
-        .lines()
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .filter(|r| r[0] == map)
-        .map(|r| {
-            let n = |i: usize| r[i].parse::<f64>().expect("number");
-            Place {
-                ra: n(1),
-                dec: n(2),
-                distance: n(3),
-                contour: n(4),
-                probdensity: n(5),
-                vol: n(6),
-                in90: r[9] == "1",
-            }
-        })
-        .collect()
-}
 
 /// An alert moved to `place` at `mjd` (its whole lightcurve shifted in time with it), named
 /// `id`, with a Sherlock host distance when given.
@@ -147,9 +114,12 @@ fn gw_through_the_filter(url: &str) {
     }
     let pool: Vec<&Alert> = distinct.into_values().collect();
     let ms_places = places(MOCK);
-    let ms_in: Vec<Place> = ms_places.iter().filter(|p| p.in90).copied().collect();
-    let ms_out: Vec<Place> = ms_places.iter().filter(|p| !p.in90).copied().collect();
-    let s2_in: Vec<Place> = places(S200129M).into_iter().filter(|p| p.in90).collect();
+    let ms_in: Vec<Place> = ms_places.iter().filter(|p| p.inside[2]).copied().collect();
+    let ms_out: Vec<Place> = ms_places.iter().filter(|p| !p.inside[2]).copied().collect();
+    let s2_in: Vec<Place> = places(S200129M)
+        .into_iter()
+        .filter(|p| p.inside[2])
+        .collect();
     // (place, alert time, host distance, the maps it should hit)
     let mut plan: Vec<(Place, f64, Option<f64>, Vec<i64>)> = Vec::new();
     for (i, p) in ms_in.iter().take(8).enumerate() {

@@ -12,7 +12,6 @@ use base64::Engine;
 use lasair_db::{Db, Value};
 use lasair_stream::{open_sink, KafkaOptions};
 
-const AREAS: &str = include_str!("../../../crates/lasair-sky/tests/fixtures/skymaps/areas.csv");
 const MOCK: &str = "skymaps/MS181101ab_mock_map.fits";
 
 fn sync(args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>, String) {
@@ -99,13 +98,10 @@ fn every_real_map_added_by_file_with_mocpys_areas() {
             (r["job"].as_str(), r["kept"].as_bool(), r["new"].as_bool()),
             (Some("gw"), Some(true), Some(true))
         );
-        for row in AREAS.lines().filter(|l| l.starts_with(&format!("{file},"))) {
-            let cells: Vec<&str> = row.split(',').collect();
-            let want: f64 = cells[2].parse().expect("area");
-            let key = format!(
-                "area{}",
-                (cells[1].parse::<f64>().expect("level") * 100.0).round()
-            );
+        let areas = lasair_testdata::skymaps::areas(&file);
+        assert_eq!(areas.len(), 3);
+        for (level, want, _) in areas {
+            let key = format!("area{}", (level * 100.0).round());
             let got = r[&key].as_f64().expect("an area");
             assert!(
                 (got - want).abs() <= 1e-12 * want,

@@ -248,25 +248,21 @@ fn flat(
         [prob.real(row, k) * per_sr, a.mu, a.sigma, a.norm]
     };
     let mut merge = Derasterizer::new(order);
-    if nested {
-        rows(r, table, name, |i, row| {
-            for k in 0..repeat {
-                let v = values(row, k);
-                check_density(v[0], i * repeat as u64 + k as u64, name)?;
+    // NESTED rows go straight to the merge; RING rows are kept, then taken in NESTED order.
+    let mut ring: Vec<Values> = Vec::new();
+    rows(r, table, name, |i, row| {
+        for k in 0..repeat {
+            let v = values(row, k);
+            check_density(v[0], i * repeat as u64 + k as u64, name)?;
+            if nested {
                 merge.push(v);
-            }
-            Ok(())
-        })?;
-    } else {
-        let mut ring: Vec<Values> = Vec::new();
-        rows(r, table, name, |i, row| {
-            for k in 0..repeat {
-                let v = values(row, k);
-                check_density(v[0], i * repeat as u64 + k as u64, name)?;
+            } else {
                 ring.push(v);
             }
-            Ok(())
-        })?;
+        }
+        Ok(())
+    })?;
+    if !nested {
         let layer = cdshealpix::nested::get(order);
         for n in 0..npix {
             merge.push(ring[layer.to_ring(n) as usize]);
