@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod skymaps;
+
 /// `../shared/data/<rel>` beside the workspace, or `None` after printing a `skipped:` line
 /// naming what was looked for (a fresh clone has no `../shared`).
 pub fn shared_data(rel: &str) -> Option<PathBuf> {

@@ -2,10 +2,11 @@
 //! subcommand each: `tns` keeps the Transient Name Server's names and tags the objects near
 //! them, `copies` writes a filter node's local copy of the tables its batches join, `expire`
 //! stops what users have not saved for 180 days (mailing them first), `stats` records a night's
-//! figures for the status page. Each prints one JSON line of what it did, exits 0 only when its
+//! figures for the status page, `gw` registers gravitational-wave sky maps. Each prints one JSON line of what it did, exits 0 only when its
 //! work is durable, and changes nothing when run twice.
 
 mod expire;
+mod gw;
 mod tns;
 
 use std::io::Write;
@@ -100,6 +101,10 @@ pub enum Command {
         #[arg(long)]
         night: Option<String>,
     },
+    /// Registers gravitational-wave sky maps: a map file (`gw add`), or the IGWN notices of a
+    /// stream (`gw --from kafka://HOST:PORT/igwn.gwalert`); their 90% areas tag the objects in
+    /// them for 21 days after the event.
+    Gw(gw::GwArgs),
 }
 
 impl lasair_cli::config::Section for Args {
@@ -135,7 +140,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     };
     let Some(command) = &args.command else {
-        anyhow::bail!("name a job: tns, copies, expire or stats (see --help)");
+        anyhow::bail!("name a job: tns, copies, expire, stats or gw (see --help)");
     };
     let mut db = open(args)?;
     let report = match command {
@@ -151,6 +156,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             serde_json::json!({"job": "copies", "to": to, "rows": tables})
         }
         Command::Expire(expire) => expire::run(args, expire, &mut db)?,
+        Command::Gw(gw) => return gw::run(gw, &mut db, out),
         Command::Stats { night } => {
             let night = night.clone().unwrap_or_else(yesterday);
             let figures = lasair_service::statistics::night(&mut db, &night)?;
