@@ -46,7 +46,7 @@ use std::time::Duration;
 
 pub use error::StreamError;
 pub use origin::Origin;
-pub use sink::{open_sink, open_topics};
+pub use sink::{open_appending, open_sink, open_topics};
 pub use source::{at_most, open_source};
 pub use stage::{parse_args, run_stage, BatchError, StageDefaults, StageRun, StreamArgs};
 

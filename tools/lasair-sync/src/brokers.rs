@@ -17,8 +17,8 @@ use lasair_service::brokers::{Broker, Reader, Reading};
 use lasair_service::users::User;
 use lasair_service::Record;
 use lasair_stream::{
-    at_most, open_sink, open_source, run_stage, KafkaOptions, Message, Origin, Sink, SourceKind,
-    StageDefaults, StreamArgs, StreamError,
+    at_most, open_appending, open_source, run_stage, KafkaOptions, Message, Origin, Sink,
+    SourceKind, StageDefaults, StreamArgs, StreamError,
 };
 
 use crate::{Args, TOOL};
@@ -121,7 +121,7 @@ pub fn run(
                 client_id: TOOL.into(),
                 ..KafkaOptions::default()
             };
-            let sink = open_sink(spec, &options)
+            let sink = open_appending(spec, &options)
                 .with_context(|| format!("opening the annotation stream {spec}"))?;
             Some(sink)
         }
