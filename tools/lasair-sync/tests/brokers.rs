@@ -21,21 +21,16 @@ use lasair_stream::{open_sink, KafkaOptions};
 use lasair_testdata::brokers::{self as msg, Message};
 use rdkafka::mocking::MockCluster;
 
-/// Sends each message, key and value, one per record batch (both test brokers resume a group
-/// whose committed offset falls inside a record batch at the next batch).
+/// Sends each message, key and value, flushed one at a time so each is a record batch of its
+/// own (both test brokers resume a group whose committed offset falls inside a record batch
+/// at the next batch).
 fn produce(boot: &str, topic: &str, messages: &[Message]) {
-    let opts = KafkaOptions {
-        extra: vec![
-            ("batch.num.messages".into(), "1".into()),
-            ("enable.idempotence".into(), "false".into()),
-        ],
-        ..Default::default()
-    };
-    let mut sink = open_sink(&format!("kafka://{boot}/{topic}"), &opts).expect("sink");
+    let spec = format!("kafka://{boot}/{topic}");
+    let mut sink = open_sink(&spec, &KafkaOptions::default()).expect("sink");
     for m in messages {
         sink.send(m.key.as_deref(), &m.value).expect("send");
+        sink.flush().expect("delivered");
     }
-    sink.flush().expect("delivered");
 }
 
 /// One run of the job: exit code, its JSON line, stderr.
