@@ -148,26 +148,35 @@ impl lasair_cli::config::Section for Args {
 
     /// Fills what the command line left unset from the config file's section.
     fn merged(mut self, file: Args) -> Args {
-        macro_rules! fill {
-            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
-        }
-        fill!(
-            db,
-            max_objects,
-            survey,
-            lightcurves,
-            hosts,
-            hosts_file,
-            processes,
-            user,
-            identity,
-            known_hosts,
-            remote_bin,
-            timeout,
-            shard,
-            keep_solar_system,
-            format
+        lasair_cli::fill_unset!(
+            self, file;
+            db, max_objects, survey, lightcurves, hosts, hosts_file, processes, user, identity,
+            known_hosts, remote_bin, timeout, shard, keep_solar_system, format
         );
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use lasair_cli::config::{parse_section, Section};
+
+    #[test]
+    fn the_mine_section_fills_what_the_command_line_left_unset() {
+        let file: Args = parse_section(
+            "[mine]\nhosts = \"node1,node2\"\ntimeout = 30\nlightcurves = \"sqlite:lc.db\"\n",
+            "mine",
+        )
+        .expect("a [mine] section");
+        let line = Args::try_parse_from(["lasair-mine", "--run", "cat", "--timeout", "5"])
+            .expect("a command line");
+        let args = line.merged(file);
+        assert_eq!(args.hosts.as_deref(), Some("node1,node2"));
+        assert_eq!(args.timeout, Some(5), "the command line wins");
+        assert_eq!(args.lightcurves.as_deref(), Some("sqlite:lc.db"));
+        let err = parse_section::<Args>("[mine]\nhost = \"x\"\n", "mine").expect_err("a typo");
+        assert!(format!("{err:#}").contains("host"), "{err:#}");
     }
 }
