@@ -20,7 +20,7 @@ use lasair_sql::Dialect;
 use crate::service;
 
 /// The newest schema version this code creates.
-pub const VERSION: i64 = 7;
+pub const VERSION: i64 = 8;
 
 /// The primary key columns of `table`.
 pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {
@@ -210,7 +210,7 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
             .filter(|i| applies(catalog, i))
             .map(|(t, cols)| create_index(dialect, t, cols))
             .collect(),
-        4 => added(dialect, catalog, to).collect(),
+        4 | 8 => added(dialect, catalog, to).collect(),
         // The TNS copy lasair-sync keeps, and the rest of Lasair's TNS columns.
         6 => {
             let tables = service::CREATED
@@ -253,6 +253,11 @@ fn added<'a>(dialect: Dialect, catalog: &'a Catalog, to: i64) -> impl Iterator<I
     service::ADDED
         .iter()
         .filter(move |(_, _, v)| *v == to)
+        // A column of one survey's table only (ZTF's dmdt_g_2): not added to the other's.
+        .filter(move |(t, c, _)| {
+            let table = service::table(t).or(catalog.table(t));
+            table.is_some_and(|t| t.column(c).is_some())
+        })
         .map(move |(t, c, _)| add_column(dialect, catalog, t, c))
 }
 

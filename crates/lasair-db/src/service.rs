@@ -88,6 +88,9 @@ pub const ADDED: &[(&str, &str, i64)] = &[
     ("crossmatch_tns", "lastmodified_date", 6),
     ("crossmatch_tns", "sender", 6),
     ("crossmatch_tns", "reporters", 6),
+    // Lasair's ZTF dmdt_g_2 and dmdt_r_2 (its code fills them).
+    ("objects", "dmdt_g_2", 8),
+    ("objects", "dmdt_r_2", 8),
 ];
 
 /// The schema version that added `table.column` (1 for the columns tables were made with).

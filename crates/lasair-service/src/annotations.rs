@@ -4,6 +4,8 @@
 //! the `annotations` table that users' queries join (`annotator:TOPIC`): a newer one replaces
 //! the older.
 
+use std::collections::HashMap;
+
 use lasair_db::{Db, Select, Value};
 use serde::{Deserialize, Serialize};
 
@@ -275,7 +277,65 @@ pub fn annotate(
     user: &User,
     annotation: &Annotation,
 ) -> Result<Result<Annotation, Refused>, ServiceError> {
-    let topic = annotation.topic.as_str();
+    let mut done = annotate_all(db, user, std::slice::from_ref(annotation))?;
+    Ok(done
+        .pop()
+        .unwrap_or_else(|| Err(Refused::NoTopic(annotation.topic.clone()))))
+}
+
+/// As [`annotate`], for many annotations at once (a batch of another broker's
+/// classifications): each is checked as `annotate` checks one, the accepted are stored in one
+/// upsert stamped with one time, and each gets its answer, in order. Of two for the same
+/// object and topic, the later is the one kept.
+pub fn annotate_all(
+    db: &mut Db,
+    user: &User,
+    annotations: &[Annotation],
+) -> Result<Vec<Result<Annotation, Refused>>, ServiceError> {
+    let mut allowed: Vec<(&str, Result<(), Refused>)> = Vec::new();
+    let catalog = db.catalog();
+    let timestamp = crate::now();
+    let mut answers = Vec::with_capacity(annotations.len());
+    // One row per object and topic, the later replacing the earlier in place.
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    let mut placed: HashMap<(String, String), usize> = HashMap::new();
+    for annotation in annotations {
+        let topic = annotation.topic.as_str();
+        let may = match allowed.iter().find(|(t, _)| *t == topic) {
+            Some((_, may)) => may.clone(),
+            None => {
+                let may = may_submit(db, user, topic)?;
+                allowed.push((topic, may.clone()));
+                may
+            }
+        };
+        let key = may.and_then(|()| {
+            crate::objects::key(catalog, &annotation.object)
+                .map_err(|e| Refused::Object(e.to_string()))
+        });
+        answers.push(key.map(|key| {
+            let stored = Annotation {
+                timestamp: timestamp.clone(),
+                ..annotation.clone()
+            };
+            let seen = (key.to_string(), stored.topic.clone());
+            let row = stored.row(key);
+            match placed.get(&seen) {
+                Some(&i) => rows[i] = row,
+                None => {
+                    placed.insert(seen, rows.len());
+                    rows.push(row);
+                }
+            }
+            stored
+        }));
+    }
+    db.upsert("annotations", &columns(catalog.key), &rows)?;
+    Ok(answers)
+}
+
+/// Whether `user` may annotate under `topic`: the annotator exists, is theirs and is active.
+fn may_submit(db: &mut Db, user: &User, topic: &str) -> Result<Result<(), Refused>, ServiceError> {
     let Some(annotator) = Annotator::get(db, topic)? else {
         return Ok(Err(Refused::NoTopic(topic.to_owned())));
     };
@@ -294,28 +354,34 @@ pub fn annotate(
     if !annotator.active {
         return Ok(Err(Refused::Inactive(topic.to_owned())));
     }
-    let catalog = db.catalog();
-    let key = match crate::objects::key(catalog, &annotation.object) {
-        Ok(key) => key,
-        Err(e) => return Ok(Err(Refused::Object(e.to_string()))),
-    };
-    let stored = Annotation {
-        timestamp: crate::now(),
-        ..annotation.clone()
-    };
-    let columns = columns(catalog.key);
-    let row = vec![
-        key,
-        stored.topic.as_str().into(),
-        stored.classification.as_str().into(),
-        stored.version.as_str().into(),
-        stored.explanation.as_str().into(),
-        stored.classdict.as_str().into(),
-        stored.url.as_str().into(),
-        stored.timestamp.as_str().into(),
-    ];
-    db.upsert("annotations", &columns, &[row])?;
-    Ok(Ok(stored))
+    Ok(Ok(()))
+}
+
+impl Annotation {
+    /// Its row of the `annotations` table, under object key `key` (already checked).
+    fn row(&self, key: Value) -> Vec<Value> {
+        vec![
+            key,
+            self.topic.as_str().into(),
+            self.classification.as_str().into(),
+            self.version.as_str().into(),
+            self.explanation.as_str().into(),
+            self.classdict.as_str().into(),
+            self.url.as_str().into(),
+            self.timestamp.as_str().into(),
+        ]
+    }
+
+    /// The annotation stream's message for a stored annotation: the JSON line lasair-filter
+    /// --annotations reads, sent with the object's key as the Kafka message key (so one
+    /// object's annotations keep their order in a partition). lasair-serve and lasair-sync
+    /// both send exactly this.
+    pub fn stream_message(&self) -> Result<(&[u8], String), ServiceError> {
+        let line = serde_json::to_string(self).map_err(|e| {
+            ServiceError::invalid(format!("annotation of {}", self.object), e.to_string())
+        })?;
+        Ok((self.object.as_bytes(), line))
+    }
 }
 
 #[cfg(test)]
@@ -385,6 +451,46 @@ mod tests {
             "Annotator error: topic fast is not active -- ask Lasair team"
         );
         assert_eq!(Annotator::list(&mut db).expect("list").len(), 1);
+    }
+
+    #[test]
+    fn a_batch_is_checked_item_by_item_and_the_later_of_two_is_kept() {
+        let mut db = Db::open("sqlite::memory:").expect("db");
+        let ada = user(&mut db, "ada");
+        Annotator::register(&mut db, "fast", ada.id, "", true).expect("registered");
+        let batch = [
+            note("ZTF1", "fast", "SN"),
+            note("ZTF1' OR 1", "fast", "SN"),
+            note("ZTF2", "slow", "AGN"),
+            note("ZTF1", "fast", "TDE"),
+            note("ZTF3", "fast", "CV"),
+        ];
+        let answers = annotate_all(&mut db, &ada, &batch).expect("stored");
+        let refused: Vec<bool> = answers.iter().map(Result::is_err).collect();
+        assert_eq!(refused, [false, true, true, false, false]);
+        let stamped: Vec<&str> = answers
+            .iter()
+            .flatten()
+            .map(|a| a.timestamp.as_str())
+            .collect();
+        assert!(stamped.windows(2).all(|w| w[0] == w[1] && !w[0].is_empty()));
+        let one = Annotation::of_object(&mut db, "ZTF1".into()).expect("read");
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].classification, "TDE", "the later of the two");
+        assert_eq!(
+            Annotation::of_object(&mut db, "ZTF3".into())
+                .expect("read")
+                .len(),
+            1
+        );
+        let (key, line) = answers[4]
+            .as_ref()
+            .expect("ok")
+            .stream_message()
+            .expect("line");
+        assert_eq!(key, b"ZTF3");
+        let back: Annotation = serde_json::from_str(&line).expect("a stream line");
+        assert_eq!(&back, answers[4].as_ref().expect("ok"));
     }
 
     #[test]

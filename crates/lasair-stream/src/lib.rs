@@ -46,8 +46,8 @@ use std::time::Duration;
 
 pub use error::StreamError;
 pub use origin::Origin;
-pub use sink::{open_sink, open_topics};
-pub use source::open_source;
+pub use sink::{open_appending, open_sink, open_topics};
+pub use source::{at_most, open_source};
 pub use stage::{parse_args, run_stage, BatchError, StageDefaults, StageRun, StreamArgs};
 
 /// One record read from a source.
@@ -66,7 +66,8 @@ pub trait Source: Send {
     /// only what is already fetched. After an error, calling again goes on with the next input
     /// (files) or polls again (Kafka); see [`StreamError::is_transient`].
     fn next_batch(&mut self, max: usize, wait: Duration) -> Result<Vec<Message>, StreamError>;
-    /// True once a finite input (files, stdin) is exhausted; never for Kafka.
+    /// True once a finite input (files, stdin) is exhausted; for Kafka, never, unless it was
+    /// opened to stop at the end of its partitions ([`KafkaOptions::until_end`]).
     fn finished(&self) -> bool;
     /// Marks every message returned so far as done: for Kafka, commits their offsets
     /// (synchronously, the next offset per partition); called by the tool only after the batch's
@@ -114,6 +115,10 @@ pub struct KafkaOptions {
     /// librdkafka settings applied last, e.g. from `--kafka-option key=value`.
     pub extra: Vec<(String, String)>,
     pub client_id: String,
+    /// A source stops at the end of its partitions: once every partition assigned to it has
+    /// been read up to its last message, [`Source::finished`] is true (a batch job run by cron,
+    /// not a service that waits for more).
+    pub until_end: bool,
 }
 
 impl KafkaOptions {
@@ -136,6 +141,7 @@ impl KafkaOptions {
             group,
             extra,
             client_id: client_id.to_owned(),
+            until_end: false,
         })
     }
 }
@@ -210,6 +216,7 @@ impl Default for KafkaOptions {
             group: None,
             extra: Vec::new(),
             client_id: "lasair".into(),
+            until_end: false,
         }
     }
 }

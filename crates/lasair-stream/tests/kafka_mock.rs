@@ -79,6 +79,30 @@ fn uncommitted_messages_are_delivered_again() {
 }
 
 #[test]
+fn a_batch_job_stops_at_the_end_of_its_partitions() {
+    let (_cluster, brokers) = cluster(&["e"]);
+    let spec = format!("kafka://{brokers}/e?group=cron");
+    assert!(
+        common::run_to_end(&spec).is_empty(),
+        "an empty topic ends at once"
+    );
+    let first = payloads("first", 20);
+    produce(&brokers, "e", &first);
+    assert_eq!(texts(&common::run_to_end(&spec)), sorted(&first));
+    assert!(
+        common::run_to_end(&spec).is_empty(),
+        "committed: nothing new"
+    );
+    let later = payloads("later", 5);
+    produce(&brokers, "e", &later);
+    assert_eq!(texts(&common::run_to_end(&spec)), sorted(&later));
+    // Without a commit, the next run reads the same again.
+    let mut source = common::source_to_end(&format!("kafka://{brokers}/e?group=fresh"));
+    let all = common::read_to_end(source.as_mut());
+    assert_eq!(all.len(), first.len() + later.len());
+}
+
+#[test]
 fn topic_pattern_receives_from_every_matching_topic() {
     let (_cluster, brokers) = cluster(&["pat_a", "pat_b", "other"]);
     produce(&brokers, "pat_a", &payloads("a", 3));

@@ -52,6 +52,27 @@ fn commit_and_redelivery_on_a_real_broker() {
     }
 }
 
+#[test]
+fn a_batch_job_stops_at_the_end_of_its_partitions_on_a_real_broker() {
+    let Ok(brokers) = std::env::var("LASAIR_TEST_KAFKA") else {
+        println!("skipped: LASAIR_TEST_KAFKA not set (scripts/test starts tansu)");
+        return;
+    };
+    ensure_topic(&brokers);
+    let run = run_id();
+    let spec = format!("kafka://{brokers}/{TOPIC}?group={run}-cron");
+    // Earlier runs' messages come first; then only what is new (the other test may be
+    // producing to the topic meanwhile: only this one's messages are counted).
+    common::run_to_end(&spec);
+    let tag = format!("{run}-cron");
+    let sent = payloads(&tag, 12);
+    produce(&brokers, TOPIC, &sent);
+    let got = only(&common::run_to_end(&spec), &tag);
+    assert_eq!(texts(&got), sorted(&sent));
+    let again = only(&common::run_to_end(&spec), &tag);
+    assert!(again.is_empty(), "committed: nothing new");
+}
+
 fn ensure_topic(brokers: &str) {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", brokers)

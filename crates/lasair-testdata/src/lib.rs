@@ -1,6 +1,8 @@
 //! Test support: the real public data (alerts, schemas, catalogues) lives outside the
 //! repository in `../shared/data`; tests that use it skip, saying so, where it is absent.
 
+pub mod brokers;
+
 use std::path::PathBuf;
 
 pub mod skymaps;

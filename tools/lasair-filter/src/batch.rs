@@ -105,10 +105,9 @@ impl Stages {
             match line {
                 Ok(line) => {
                     let id = line.alert.object_id.0.clone();
-                    let newer = |old: &AlertLine| {
-                        (line.alert.mjd, line.alert.source_id)
-                            >= (old.alert.mjd, old.alert.source_id)
-                    };
+                    // By time, a tie to the later message: the main database's rule
+                    // (upsert_newer on the latest time, the later write winning a tie).
+                    let newer = |old: &AlertLine| line.alert.mjd >= old.alert.mjd;
                     match latest.get(&id) {
                         Some((_, old)) if !newer(old) => out.superseded += 1,
                         Some(_) => {

@@ -67,7 +67,8 @@ pub struct Args {
     pub public_url: Option<String>,
 
     /// Where accepted annotations also go, for lasair-filter's annotation trigger: a JSON
-    /// lines file or `kafka://HOST:PORT/TOPIC` [default: the database only].
+    /// lines file (appended to, as lasair-sync brokers appends to it) or
+    /// `kafka://HOST:PORT/TOPIC` [default: the database only].
     #[arg(long)]
     pub annotations: Option<String>,
 

@@ -12,7 +12,7 @@ use lasair_context::{Classifier, SearchConfig};
 use lasair_db::Pool;
 use lasair_service::users::{ApiClass, User};
 use lasair_store::{open_lightcurves, CutoutStore, LightcurveStore};
-use lasair_stream::{open_sink, KafkaOptions, Sink};
+use lasair_stream::{open_appending, KafkaOptions, Sink};
 
 use crate::args::Args;
 
@@ -136,7 +136,7 @@ impl App {
                     client_id: crate::TOOL.into(),
                     ..KafkaOptions::default()
                 };
-                let sink = open_sink(spec, &options)
+                let sink = open_appending(spec, &options)
                     .with_context(|| format!("opening the annotation stream {spec}"))?;
                 Some(Mutex::new(sink))
             }

@@ -1,10 +1,13 @@
 //! `lasair-sync`: the background jobs cron (or a systemd timer) runs beside the pipeline, one
 //! subcommand each: `tns` keeps the Transient Name Server's names and tags the objects near
-//! them, `copies` writes a filter node's local copy of the tables its batches join, `expire`
-//! stops what users have not saved for 180 days (mailing them first), `stats` records a night's
-//! figures for the status page, `gw` registers gravitational-wave sky maps. Each prints one JSON line of what it did, exits 0 only when its
+//! them, `copies` writes a filter node's local copy of the tables its batches join, `brokers`
+//! takes another broker's classifications as annotations, `expire` stops what users have not
+//! saved for 180 days (mailing them first), `stats` records a night's figures for the status
+//! page, `gw` registers gravitational-wave sky maps. Each prints one JSON line of what it did,
+//! exits 0 only when its
 //! work is durable, and changes nothing when run twice.
 
+mod brokers;
 mod expire;
 mod gw;
 mod tns;
@@ -69,6 +72,18 @@ pub struct Args {
     #[arg(long, global = true)]
     pub lasair_url: Option<String>,
 
+    /// The annotation stream the annotations taken from other brokers go to (a JSON-lines
+    /// file or kafka://HOST:PORT/TOPIC), where lasair-filter --annotations reads them
+    /// [default: none].
+    #[arg(long, global = true, env = "LASAIR_ANNOTATIONS")]
+    pub annotations: Option<String>,
+
+    /// librdkafka settings for reading another broker's topics, KEY=VALUE, repeatable (its
+    /// credentials: security.protocol, sasl.mechanism, sasl.username, sasl.password).
+    #[arg(long = "kafka-option", global = true, value_name = "KEY=VALUE")]
+    #[serde(rename = "kafka_options")]
+    pub kafka_option: Vec<String>,
+
     #[command(subcommand)]
     #[serde(skip)]
     pub command: Option<Command>,
@@ -84,6 +99,10 @@ pub enum Command {
     /// Takes TNS's public objects (a day's changes by default), keeps them in the `tns` table,
     /// and tags the known objects near each new or changed name.
     Tns(tns::TnsArgs),
+    /// Takes another broker's classifications (Fink, ALeRCE, AMPEL) from its topics as
+    /// annotations, as the annotate API stores them, and sends them on to the annotation
+    /// stream; reads to the end of the topics (or --max-messages) and stops.
+    Brokers(brokers::BrokersArgs),
     /// Writes a filter node's local copy of crossmatch_tns and annotations (for
     /// lasair-filter --copies), replacing the file at once.
     Copies {
@@ -125,8 +144,12 @@ impl lasair_cli::config::Section for Args {
             radius,
             smtp,
             mail_from,
-            lasair_url
+            lasair_url,
+            annotations
         );
+        if self.kafka_option.is_empty() {
+            self.kafka_option = file.kafka_option;
+        }
         if self.radius.is_none() {
             self.radius = Some(3.0);
         }
@@ -140,9 +163,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     };
     let Some(command) = &args.command else {
-        anyhow::bail!("name a job: tns, copies, expire, stats or gw (see --help)");
+        anyhow::bail!("name a job: tns, copies, brokers, expire, stats or gw (see --help)");
     };
     let mut db = open(args)?;
+    let mut outcome = Outcome::Ok;
     let report = match command {
         Command::Tns(tns) => tns::run(args, tns, &mut db)?,
         Command::Copies { to } => {
@@ -155,6 +179,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
                 .collect();
             serde_json::json!({"job": "copies", "to": to, "rows": tables})
         }
+        Command::Brokers(b) => {
+            let (report, done) = brokers::run(args, b, &mut db)?;
+            outcome = done;
+            report
+        }
         Command::Expire(expire) => expire::run(args, expire, &mut db)?,
         Command::Gw(gw) => return gw::run(gw, &mut db, out),
         Command::Stats { night } => {
@@ -166,7 +195,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         }
     };
     writeln!(out, "{report}").context("writing the report")?;
-    Ok(Outcome::Ok)
+    Ok(outcome)
 }
 
 fn open(args: &Args) -> anyhow::Result<Db> {

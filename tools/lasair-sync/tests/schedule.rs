@@ -71,5 +71,8 @@ fn timers_and_cron_run_the_same_jobs_and_each_parses() {
         .iter()
         .filter_map(|j| j.split(' ').next())
         .collect();
-    assert_eq!(names, BTreeSet::from(["copies", "expire", "stats", "tns"]));
+    assert_eq!(
+        names,
+        BTreeSet::from(["brokers", "copies", "expire", "stats", "tns"])
+    );
 }

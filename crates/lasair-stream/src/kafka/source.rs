@@ -22,7 +22,12 @@ pub(crate) struct KafkaSource {
     names: HashSet<Arc<str>>,
     /// A poll error met after part of a batch was read, returned by the next call.
     pending: Option<StreamError>,
+    /// Finished once every assigned partition is read to its end ([`KafkaOptions::until_end`]).
+    until_end: bool,
 }
+
+/// How long a question to the brokers about offsets may take.
+const OFFSETS_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl KafkaSource {
     pub(crate) fn open(spec: &KafkaSpec, options: &KafkaOptions) -> Result<Self, StreamError> {
@@ -44,7 +49,46 @@ impl KafkaSource {
             returned: HashMap::new(),
             names: HashSet::new(),
             pending: None,
+            until_end: options.until_end,
         })
+    }
+
+    /// True when partitions are assigned and each has been read to its high watermark: where
+    /// the consumer stands (the next offset it returns), or, before it has returned anything
+    /// from a partition, the group's committed offset, or the partition's first offset (the
+    /// consumer starts from the earliest).
+    fn at_end(&self) -> Result<bool, KafkaError> {
+        let positions = self.consumer.position()?;
+        if positions.count() == 0 {
+            return Ok(false);
+        }
+        let mut unread = TopicPartitionList::new();
+        for p in positions.elements() {
+            if !matches!(p.offset(), Offset::Offset(_)) {
+                unread.add_partition(p.topic(), p.partition());
+            }
+        }
+        let committed = match unread.count() {
+            0 => unread,
+            _ => self.consumer.committed_offsets(unread, OFFSETS_TIMEOUT)?,
+        };
+        for p in positions.elements() {
+            let (topic, partition) = (p.topic(), p.partition());
+            let (low, high) = self
+                .consumer
+                .fetch_watermarks(topic, partition, OFFSETS_TIMEOUT)?;
+            let from_commit = committed
+                .find_partition(topic, partition)
+                .map(|c| c.offset());
+            let next = match (p.offset(), from_commit) {
+                (Offset::Offset(o), _) | (_, Some(Offset::Offset(o))) => o,
+                _ => low,
+            };
+            if next < high {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     fn error(&self, what: &'static str, source: KafkaError) -> StreamError {
@@ -118,7 +162,8 @@ impl Source for KafkaSource {
     }
 
     fn finished(&self) -> bool {
-        false
+        // A broker that cannot answer now is asked again after the next poll.
+        self.until_end && self.pending.is_none() && self.at_end().unwrap_or(false)
     }
 
     fn commit(&mut self) -> Result<(), StreamError> {

@@ -16,6 +16,16 @@ pub fn open_sink(spec: &str, kafka: &KafkaOptions) -> Result<Box<dyn Sink>, Stre
     })
 }
 
+/// Opens a stream that several writers add to, run after run: a Kafka topic, or a file
+/// appended to (never truncated); `-` is stdout. The annotation stream is one: lasair-serve
+/// and lasair-sync both write to it, and lasair-filter --annotations reads it.
+pub fn open_appending(spec: &str, kafka: &KafkaOptions) -> Result<Box<dyn Sink>, StreamError> {
+    Ok(match Spec::parse(spec)? {
+        Spec::Path(path) => Box::new(stdio::LineSink::appending(&path)?),
+        _ => open_sink(spec, kafka)?,
+    })
+}
+
 /// Opens a destination for records by topic: `kafka://HOST:PORT[,HOST:PORT]` (the brokers;
 /// any topic part is ignored), or a folder where each topic is a file `TOPIC.jsonl` of JSON
 /// lines, appended to (the embedded default, for a laptop or the demo).

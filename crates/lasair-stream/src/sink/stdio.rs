@@ -36,10 +36,24 @@ impl LineSink {
     /// Creates or truncates the file.
     pub(crate) fn file(path: &str) -> Result<Self, StreamError> {
         let file = File::create(path).map_err(|e| StreamError::write(path, e))?;
-        Ok(LineSink {
+        Ok(Self::to_file(file, path))
+    }
+
+    /// Creates the file or appends to it.
+    pub(crate) fn appending(path: &str) -> Result<Self, StreamError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| StreamError::write(path, e))?;
+        Ok(Self::to_file(file, path))
+    }
+
+    fn to_file(file: File, path: &str) -> Self {
+        LineSink {
             output: Output::File(BufWriter::with_capacity(BUFFER, file)),
             target: path.to_owned(),
-        })
+        }
     }
 
     fn writer(&mut self) -> &mut dyn Write {
@@ -93,6 +107,20 @@ mod tests {
         sink.flush().expect("flush");
         let text = std::fs::read_to_string(path).expect("read back");
         assert_eq!(text, "{\"a\":1}\n{\"b\":2}\n");
+    }
+
+    #[test]
+    fn an_appending_sink_keeps_what_was_there() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("notes.jsonl");
+        let path = path.to_str().expect("utf-8 temp path");
+        for line in [b"{\"run\":1}", b"{\"run\":2}"] {
+            let mut sink = LineSink::appending(path).expect("open sink");
+            sink.send(None, line).expect("send");
+            sink.flush().expect("flush");
+        }
+        let text = std::fs::read_to_string(path).expect("read back");
+        assert_eq!(text, "{\"run\":1}\n{\"run\":2}\n");
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! Where records come from: files of whole messages (Avro alerts), JSON lines from files and
 //! stdin, and Kafka (`crate::kafka`), chosen by spec strings.
 
+mod at_most;
 mod files;
 mod finite;
 mod inputs;
 mod lines;
+
+pub use at_most::at_most;
 
 use crate::spec::Spec;
 use crate::{kafka, KafkaOptions, Source, SourceKind, StreamError};

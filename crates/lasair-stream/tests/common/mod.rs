@@ -104,3 +104,36 @@ pub fn partitions(messages: &[Message]) -> Vec<i32> {
     partitions.dedup();
     partitions
 }
+
+/// Reads a source opened to stop at the end of its partitions until it says it is finished,
+/// failing after [`LIMIT`] instead of hanging.
+pub fn read_to_end(source: &mut dyn Source) -> Vec<Message> {
+    let start = Instant::now();
+    let mut all = Vec::new();
+    while !source.finished() {
+        assert!(
+            start.elapsed() < LIMIT,
+            "not at the end within {LIMIT:?} ({} read)",
+            all.len()
+        );
+        all.extend(source.next_batch(100, POLL).expect("poll"));
+    }
+    all
+}
+
+/// A source of `spec` that stops at the end of its partitions.
+pub fn source_to_end(spec: &str) -> Box<dyn Source> {
+    let options = KafkaOptions {
+        until_end: true,
+        ..options()
+    };
+    open_source(&[spec.to_owned()], SourceKind::Lines, &options).expect("open kafka source")
+}
+
+/// A run of a batch job: reads `spec` to the end of its partitions and commits; what it read.
+pub fn run_to_end(spec: &str) -> Vec<Message> {
+    let mut source = source_to_end(spec);
+    let got = read_to_end(source.as_mut());
+    source.commit().expect("commit");
+    got
+}

@@ -46,14 +46,15 @@ fn annotation_of(p: &Params) -> Result<Annotation, ApiError> {
 fn accept(app: &App, user: &User, annotation: &Annotation) -> Result<String, ApiError> {
     let stored = store(&mut *app.db.get()?, user, annotation)?
         .map_err(|refused| ApiError::error(refused.to_string()))?;
-    let message = serde_json::to_string(&stored)
+    let (key, message) = stored
+        .stream_message()
         .map_err(|e| ApiError::Internal(format!("encoding an annotation: {e}")))?;
     if let Some(sink) = &app.annotations {
         let mut sink = sink
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Durable before the caller hears success: lasair-filter's annotation trigger reads it.
-        sink.send(Some(stored.object.as_bytes()), message.as_bytes())
+        sink.send(Some(key), message.as_bytes())
             .and_then(|()| sink.flush())
             .map_err(|e| ApiError::Internal(format!("the annotation stream: {e}")))?;
     }
