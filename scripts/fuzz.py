@@ -8,7 +8,8 @@ memory is a finding: its input is kept under var/fuzz/<target>/found/ to become 
 
 Targets: avro (ZTF Avro containers -> lasair-ingest), wire (LSST Confluent wire messages ->
 lasair-ingest), lines (JSON alert lines -> lasair-sherlock and lasair-filter), moc (watchmap files
--> lasair-filter watchmap add), sql (users' clauses -> lasair-query on SQLite).
+-> lasair-filter watchmap add), sql (users' clauses -> lasair-query on SQLite), skymap (GW sky maps
+-> lasair-sync gw add).
 Exit 0 when nothing was found, 1 otherwise.
 """
 
@@ -102,6 +103,7 @@ def targets(rng, work):
     ztf = sorted(glob.glob(f"{DATA}/ztf/alerts/*/*.avro"))
     wire = sorted(glob.glob(f"{DATA}/lsst/alerts/rubin_v10_0/wire/*.bin"))
     mocs = sorted(glob.glob(f"{DATA}/mocs/*.fits")) + [None]
+    skymaps = sorted(glob.glob(f"{DATA}/skymaps/*.fits")) + sorted(glob.glob("crates/lasair-sky/tests/fixtures/skymaps/*.fits*"))
     lines = []
     sample = f"{work}/lines.jsonl"
     if ztf and not os.path.exists(sample):
@@ -144,6 +146,12 @@ def targets(rng, work):
         return [f"{BIN}/lasair-filter", "--survey", "ztf", "--db", f"sqlite:{case}/main.db", "watchmap", "add",
                 path, "--name", "fuzz", "--user", "1"], None
 
+    def skymap(case):
+        path = f"{case}/map.fits"
+        open(path, "wb").write(mutate(open(rng.choice(skymaps), "rb").read(), rng))
+        return [f"{BIN}/lasair-sync", "gw", "add", path, "--name", "fuzz", "--db", f"sqlite:{case}/main.db",
+                "--survey", "ztf"], None
+
     def sql(case):
         where = " ".join(rng.choice(SQL_PIECES) for _ in range(rng.randint(1, 12)))
         select = ", ".join(rng.choice(SQL_PIECES[:6] + ["*", "objects.*"]) for _ in range(rng.randint(1, 3)))
@@ -151,12 +159,13 @@ def targets(rng, work):
         return [f"{BIN}/lasair-query", "--db", db, "--select", select, "--where", where, "--timeout", "5"], None
 
     return {"avro": avro if ztf else None, "wire": wire_case if wire else None,
-            "lines": lines_case if lines else None, "moc": moc, "sql": sql}
+            "lines": lines_case if lines else None, "moc": moc, "sql": sql,
+            "skymap": skymap if skymaps else None}
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("targets", nargs="*", default=["avro", "wire", "lines", "moc", "sql"])
+    ap.add_argument("targets", nargs="*", default=["avro", "wire", "lines", "moc", "sql", "skymap"])
     ap.add_argument("--runs", type=int, default=int(os.environ.get("FUZZ_RUNS", "200")))
     ap.add_argument("--seed", type=int, default=int(time.time()))
     args = ap.parse_args()

@@ -209,6 +209,10 @@ fn gw_life(db: &mut Db, exact: bool) {
     let listed = mma::list(db, Some(&name)).expect("list");
     assert_eq!(listed.len(), 1);
     assert!(!listed[0].active);
+    // Its notice again: nothing new, nothing tagged, still retracted.
+    let late = mma::register(db, &map, &event, &Rule::default()).expect("again");
+    assert_eq!((late.new, late.tagged, late.mw_id), (false, 0, Some(mw_id)));
+    assert!(!mma::list(db, Some(&name)).expect("list")[0].active);
 
     // A binary black hole whose 90% area is above the rule's limit is refused, unwritten.
     let bbh = r#"{"BNS": 0.0, "NSBH": 0.01, "BBH": 0.98, "Terrestrial": 0.01}"#;

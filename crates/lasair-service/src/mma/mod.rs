@@ -224,28 +224,38 @@ pub fn register(
         return Ok(out);
     }
     out.kept = true;
-    let id = match stored_id(db, &event.other_id, &event.version)? {
-        Some(id) => id,
+    let (id, active) = match stored(db, &event.other_id, &event.version)? {
+        Some(found) => found,
         None => {
             out.new = true;
-            insert(db, event, &summary, event_tai)?
+            (insert(db, event, &summary, event_tai)?, true)
         }
     };
     out.mw_id = Some(id);
-    out.tagged = tag_known(db, id, event_tai, &summary.regions[2])?;
+    // A retracted event's map tags nothing more.
+    if active {
+        out.tagged = tag_known(db, id, event_tai, &summary.regions[2])?;
+    }
     Ok(out)
 }
 
-/// The id of a stored version of an event.
-pub fn stored_id(db: &mut Db, other_id: &str, version: &str) -> Result<Option<i64>, ServiceError> {
+/// The id of a stored version of an event, and whether it is active (not retracted).
+pub fn stored(
+    db: &mut Db,
+    other_id: &str,
+    version: &str,
+) -> Result<Option<(i64, bool)>, ServiceError> {
     let select = Select::from(TABLE)
-        .columns(&["mw_id"])
+        .columns(&["mw_id", "active"])
         .eq("otherId", other_id)
         .eq("version", version)
         .eq("namespace", NAMESPACE)
         .order_by("mw_id")
         .limit(1);
-    Ok(db.select(&select)?.rows.first().and_then(|r| r[0].as_i64()))
+    let rows = db.select(&select)?.rows;
+    Ok(rows
+        .first()
+        .and_then(|r| Some((r[0].as_i64()?, r[1].as_i64().unwrap_or(0) != 0))))
 }
 
 const TABLE: &str = "mma_areas";

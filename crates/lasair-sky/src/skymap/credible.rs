@@ -260,7 +260,7 @@ impl Credible {
         let bad = |why: &str| SkymapError::invalid(name, format!("stored region: {why}"));
         let mut raw = Vec::new();
         flate2::read::ZlibDecoder::new(bytes)
-            .take(1 << 31)
+            .take(1 << 30)
             .read_to_end(&mut raw)
             .map_err(|e| bad(&e.to_string()))?;
         let head = MAGIC.len() + 18;

@@ -247,5 +247,34 @@ mod tests {
         assert!(err(&cut).contains("truncated"), "{}", err(&cut));
         let image = fits_file(&["SIMPLE  = T", "NAXIS   = 2"], &[], &[]);
         assert!(err(&image).contains("FITS image"));
+        // A header that asks for gigabytes is refused before anything is sized from it.
+        let wide = fits_file(
+            PRIMARY,
+            &[
+                "XTENSION= 'BINTABLE'",
+                "NAXIS1  = 402653184",
+                "NAXIS2  = 1",
+                "TFIELDS = 1",
+                "TTYPE1  = 'PROB'",
+                "TFORM1  = '50331648D'",
+                "ORDERING= 'NESTED'",
+            ],
+            &[],
+        );
+        assert!(err(&wide).contains("bytes each"), "{}", err(&wide));
+        let fine = fits_file(
+            PRIMARY,
+            &[
+                "XTENSION= 'BINTABLE'",
+                "NAXIS1  = 8",
+                "NAXIS2  = 201326592",
+                "TFIELDS = 1",
+                "TTYPE1  = 'PROB'",
+                "TFORM1  = 'D'",
+                "ORDERING= 'RING'",
+            ],
+            &[],
+        );
+        assert!(err(&fine).contains("up to 2048"), "{}", err(&fine));
     }
 }

@@ -14,9 +14,9 @@ use crate::fits::{read_full, Column, Header, Table};
 
 /// Bytes of rows read at a time.
 const CHUNK: usize = 1 << 22;
-/// The finest flat map read (NSIDE 8192): 805 million pixels is already more than any
-/// LIGO/Virgo/KAGRA map has.
-const MAX_FLAT_ORDER: u8 = 13;
+/// The finest flat map read (NSIDE 2048, the finest LIGO/Virgo/KAGRA have published): a RING
+/// map is held whole before it is put in NESTED order (50 million pixels, 1.6 GB at most).
+const MAX_FLAT_ORDER: u8 = 11;
 
 /// The map's pixels, whether it gives distances, and its header's facts.
 pub(super) struct Loaded {
@@ -111,8 +111,14 @@ fn rows(
     name: &str,
     mut each: impl FnMut(u64, &[u8]) -> Result<(), SkymapError>,
 ) -> Result<(), SkymapError> {
-    if table.row_bytes == 0 {
-        return Err(SkymapError::invalid(name, "its rows are empty"));
+    if table.row_bytes == 0 || table.row_bytes > CHUNK {
+        return Err(SkymapError::invalid(
+            name,
+            format!(
+                "its rows are {} bytes each: not a sky map's",
+                table.row_bytes
+            ),
+        ));
     }
     let per_chunk = (CHUNK / table.row_bytes).max(1) as u64;
     let mut buf = Vec::new();
@@ -233,7 +239,7 @@ fn flat(
         .find(|&o| 12u64 << (2 * o as u32) == npix)
         .ok_or_else(|| {
             bad(format!(
-                "{npix} pixels is no HEALPix map of NSIDE a power of 2 up to 8192"
+                "{npix} pixels is no HEALPix map of NSIDE a power of 2 up to 2048"
             ))
         })?;
     if let Some(nside) = header.uint("NSIDE") {
