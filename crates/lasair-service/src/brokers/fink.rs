@@ -72,7 +72,13 @@ pub(super) fn body(
             source,
         })?;
     let what = "the alert, read with the key's schema";
-    let mut keep = vec!["diaSource", "diaObject", "clf", "fink_science_version", "objectId"];
+    let mut keep = vec![
+        "diaSource",
+        "diaObject",
+        "clf",
+        "fink_science_version",
+        "objectId",
+    ];
     keep.extend(ZTF_SCORES);
     payload::schemaless(value, &schema, limits, what, Some(&keep))
 }
