@@ -153,3 +153,47 @@ start_smtp() {
     export LASAIR_TEST_SMTP="127.0.0.1:$port" LASAIR_TEST_MAILDIR="$dir"
     say "SMTP (aiosmtpd) on $LASAIR_TEST_SMTP"
 }
+
+# OpenSSH servers for lasair-mine's tests: N sshd on free 127.0.0.1 ports, run as the current
+# user, each with a throw-away host key; one throw-away user key is authorised on all of them
+# and a known_hosts file lists their host keys. Exports LASAIR_TEST_SSH (host:port,...),
+# LASAIR_TEST_SSH_KEY, LASAIR_TEST_SSH_KNOWN_HOSTS and LASAIR_TEST_SSH_PIDS (each server's
+# pid, in the same order: a test may kill a host's sessions).
+start_sshd() {
+    local n=${1:-3} dir="$LASAIR_SVC_DIR/sshd" hosts=() pids=() i port
+    mkdir -p "$dir"
+    ssh-keygen -q -t ed25519 -N '' -C lasair-test-user -f "$dir/user_key"
+    cp "$dir/user_key.pub" "$dir/authorized_keys"
+    : >"$dir/known_hosts"
+    # Run as root, sshd separates privileges into an empty folder that systemd would make.
+    if [ "$(id -u)" -eq 0 ]; then mkdir -p /run/sshd; fi
+    for i in $(seq 1 "$n"); do
+        port=$(free_port)
+        ssh-keygen -q -t ed25519 -N '' -C "lasair-test-host-$i" -f "$dir/host_key_$i"
+        cat >"$dir/sshd_$i.conf" <<CONF
+ListenAddress 127.0.0.1:$port
+HostKey $dir/host_key_$i
+AuthorizedKeysFile $dir/authorized_keys
+PidFile $dir/sshd_$i.pid
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+AllowUsers $(id -un)
+MaxStartups 100:30:200
+MaxSessions 100
+CONF
+        /usr/sbin/sshd -D -e -f "$dir/sshd_$i.conf" >"$LASAIR_SVC_DIR/sshd_$i.log" 2>&1 &
+        SERVICE_PIDS+=($!)
+        pids+=($!)
+        echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/host_key_$i.pub")" >>"$dir/known_hosts"
+        hosts+=("127.0.0.1:$port")
+    done
+    for i in "${!hosts[@]}"; do wait_for_port "${hosts[$i]##*:}" sshd; done
+    LASAIR_TEST_SSH=$(IFS=,; echo "${hosts[*]}")
+    LASAIR_TEST_SSH_PIDS=$(IFS=,; echo "${pids[*]}")
+    export LASAIR_TEST_SSH LASAIR_TEST_SSH_PIDS
+    export LASAIR_TEST_SSH_KEY="$dir/user_key" LASAIR_TEST_SSH_KNOWN_HOSTS="$dir/known_hosts"
+    say "$n OpenSSH servers on $LASAIR_TEST_SSH"
+}

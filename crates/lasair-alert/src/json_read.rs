@@ -50,6 +50,23 @@ impl LineReader {
     pub fn read(&mut self, line: &[u8]) -> Result<AlertLine, JsonAlertError> {
         read_with(line, &mut self.schemas)
     }
+
+    /// Reads one JSON object into a [`Record`]: a lightcurve point's `fields` as the
+    /// lightcurve store keeps them.
+    pub fn read_record(&mut self, json: &[u8]) -> Result<Record, JsonAlertError> {
+        if self.schemas.known.len() > MAX_SCHEMAS {
+            self.schemas.known.clear();
+        }
+        let mut de = serde_json::Deserializer::from_slice(json);
+        let datum = DatumSeed(&mut self.schemas)
+            .deserialize(&mut de)
+            .and_then(|d| de.end().map(|()| d))
+            .map_err(|e| JsonAlertError::Syntax(e.to_string()))?;
+        match datum {
+            Datum::Record(r) => Ok(r),
+            _ => Err(JsonAlertError::Shape("not a JSON object".into())),
+        }
+    }
 }
 
 /// More record types than this and the reader starts afresh (a stream of odd lines).
@@ -437,6 +454,21 @@ mod tests {
         assert!(err.to_string().contains("object"), "{err}");
         let err = read_alert_line(br#"{"survey":"ztf"} trailing"#).unwrap_err();
         assert!(matches!(err, JsonAlertError::Syntax(_)), "{err}");
+    }
+
+    #[test]
+    fn a_record_is_read_from_a_json_object_and_nothing_else() {
+        let mut reader = LineReader::default();
+        let r = reader
+            .read_record(br#"{"jd":2459000.5,"fid":1,"isdiffpos":"t","x":null}"#)
+            .unwrap();
+        assert_eq!(r.f64("jd"), Some(2459000.5));
+        assert_eq!(r.i64("fid"), Some(1));
+        assert_eq!(r.str("isdiffpos"), Some("t"));
+        assert!(r.get("x").is_some_and(Datum::is_null));
+        for bad in [&b"[1]"[..], b"3", b"{\"a\":1} x", b"{"] {
+            assert!(reader.read_record(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -95,6 +95,39 @@ pub fn mjd_of_utc(s: &str) -> Option<f64> {
     Some(mjd + (f64::from(h * 3600 + m * 60) + sec) / 86_400.0)
 }
 
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC) of an MJD, to the millisecond.
+pub fn iso_utc(mjd: f64) -> String {
+    let ms = (mjd * 86_400_000.0).round() as i64;
+    let day = ms.div_euclid(86_400_000);
+    let ms = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil(day as f64);
+    let (h, min, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+}
+
+/// The MJDs (UTC) from which TAI - UTC grew by a second, from 1972 (IERS Bulletin C).
+const LEAP_SECONDS: [f64; 28] = [
+    41_317.0, 41_499.0, 41_683.0, 42_048.0, 42_413.0, 42_778.0, 43_144.0, 43_509.0, 43_874.0,
+    44_239.0, 44_786.0, 45_151.0, 45_516.0, 46_247.0, 47_161.0, 47_892.0, 48_257.0, 48_804.0,
+    49_169.0, 49_534.0, 50_083.0, 50_630.0, 51_179.0, 53_736.0, 54_832.0, 56_109.0, 57_204.0,
+    57_754.0,
+];
+
+/// TAI - UTC in seconds at an MJD (UTC) from 1972: 10 s then, 37 s since 2017.
+pub fn tai_minus_utc(mjd_utc: f64) -> f64 {
+    let passed = LEAP_SECONDS.iter().filter(|&&m| mjd_utc >= m).count();
+    if passed == 0 {
+        10.0
+    } else {
+        9.0 + passed as f64
+    }
+}
+
+/// The MJD in TAI (LSST's time scale) of an MJD in UTC.
+pub fn tai_of_utc(mjd_utc: f64) -> f64 {
+    mjd_utc + tai_minus_utc(mjd_utc) / 86_400.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +167,24 @@ mod tests {
         ] {
             assert_eq!(mjd_of_utc(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn iso_times_written_and_read_back() {
+        let t = mjd_of_utc("2020-01-29T06:54:58.432376").expect("a time");
+        assert!((t - 58_877.288_176_300_83).abs() < 1e-9, "{t}");
+        assert_eq!(iso_utc(t), "2020-01-29T06:54:58.432Z");
+        assert_eq!(mjd_of_utc(&iso_utc(t)).map(iso_utc), Some(iso_utc(t)));
+        assert_eq!(iso_utc(58_709.999_999_999_9), "2019-08-15T00:00:00.000Z");
+        assert_eq!(mjd_of_utc("2019-08-14T10:00:00+02:00"), None);
+    }
+
+    #[test]
+    fn tai_runs_ahead_of_utc_by_the_leap_seconds() {
+        assert_eq!(tai_minus_utc(41_000.0), 10.0);
+        assert_eq!(tai_minus_utc(57_753.9), 36.0);
+        assert_eq!(tai_minus_utc(58_877.3), 37.0);
+        assert!((tai_of_utc(58_877.0) - 58_877.0 - 37.0 / 86_400.0).abs() < 1e-9);
     }
 
     #[test]

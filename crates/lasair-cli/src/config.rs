@@ -37,6 +37,24 @@ pub trait Section: serde::Serialize + DeserializeOwned + Default + Clone {
     fn merged(self, file: Self) -> Self;
 }
 
+/// In a [`Section::merged`]: each named `Option` field of `$to` that the command line left
+/// `None` takes the config file's value from `$from`.
+///
+/// ```
+/// #[derive(Default)]
+/// struct Args { db: Option<String>, batch: Option<u64> }
+/// let mut args = Args { db: Some("sqlite:a.db".into()), batch: None };
+/// let file = Args { db: Some("sqlite:b.db".into()), batch: Some(500) };
+/// lasair_cli::fill_unset!(args, file; db, batch);
+/// assert_eq!((args.db.as_deref(), args.batch), (Some("sqlite:a.db"), Some(500)));
+/// ```
+#[macro_export]
+macro_rules! fill_unset {
+    ($to:ident, $from:ident; $($field:ident),+ $(,)?) => {
+        $( if $to.$field.is_none() { $to.$field = $from.$field; } )+
+    };
+}
+
 /// The effective options: the command line merged over the config file's section. With
 /// `--print-config`, writes them to `out` as the section (TOML) and gives `None`: the tool
 /// is done.

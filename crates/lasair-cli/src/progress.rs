@@ -12,7 +12,7 @@ pub fn bar(total: Option<u64>, unit: &str, enabled: bool) -> ProgressBar {
     }
     let template = match total {
         Some(_) => {
-            format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}) {{msg}}")
+            format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, ETA {{eta}}) {{msg}}")
         }
         None => format!("{{elapsed_precise}} {{spinner}} {{pos}} {unit} ({{per_sec}}) {{msg}}"),
     };

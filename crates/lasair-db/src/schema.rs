@@ -20,7 +20,7 @@ use lasair_sql::Dialect;
 use crate::service;
 
 /// The newest schema version this code creates.
-pub const VERSION: i64 = 6;
+pub const VERSION: i64 = 8;
 
 /// The primary key columns of `table`.
 pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {
@@ -31,6 +31,8 @@ pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {
     match table.name {
         "watchlist_hits" => vec!["wl_id", key],
         "area_hits" => vec!["ar_id", key],
+        // One row per object and map (Lasair's key, the object alone, kept one map per object).
+        "mma_area_hits" => vec!["mw_id", key],
         "annotations" => vec![key, "topic"],
         _ => vec![key],
     }
@@ -54,7 +56,15 @@ const INDEXES: &[(&str, &[&str])] = &[
     ("sherlock_classifications", &["classification"]),
     ("crossmatch_tns", &["tns_name"]),
     ("annotations", &["topic"]),
+    // An object's gravitational-wave coincidences (version 7).
+    ("mma_area_hits", &["objectId"]),
+    ("mma_area_hits", &["diaObjectId"]),
 ];
+
+/// User-visible tables made after version 1, and the version that made each: the migration
+/// to it creates the table and its indexes on older databases (version 1 makes them on new
+/// ones, the catalogue having them).
+const CREATED: &[(&str, i64)] = &[("mma_area_hits", 7)];
 
 /// The indexes version 5 added (also made by version 1 on new databases, being in [`INDEXES`]).
 const POSITION_INDEXES: &[(&str, &[&str])] = &[
@@ -200,7 +210,7 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
             .filter(|i| applies(catalog, i))
             .map(|(t, cols)| create_index(dialect, t, cols))
             .collect(),
-        4 => added(dialect, catalog, to).collect(),
+        4 | 8 => added(dialect, catalog, to).collect(),
         // The TNS copy lasair-sync keeps, and the rest of Lasair's TNS columns.
         6 => {
             let tables = service::CREATED
@@ -210,8 +220,32 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
                 .map(|t| create_table(dialect, catalog, t, to));
             tables.chain(added(dialect, catalog, to)).collect()
         }
+        // Gravitational-wave maps (service table mma_areas) and their hits (mma_area_hits).
+        7 => made(dialect, catalog, to).collect(),
         _ => Vec::new(),
     }
+}
+
+/// The tables version `to` made (service tables in [`service::CREATED`], user-visible ones in
+/// [`CREATED`]) with their indexes.
+fn made<'a>(dialect: Dialect, catalog: &'a Catalog, to: i64) -> impl Iterator<Item = String> + 'a {
+    let new = move |list: &'a [(&'a str, i64)]| {
+        list.iter().filter(move |(_, v)| *v == to).map(|(t, _)| *t)
+    };
+    let service_tables = new(service::CREATED).filter_map(service::table);
+    let user_tables = new(CREATED).filter_map(|t| catalog.table(t));
+    let tables = service_tables
+        .chain(user_tables)
+        .map(move |t| create_table(dialect, catalog, t, to));
+    let is_new = move |t: &str| new(service::CREATED).chain(new(CREATED)).any(|n| n == t);
+    let service_indexes = service::INDEXES.iter().filter(move |(t, _)| is_new(t));
+    let user_indexes = INDEXES
+        .iter()
+        .filter(move |i| is_new(i.0) && applies(catalog, i));
+    let indexes = service_indexes
+        .chain(user_indexes)
+        .map(move |(t, cols)| create_index(dialect, t, cols));
+    tables.chain(indexes)
 }
 
 /// The `ALTER TABLE`s adding the columns [`service::ADDED`] by version `to`.
@@ -219,6 +253,11 @@ fn added<'a>(dialect: Dialect, catalog: &'a Catalog, to: i64) -> impl Iterator<I
     service::ADDED
         .iter()
         .filter(move |(_, _, v)| *v == to)
+        // A column of one survey's table only (ZTF's dmdt_g_2): not added to the other's.
+        .filter(move |(t, c, _)| {
+            let table = service::table(t).or(catalog.table(t));
+            table.is_some_and(|t| t.column(c).is_some())
+        })
         .map(move |(t, c, _)| add_column(dialect, catalog, t, c))
 }
 
@@ -308,6 +347,28 @@ mod tests {
         assert!(ztf[0].starts_with("ALTER TABLE `objects` MODIFY `objectId` VARCHAR(64)"));
         assert!(migration(Dialect::MariaDb, &LSST, 3).is_empty());
         assert!(migration(Dialect::Sqlite, &ZTF, 3).is_empty());
+    }
+
+    #[test]
+    fn version_7_makes_the_gravitational_wave_tables_with_their_indexes() {
+        let sql = migration(Dialect::MariaDb, &LSST, 7).join(";\n");
+        assert!(
+            sql.contains("CREATE TABLE IF NOT EXISTS `mma_areas`"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("`mw_id` BIGINT NOT NULL AUTO_INCREMENT"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("PRIMARY KEY (`mw_id`, `diaObjectId`)"),
+            "{sql}"
+        );
+        assert!(sql.contains("`idx_mma_areas_otherId`"), "{sql}");
+        assert!(sql.contains("`idx_mma_area_hits_diaObjectId`"), "{sql}");
+        assert!(!sql.contains("idx_mma_area_hits_objectId"), "{sql}");
+        assert!(!sql.contains("`tns`"), "{sql}");
+        assert_eq!(sql.matches("CREATE TABLE").count(), 2);
     }
 
     #[test]

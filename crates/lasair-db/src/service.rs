@@ -1,5 +1,5 @@
 //! The service tables (users, API tokens, watchlists and their cones, watchmaps, saved
-//! filters, annotators, statistics): not visible to users' SQL, so not in the query
+//! filters, annotators, statistics, the TNS copy, gravitational-wave maps): not visible to users' SQL, so not in the query
 //! compiler's catalogue, but kept in the same database and created by migration 2.
 //!
 //! Integer ids are assigned by the database when a row is upserted with a NULL id (SQLite's
@@ -49,6 +49,19 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
         text("source_group"), real("hostz"), text("ext_catalogs"), text("disc_int_name"),
         text("lastmodified_date"), text("sender"), text("reporters"), text("lasairmodified_date"),
     ] }, "tns_name"),
+    // Gravitational-wave sky maps (Lasair's `mma_areas`), one row per version of an event:
+    // its time (MJD TAI and ISO UTC), the 10/50/90% credible areas (deg²) and their MOCs
+    // (base64 FITS), the 90% region's pixels as lasair-filter reads them (`region90`, base64
+    // of lasair-sky's stored form), the distance, the notice's classification (JSON), false
+    // alarm rate, the most probable position, and Lasair's `params` JSON. `active` is 0 once
+    // the event is retracted; a map matches alerts for 21 days after its event.
+    (Table { name: "mma_areas", columns: &[
+        int("mw_id"), text("namespace"), text("otherId"), text("version"), text("alert_type"),
+        real("event_tai"), text("event_date"), real("area10"), real("area50"), real("area90"),
+        text("moc10"), text("moc50"), text("moc90"), text("region90"), real("distmean"),
+        real("diststd"), text("classification"), real("far"), real("ra"), real("decl"),
+        text("params"), text("more_info"), int("active"), text("date_created"),
+    ] }, "mw_id"),
     // Each expiry notice mailed (`filters/12/warning/2027-06-01 10:00:00`), so none goes twice.
     (Table { name: "notices", columns: &[
         text("notice"), text("sent"),
@@ -57,7 +70,7 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
 
 /// Service tables made after version 2, and the version that made each (the migration to it
 /// creates the table on older databases; version 2 makes it on new ones).
-pub const CREATED: &[(&str, i64)] = &[("tns", 6), ("notices", 6)];
+pub const CREATED: &[(&str, i64)] = &[("tns", 6), ("notices", 6), ("mma_areas", 7)];
 
 /// Columns added to a table (a service table or the catalogue's) after it was made, and the schema version that added
 /// each: a database made before that version gains the column (NULL in its old rows) by
@@ -75,6 +88,9 @@ pub const ADDED: &[(&str, &str, i64)] = &[
     ("crossmatch_tns", "lastmodified_date", 6),
     ("crossmatch_tns", "sender", 6),
     ("crossmatch_tns", "reporters", 6),
+    // Lasair's ZTF dmdt_g_2 and dmdt_r_2 (its code fills them).
+    ("objects", "dmdt_g_2", 8),
+    ("objects", "dmdt_r_2", 8),
 ];
 
 /// The schema version that added `table.column` (1 for the columns tables were made with).
@@ -116,6 +132,8 @@ pub const INDEXES: &[(&str, &[&str])] = &[
     ("filters", &["user_id"]),
     ("filters", &["topic_name"]),
     ("annotators", &["user_id"]),
+    ("mma_areas", &["otherId"]),
+    ("mma_areas", &["event_tai"]),
 ];
 
 #[cfg(test)]

@@ -108,6 +108,23 @@ fn mariadb_backend() {
         "{rows:?}"
     );
 
+    // A version-6 database gains the gravitational-wave tables of version 7.
+    for t in ["mma_area_hits", "mma_areas"] {
+        conn.query_drop(format!("DROP TABLE `{t}`")).expect("drop");
+    }
+    set_version(&rw, 6);
+    let mut db = Db::open(&rw).expect("migrate 6 -> 7");
+    let id = db
+        .insert("mma_areas", &["otherId"], &["S1".into()])
+        .expect("a map");
+    let two = [id, id + 1].map(|m| vec![m.into(), "ZTF1".into()]);
+    db.upsert("mma_area_hits", &["mw_id", "objectId"], &two)
+        .expect("an object in two maps");
+    let rows = db
+        .query_readonly("SELECT COUNT(*) FROM mma_area_hits", Duration::from_secs(5))
+        .expect("count");
+    assert_eq!(rows.rows, [vec![Value::Int(2)]]);
+
     set_version(&rw, 99);
     let err = Db::open(&rw).expect_err("newer schema");
     assert!(

@@ -83,6 +83,54 @@ fn a_version_3_database_gains_the_columns_and_tables_of_versions_4_and_6() {
 }
 
 #[test]
+fn a_version_6_database_gains_the_gravitational_wave_tables_of_version_7() {
+    let (_dir, url) = temp_db();
+    drop(Db::open(&url).expect("open"));
+    let path = url.trim_start_matches("sqlite:");
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    for table in ["mma_areas", "mma_area_hits"] {
+        conn.execute(&format!("DROP TABLE {table}"), [])
+            .expect("drop");
+    }
+    // Columns of later versions, as a version 6 database lacks them.
+    for (table, column, v) in lasair_db::service::ADDED {
+        if *v > 6 {
+            conn.execute(&format!("ALTER TABLE {table} DROP COLUMN {column}"), [])
+                .expect("drop column");
+        }
+    }
+    conn.execute("UPDATE schema_version SET version = 6", [])
+        .expect("back to 6");
+    drop(conn);
+    let mut db = Db::open(&url).expect("migrated");
+    let id = db
+        .insert(
+            "mma_areas",
+            &["otherId", "event_tai"],
+            &["S200129m".into(), 58877.3.into()],
+        )
+        .expect("a map");
+    // Two maps of one object are two rows (Lasair's key allowed one).
+    let hits = [id, id + 1].map(|m| vec![m.into(), "ZTF20aaa".into(), 0.5.into()]);
+    db.upsert("mma_area_hits", &["mw_id", "objectId", "contour"], &hits)
+        .expect("hits");
+    let rows = db
+        .query_readonly("SELECT COUNT(*) FROM mma_area_hits", Duration::from_secs(1))
+        .expect("count");
+    assert_eq!(rows.rows, [vec![Value::Int(2)]]);
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    let indexes: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN \
+             ('idx_mma_areas_otherId', 'idx_mma_areas_event_tai', 'idx_mma_area_hits_objectId')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("indexes");
+    assert_eq!(indexes, 3);
+}
+
+#[test]
 fn a_newer_schema_is_refused() {
     let (_dir, url) = temp_db();
     drop(Db::open(&url).expect("open"));

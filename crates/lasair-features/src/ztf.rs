@@ -74,6 +74,8 @@ struct Band {
     jd_max: Option<f64>,
     dmdt: Option<f64>,
     dmdt_err: Option<f64>,
+    /// Lasair's `dmdt_X_2`, between the third- and second-latest detections.
+    dmdt_2: Option<f64>,
     ema: [Option<f64>; 3],
     min: Option<f64>,
     mean: Option<f64>,
@@ -95,6 +97,7 @@ impl Band {
             jd_max: dets.iter().map(|d| d.jd).reduce(f64::max),
             dmdt,
             dmdt_err: dmdt_err.flatten(),
+            dmdt_2: dmdt_2(dets),
             ema: EMA_DAYS.map(|tau| moving_average(dets, tau)),
             min,
             mean,
@@ -114,6 +117,19 @@ fn dmdt(dets: &[&Det]) -> Option<(f64, Option<f64>)> {
     }
     let err = a.mag_err.zip(b.mag_err).map(|(ea, eb)| ea.hypot(eb) / dt);
     Some(((a.mag - b.mag) / dt, err))
+}
+
+/// Lasair's `dmdt_X_2`: from the band's third- and second-latest detections when both are
+/// positive, (mag[-2] - mag[-3]) / dt, as its code computes it: the opposite sign to `dmdt_X`
+/// (fading is positive here), which Lasair's schema calls deprecated and always NULL while its
+/// code fills it. Ours is what its code stores.
+fn dmdt_2(dets: &[&Det]) -> Option<f64> {
+    let [.., a, b, _] = dets else { return None };
+    let dt = b.jd - a.jd;
+    if !(a.positive && b.positive) || dt == 0.0 {
+        return None;
+    }
+    Some((b.mag - a.mag) / dt)
 }
 
 /// Lasair's exponential moving average of the magnitudes with e-folding time `tau` days.
@@ -244,6 +260,7 @@ fn fill_g(row: &mut [Value], b: &Band) {
     set!(row, ZTF_OBJECTS, "jdgmax", real(b.jd_max));
     set!(row, ZTF_OBJECTS, "dmdt_g", real(b.dmdt));
     set!(row, ZTF_OBJECTS, "dmdt_g_err", real(b.dmdt_err));
+    set!(row, ZTF_OBJECTS, "dmdt_g_2", real(b.dmdt_2));
     set!(row, ZTF_OBJECTS, "mag_g02", real(b.ema[0]));
     set!(row, ZTF_OBJECTS, "mag_g08", real(b.ema[1]));
     set!(row, ZTF_OBJECTS, "mag_g28", real(b.ema[2]));
@@ -258,6 +275,7 @@ fn fill_r(row: &mut [Value], b: &Band) {
     set!(row, ZTF_OBJECTS, "jdrmax", real(b.jd_max));
     set!(row, ZTF_OBJECTS, "dmdt_r", real(b.dmdt));
     set!(row, ZTF_OBJECTS, "dmdt_r_err", real(b.dmdt_err));
+    set!(row, ZTF_OBJECTS, "dmdt_r_2", real(b.dmdt_2));
     set!(row, ZTF_OBJECTS, "mag_r02", real(b.ema[0]));
     set!(row, ZTF_OBJECTS, "mag_r08", real(b.ema[1]));
     set!(row, ZTF_OBJECTS, "mag_r28", real(b.ema[2]));

@@ -1,8 +1,9 @@
 //! Lasair's service objects on the main database, typed: users' filters (`filter`), watchlists
-//! and watchmaps (`watch`) and the sky sets built from the active ones (`sky`), users and their
-//! API tokens (`users`), the pipeline's statistics (`statistics`), an object's position
-//! (`objects`), the runner of users' queries (`query`), and other brokers' classifications
-//! read from their streams (`brokers`). Tools, the web server and the
+//! and watchmaps (`watch`) and the sky sets built from the active ones (`sky`),
+//! gravitational-wave maps and their hits (`mma`), users and their API tokens (`users`), the
+//! pipeline's statistics (`statistics`), an object's position (`objects`), the runner of users'
+//! queries (`query`), and other brokers' classifications read from their streams (`brokers`).
+//! Tools, the web server and the
 //! mining head all go through here: no SQL is written outside this crate and lasair-db.
 //!
 //! ```
@@ -19,6 +20,7 @@ pub mod annotations;
 pub mod brokers;
 pub mod expiry;
 pub mod filter;
+pub mod mma;
 pub mod objects;
 pub mod query;
 mod record;

@@ -30,6 +30,26 @@ pub fn key(catalog: &Catalog, id: &str) -> Result<Value, ServiceError> {
     }
 }
 
+/// The value the `objects` column `catalog.latest` has at a time given as an MJD in TAI:
+/// ZTF's `jdmax` is a Julian Date (UTC), LSST's `lastDiaSourceMjdTai` the MJD itself.
+pub fn latest_of_mjd(catalog: &Catalog, mjd_tai: f64) -> f64 {
+    if catalog.latest == lasair_sql::catalog::ZTF.latest {
+        let utc = mjd_tai - lasair_alert::time::tai_minus_utc(mjd_tai) / 86_400.0;
+        utc + 2_400_000.5
+    } else {
+        mjd_tai
+    }
+}
+
+/// An alert's time as an MJD in TAI: ZTF's alerts give UTC (jd - 2400000.5), LSST's TAI.
+pub fn alert_tai(catalog: &Catalog, mjd: f64) -> f64 {
+    if catalog.latest == lasair_sql::catalog::ZTF.latest {
+        lasair_alert::time::tai_of_utc(mjd)
+    } else {
+        mjd
+    }
+}
+
 /// The position (RA, Dec in degrees) of object `id`.
 pub fn position(db: &mut Db, id: &str) -> Result<(f64, f64), ServiceError> {
     let catalog = db.catalog();

@@ -1,11 +1,13 @@
 //! Sky geometry and sky indexes shared by Sherlock's catalogues, watchlists, watchmaps and
 //! the lightcurve features: angular separations and offsets, galactic coordinates,
-//! sexagesimal parsing.
+//! sexagesimal parsing; and gravitational-wave sky maps with their credible regions.
 
 pub mod area;
 pub mod cones;
+mod fits;
 pub mod geometry;
 pub mod index;
+pub mod skymap;
 
 pub use area::{Area, AreaError, AreaId, AreaSet};
 pub use cones::{

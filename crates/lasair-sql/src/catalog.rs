@@ -96,7 +96,8 @@ pub const ZTF_OBJECTS: Table = Table {
         text("objectId"), int("ncand"), real("ramean"), real("rastd"), real("decmean"),
         real("decstd"), real("jdmin"), real("jdmax"), int("ncandgp"), int("ncandgp_7"),
         int("ncandgp_14"), real("gmag"), real("rmag"), real("jdgmax"), real("jdrmax"),
-        real("dmdt_g"), real("dmdt_r"), real("dmdt_g_err"), real("dmdt_r_err"),
+        real("dmdt_g"), real("dmdt_r"), real("dmdt_g_err"), real("dmdt_r_err"), real("dmdt_g_2"),
+        real("dmdt_r_2"),
         real("mag_g02"), real("mag_g08"), real("mag_g28"), real("mag_r02"), real("mag_r08"),
         real("mag_r28"), real("maggmin"), real("maggmean"), real("maggmax"), real("maggmedian"),
         real("magrmin"), real("magrmean"), real("magrmax"), real("magrmedian"),
@@ -207,6 +208,26 @@ pub const TNS_COLUMNS: [&str; 17] = [
     "lastmodified_date", "sender", "reporters",
 ];
 
+/// Objects inside the 90% credible area of a gravitational-wave sky map (`mma:ID`, the map's
+/// `mw_id`), one row per object and map: the credible level at the object (`contour`, 0..1,
+/// smaller is likelier), the host distance Sherlock gave (Mpc), the 2-D probability density
+/// there (sr⁻¹) and, with a distance, the 3-D density (Mpc⁻³).
+macro_rules! mma_area_hits {
+    ($key:expr) => {
+        Table {
+            name: "mma_area_hits",
+            columns: &[
+                int("mw_id"),
+                $key,
+                real("contour"),
+                real("distance"),
+                real("probdens2"),
+                real("probdens3"),
+            ],
+        }
+    };
+}
+
 /// Annotations that annotators (users' classifiers) attach to objects, one per topic.
 #[rustfmt::skip]
 macro_rules! annotations {
@@ -227,6 +248,8 @@ pub const SHERLOCK_CLASSIFICATIONS: Table = sherlock_classifications!(text("obje
 pub const WATCHLIST_HITS: Table = watchlist_hits!(text("objectId"));
 /// ZTF objects inside a user's watchmap.
 pub const AREA_HITS: Table = area_hits!(text("objectId"));
+/// ZTF objects inside a gravitational-wave sky map's 90% area.
+pub const MMA_AREA_HITS: Table = mma_area_hits!(text("objectId"));
 /// TNS entries matched to ZTF objects.
 pub const CROSSMATCH_TNS: Table = crossmatch_tns!(text("objectId"));
 /// Annotations of ZTF objects.
@@ -245,6 +268,7 @@ pub const ZTF: Catalog = Catalog {
         AREA_HITS,
         CROSSMATCH_TNS,
         ANNOTATIONS,
+        MMA_AREA_HITS,
     ],
 };
 
@@ -261,6 +285,7 @@ pub const LSST: Catalog = Catalog {
         area_hits!(int("diaObjectId")),
         crossmatch_tns!(int("diaObjectId")),
         annotations!(int("diaObjectId")),
+        mma_area_hits!(int("diaObjectId")),
     ],
 };
 

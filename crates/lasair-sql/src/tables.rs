@@ -1,5 +1,5 @@
 //! The table list in Lasair's forms (`objects, sherlock_classifications, watchlist:12,
-//! area:3, annotator:fastfinder, crossmatch_tns`), resolved against the catalogue.
+//! area:3, mma:5, annotator:fastfinder, crossmatch_tns`), resolved against the catalogue.
 
 use crate::catalog::{Catalog, Table};
 use crate::error::SqlError;
@@ -75,6 +75,8 @@ fn entry_use(entry: &str, catalog: &Catalog) -> Result<TableUse, SqlError> {
     let (table, column, key) = match kind.trim().to_ascii_lowercase().as_str() {
         "watchlist" => ("watchlist_hits", "wl_id", Key::Int(id(entry, arg)?)),
         "area" => ("area_hits", "ar_id", Key::Int(id(entry, arg)?)),
+        // A gravitational-wave map's hits (every map is public: no owner to check).
+        "mma" => ("mma_area_hits", "mw_id", Key::Int(id(entry, arg)?)),
         "annotator" => ("annotations", "topic", Key::Text(topic(entry, arg)?)),
         _ => return Err(SqlError::UnknownTable { name: entry.into() }),
     };
@@ -147,6 +149,9 @@ mod tests {
             parse_tables("area: 3", &ZTF).unwrap()[1].table.name,
             "area_hits"
         );
+        let gw = parse_tables("objects, mma:12", &ZTF).unwrap();
+        assert_eq!(gw[1].table.name, "mma_area_hits");
+        assert_eq!(gw[1].restriction, Some(("mw_id", Key::Int(12))));
     }
 
     #[test]
@@ -154,6 +159,8 @@ mod tests {
         let err = |l: &str| parse_tables(l, &ZTF).unwrap_err().to_string();
         assert!(err("objects, users").contains("users"));
         assert!(err("watchlist_hits").contains("watchlist_hits"));
+        assert!(err("mma_area_hits").contains("mma_area_hits"));
+        assert!(err("mma:S200129m").contains("number"));
         assert!(err("watchlist:-1").contains("watchlist:-1"));
         assert!(err("watchlist:+1").contains("number"));
         assert!(err("annotator:a'b").contains("topic"));

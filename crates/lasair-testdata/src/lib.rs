@@ -5,6 +5,8 @@ pub mod brokers;
 
 use std::path::PathBuf;
 
+pub mod skymaps;
+
 /// `../shared/data/<rel>` beside the workspace, or `None` after printing a `skipped:` line
 /// naming what was looked for (a fresh clone has no `../shared`).
 pub fn shared_data(rel: &str) -> Option<PathBuf> {

@@ -107,10 +107,7 @@ impl lasair_cli::config::Section for Args {
     fn merged(mut self, file: Args) -> Args {
         self.stream = self.stream.merged(file.stream, &DEFAULTS);
         self.annotations |= file.annotations;
-        macro_rules! fill {
-            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
-        }
-        fill!(
+        lasair_cli::fill_unset!(self, file;
             survey,
             db,
             topics,

@@ -1,8 +1,10 @@
 //! One batch: each alert line read back, the latest alert of each object kept, its features,
-//! Sherlock row and sky hits computed (in parallel), as the rows of the batch tables that are
-//! loaded into the batch database (for the filters) and then into the main database.
+//! Sherlock row and sky hits (watchlists, watchmaps, gravitational-wave maps) computed (in
+//! parallel), as the rows of the batch tables that are loaded into the batch database (for
+//! the filters) and then into the main database.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use lasair_alert::{AlertLine, LineReader};
 use lasair_context::classify::{Cell, Context as Sherlock};
@@ -12,6 +14,7 @@ use lasair_sql::catalog::{Catalog, ColType};
 use lasair_stream::Message;
 use rayon::prelude::*;
 
+use lasair_service::mma::active::ActiveMap;
 use lasair_service::sky::Sky;
 
 /// What a batch is computed with; built once per run.
@@ -37,8 +40,34 @@ struct Rows {
     sherlock: Option<Vec<Value>>,
     watchlist_hits: Vec<Vec<Value>>,
     area_hits: Vec<Vec<Value>>,
+    mma_area_hits: Vec<Vec<Value>>,
     /// The TNS name whose cone the object is in.
     tns: Option<String>,
+}
+
+/// A batch's lines read back: the latest alert of each object (with its message's place),
+/// and what could not be used.
+#[derive(Default)]
+pub struct Latest {
+    kept: Vec<(usize, AlertLine)>,
+    bad: u64,
+    superseded: u64,
+}
+
+impl Latest {
+    /// The earliest and latest of the kept alerts' times (MJD TAI): which gravitational-wave
+    /// maps may match them.
+    pub fn times(&self, catalog: &Catalog) -> Option<(f64, f64)> {
+        let tai = |l: &AlertLine| lasair_service::objects::alert_tai(catalog, l.alert.mjd);
+        let times = self
+            .kept
+            .iter()
+            .map(|(_, l)| tai(l))
+            .filter(|t| t.is_finite());
+        times.fold(None, |range, t| {
+            Some(range.map_or((t, t), |(lo, hi): (f64, f64)| (lo.min(t), hi.max(t))))
+        })
+    }
 }
 
 /// A batch's objects, the rows of its tables (in [`BATCH_TABLES`] order), and what could
@@ -46,7 +75,7 @@ struct Rows {
 #[derive(Default)]
 pub struct Batch {
     pub objects: Vec<Object>,
-    tables: [Vec<Vec<Value>>; 4],
+    tables: [Vec<Vec<Value>>; 5],
     /// Lines that are not alerts (reported on stderr with where they came from).
     pub bad: u64,
     /// Alerts that make no object row (no usable detection, a solar-system object).
@@ -59,8 +88,8 @@ pub struct Batch {
 }
 
 impl Stages {
-    /// Reads, keeps the latest alert per object, and computes every row.
-    pub fn prepare(&self, messages: &[Message], sky: &Sky) -> Batch {
+    /// Reads each line back and keeps the latest alert of each object.
+    pub fn read(&self, messages: &[Message]) -> Latest {
         let parsed: Vec<(usize, Result<AlertLine, String>)> = self.pool.install(|| {
             messages
                 .par_iter()
@@ -70,20 +99,19 @@ impl Stages {
                 })
                 .collect()
         });
-        let mut batch = Batch::default();
+        let mut out = Latest::default();
         let mut latest: HashMap<String, (usize, AlertLine)> = HashMap::new();
         for (i, line) in parsed {
             match line {
                 Ok(line) => {
                     let id = line.alert.object_id.0.clone();
-                    let newer = |old: &AlertLine| {
-                        (line.alert.mjd, line.alert.source_id)
-                            >= (old.alert.mjd, old.alert.source_id)
-                    };
+                    // By time, a tie to the later message: the main database's rule
+                    // (upsert_newer on the latest time, the later write winning a tie).
+                    let newer = |old: &AlertLine| line.alert.mjd >= old.alert.mjd;
                     match latest.get(&id) {
-                        Some((_, old)) if !newer(old) => batch.superseded += 1,
+                        Some((_, old)) if !newer(old) => out.superseded += 1,
                         Some(_) => {
-                            batch.superseded += 1;
+                            out.superseded += 1;
                             latest.insert(id, (i, line));
                         }
                         None => {
@@ -92,16 +120,35 @@ impl Stages {
                     }
                 }
                 Err(e) => {
-                    batch.bad += 1;
+                    out.bad += 1;
                     eprintln!("lasair-filter: {}: {e}", messages[i].origin);
                 }
             }
         }
-        let mut kept: Vec<(usize, AlertLine)> = latest.into_values().collect();
-        kept.sort_by_key(|(i, _)| *i);
+        out.kept = latest.into_values().collect();
+        out.kept.sort_by_key(|(i, _)| *i);
+        out
+    }
+
+    /// Computes every row of the kept alerts, with the sky sets and the gravitational-wave
+    /// maps that may match them.
+    pub fn prepare(
+        &self,
+        latest: Latest,
+        messages: &[Message],
+        sky: &Sky,
+        gw: &[Arc<ActiveMap>],
+    ) -> Batch {
+        let mut batch = Batch {
+            bad: latest.bad,
+            superseded: latest.superseded,
+            ..Batch::default()
+        };
         let objects: Vec<Option<(Object, Rows)>> = self.pool.install(|| {
-            kept.into_par_iter()
-                .map(|(i, line)| self.object(i, line, sky, messages))
+            latest
+                .kept
+                .into_par_iter()
+                .map(|(i, line)| self.object(i, line, sky, gw, messages))
                 .collect()
         });
         for o in objects {
@@ -109,11 +156,12 @@ impl Stages {
                 batch.skipped += 1;
                 continue;
             };
-            let [objects, sherlock, watchlist_hits, area_hits] = &mut batch.tables;
+            let [objects, sherlock, watchlist_hits, area_hits, mma_area_hits] = &mut batch.tables;
             objects.push(rows.object);
             sherlock.extend(rows.sherlock);
             watchlist_hits.extend(rows.watchlist_hits);
             area_hits.extend(rows.area_hits);
+            mma_area_hits.extend(rows.mma_area_hits);
             if let Some(name) = rows.tns {
                 batch.tns_hits.push((object.key.clone(), name));
             }
@@ -127,6 +175,7 @@ impl Stages {
         message: usize,
         line: AlertLine,
         sky: &Sky,
+        gw: &[Arc<ActiveMap>],
         messages: &[Message],
     ) -> Option<(Object, Rows)> {
         let key = match self.key_type() {
@@ -181,11 +230,19 @@ impl Stages {
             .into_iter()
             .map(|ar_id| vec![ar_id.into(), key.clone()])
             .collect();
+        // Sherlock's host distance: direct, else from the host's (photometric) redshift.
+        let host = best.and_then(|b| b.distance);
+        let tai = lasair_service::objects::alert_tai(self.catalog, line.alert.mjd);
+        let mma_area_hits = gw
+            .iter()
+            .filter_map(|map| map.hit(&key, ra, dec, tai, host))
+            .collect();
         let rows = Rows {
             object,
             sherlock: sherlock_row,
             watchlist_hits,
             area_hits,
+            mma_area_hits,
             tns,
         };
         Some((Object { key, message, line }, rows))
@@ -244,9 +301,10 @@ impl Batch {
 }
 
 /// The tables a batch fills (and the batch database empties between batches).
-pub const BATCH_TABLES: [&str; 4] = [
+pub const BATCH_TABLES: [&str; 5] = [
     "objects",
     "sherlock_classifications",
     "watchlist_hits",
     "area_hits",
+    "mma_area_hits",
 ];

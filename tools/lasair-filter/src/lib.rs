@@ -1,5 +1,5 @@
 //! `lasair-filter`: alerts with their Sherlock context in; per batch, the objects' features,
-//! watchlist and watchmap hits, every active user filter run on the batch tables with its
+//! watchlist, watchmap and gravitational-wave map hits, every active user filter run on the batch tables with its
 //! results sent out (topics, email digests), then the batch upserted into the main database,
 //! and only then the input offsets committed: a crash anywhere loses nothing, and a replay
 //! leaves the main database as it was. With `--annotations`, the annotation stream in and the
@@ -22,6 +22,7 @@ use lasair_alert::Survey;
 use lasair_cli::{Counts, Outcome};
 use lasair_db::Db;
 use lasair_mail::{Digests, Mailer};
+use lasair_service::mma::active::{ActiveMap, ActiveMaps};
 use lasair_service::sky::Sky;
 use lasair_sql::catalog::Catalog;
 use lasair_sql::Limits;
@@ -90,6 +91,7 @@ struct Node {
     outputs: Outputs,
     filters: Vec<RunFilter>,
     sky: Sky,
+    gw: ActiveMaps,
     limits: Limits,
     timeout: Duration,
     refreshed: Instant,
@@ -173,7 +175,9 @@ impl Node {
             self.reload()?;
         }
         let t0 = Instant::now();
-        let batch = self.stages.prepare(messages, &self.sky);
+        let latest = self.stages.read(messages);
+        let gw = self.gw_maps(latest.times(self.catalog))?;
+        let batch = self.stages.prepare(latest, messages, &self.sky, &gw);
         counts.add_bad(batch.bad);
         let t1 = Instant::now();
         for t in BATCH_TABLES {
@@ -222,6 +226,20 @@ impl Node {
             );
         }
         Ok((objects as u64, found.results))
+    }
+
+    /// The gravitational-wave maps active at some time of `times` (the batch's alerts'), read
+    /// from the main database each batch (a map comes or is retracted at any time), each
+    /// map's region once.
+    fn gw_maps(&mut self, times: Option<(f64, f64)>) -> anyhow::Result<Vec<Arc<ActiveMap>>> {
+        let Some((from, to)) = times else {
+            return Ok(Vec::new());
+        };
+        let (maps, problems) = self.gw.at(&mut self.main, from, to)?;
+        for problem in problems {
+            eprintln!("{TOOL}: {problem}");
+        }
+        Ok(maps)
     }
 
     /// Reads the active filters, watchlists and watchmaps again (users change them).
@@ -284,6 +302,7 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
         outputs,
         filters: Vec::new(),
         sky: Sky::default(),
+        gw: ActiveMaps::default(),
         limits: limits(args),
         timeout: timeout(args),
         refreshed: Instant::now(),

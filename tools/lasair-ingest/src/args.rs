@@ -75,10 +75,7 @@ impl lasair_cli::config::Section for Args {
         self.max_alert_bytes = (self.max_alert_bytes)
             .or(file.max_alert_bytes)
             .or(Some(DEFAULT_MAX_ALERT_BYTES));
-        macro_rules! fill {
-            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
-        }
-        fill!(
+        lasair_cli::fill_unset!(self, file;
             survey,
             output,
             lightcurves,

@@ -111,10 +111,7 @@ impl lasair_cli::config::Section for Args {
 
     /// Fills what the command line left unset from the config file's section.
     fn merged(mut self, file: Args) -> Args {
-        macro_rules! fill {
-            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
-        }
-        fill!(db, survey, max_rows, timeout, format);
+        lasair_cli::fill_unset!(self, file; db, survey, max_rows, timeout, format);
         self
     }
 }

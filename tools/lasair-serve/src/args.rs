@@ -164,10 +164,7 @@ impl lasair_cli::config::Section for Args {
     }
 
     fn merged(mut self, file: Args) -> Args {
-        macro_rules! fill {
-            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
-        }
-        fill!(
+        lasair_cli::fill_unset!(self, file;
             survey,
             db,
             readonly_db,

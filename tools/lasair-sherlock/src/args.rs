@@ -113,10 +113,7 @@ impl lasair_cli::config::Section for Args {
     fn merged(mut self, file: Args) -> Args {
         self.stream = self.stream.merged(file.stream, &DEFAULTS);
         self.no_cache |= file.no_cache;
-        macro_rules! fill {
-            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
-        }
-        fill!(store, search, cache, cache_entries, output, db, survey);
+        lasair_cli::fill_unset!(self, file; store, search, cache, cache_entries, output, db, survey);
         self
     }
 }

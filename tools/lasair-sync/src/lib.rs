@@ -3,11 +3,13 @@
 //! them, `copies` writes a filter node's local copy of the tables its batches join, `brokers`
 //! takes another broker's classifications as annotations, `expire` stops what users have not
 //! saved for 180 days (mailing them first), `stats` records a night's figures for the status
-//! page. Each prints one JSON line of what it did, exits 0 only when its
+//! page, `gw` registers gravitational-wave sky maps. Each prints one JSON line of what it did,
+//! exits 0 only when its
 //! work is durable, and changes nothing when run twice.
 
 mod brokers;
 mod expire;
+mod gw;
 mod tns;
 
 use std::io::Write;
@@ -118,6 +120,10 @@ pub enum Command {
         #[arg(long)]
         night: Option<String>,
     },
+    /// Registers gravitational-wave sky maps: a map file (`gw add`), or the IGWN notices of a
+    /// stream (`gw --from kafka://HOST:PORT/igwn.gwalert`); their 90% areas tag the objects in
+    /// them for 21 days after the event.
+    Gw(gw::GwArgs),
 }
 
 impl lasair_cli::config::Section for Args {
@@ -128,10 +134,7 @@ impl lasair_cli::config::Section for Args {
     }
 
     fn merged(mut self, file: Args) -> Args {
-        macro_rules! fill {
-            ($($f:ident),*) => { $( if self.$f.is_none() { self.$f = file.$f; } )* };
-        }
-        fill!(
+        lasair_cli::fill_unset!(self, file;
             db,
             survey,
             base_url,
@@ -160,7 +163,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     };
     let Some(command) = &args.command else {
-        anyhow::bail!("name a job: tns, copies, brokers, expire or stats (see --help)");
+        anyhow::bail!("name a job: tns, copies, brokers, expire, stats or gw (see --help)");
     };
     let mut db = open(args)?;
     let mut outcome = Outcome::Ok;
@@ -182,6 +185,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             report
         }
         Command::Expire(expire) => expire::run(args, expire, &mut db)?,
+        Command::Gw(gw) => return gw::run(gw, &mut db, out),
         Command::Stats { night } => {
             let night = night.clone().unwrap_or_else(yesterday);
             let figures = lasair_service::statistics::night(&mut db, &night)?;

@@ -71,7 +71,8 @@ impl super::SurveyModel for Lsst {
             field: "diaSourceId",
         })?;
         let (mjd, band) = (trigger.mjd, trigger.band.clone());
-        let mut lightcurve = vec![trigger];
+        // The packet's order, the history then the diaSource (see `settle`).
+        let (mut lightcurve, mut trigger) = (Vec::new(), Some(trigger));
         let histories = [
             ("prvDiaSources", PointKind::Detection, "diaSourceId"),
             (
@@ -83,6 +84,9 @@ impl super::SurveyModel for Lsst {
         for (array, kind, id_field) in histories {
             for (i, prv) in take_records(&mut rec, array).into_iter().enumerate() {
                 lightcurve.extend(point(Place::item(array, i), kind, id_field, 1, prv)?);
+            }
+            if kind == PointKind::Detection {
+                lightcurve.extend(trigger.take());
             }
         }
         settle(&mut lightcurve);
@@ -113,6 +117,15 @@ impl super::SurveyModel for Lsst {
             envelope: rec,
             lightcurve,
             cutouts,
+        })
+    }
+
+    /// A known solar-system object is told by its diaSource's ssObjectId; its designation
+    /// (in the ssSource) is not in the lightcurve.
+    fn lightcurve_alert(&self, object_id: &str, points: Vec<Point>) -> Result<Alert, AlertError> {
+        self.check_object_id(object_id)?;
+        super::lightcurve_alert(Survey::Lsst, object_id, points, |source| {
+            (source.i64("ssObjectId").is_some_and(|id| id != 0), None)
         })
     }
 

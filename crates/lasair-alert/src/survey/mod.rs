@@ -5,9 +5,9 @@ pub(crate) mod check;
 mod lsst;
 mod ztf;
 
-use crate::avro::{Datum, Record};
+use crate::avro::{Datum, Record, RecordNode};
 use crate::error::AlertError;
-use crate::model::{Alert, Cutout, CutoutKind, Point, Survey};
+use crate::model::{Alert, Cutout, CutoutKind, ObjectId, Point, PointKind, Survey};
 
 /// What a survey module knows about its alerts.
 pub trait SurveyModel: Sync {
@@ -19,6 +19,12 @@ pub trait SurveyModel: Sync {
     /// Whether `id` has the form of this survey's object identities (ZTF names, LSST
     /// integers): an id from an alert must, before it becomes a key, a path or a column.
     fn check_object_id(&self, id: &str) -> Result<(), AlertError>;
+
+    /// An object's lightcurve as the lightcurve store gives it back, as an alert whose
+    /// trigger is its latest detection (no envelope, no cutouts): what mining hands to users'
+    /// code and to the features. Refused when the id is not of this survey's form or no
+    /// detection has a position.
+    fn lightcurve_alert(&self, object_id: &str, points: Vec<Point>) -> Result<Alert, AlertError>;
 }
 
 impl Survey {
@@ -76,18 +82,63 @@ fn take_cutouts(
         .collect()
 }
 
-/// Sorts a lightcurve by time and keeps one point per (kind, id): the most complete one.
+/// The alert of [`SurveyModel::lightcurve_alert`] for an id already checked; `solar` tells
+/// from the trigger's record whether it is a known solar-system object, and its name.
+fn lightcurve_alert(
+    survey: Survey,
+    object_id: &str,
+    mut lightcurve: Vec<Point>,
+    solar: impl Fn(&Record) -> (bool, Option<String>),
+) -> Result<Alert, AlertError> {
+    settle(&mut lightcurve);
+    let missing = AlertError::Missing { field: "detection" };
+    let trigger = lightcurve
+        .iter()
+        .rev()
+        .find(|p| p.kind == PointKind::Detection)
+        .ok_or(missing)?;
+    let (solar_system, ss_name) = solar(&trigger.fields);
+    Ok(Alert {
+        survey,
+        object_id: ObjectId(object_id.to_owned()),
+        source_id: trigger.id,
+        ra: required_f64(&trigger.fields, "ra")?,
+        dec: required_f64(&trigger.fields, "dec")?,
+        mjd: trigger.mjd,
+        band: trigger.band.clone(),
+        solar_system,
+        ss_name,
+        envelope: Record {
+            schema: RecordNode::dynamic("alert", Vec::new()),
+            values: Vec::new(),
+        },
+        lightcurve,
+        cutouts: Vec::new(),
+    })
+}
+
+/// Keeps one point per (kind, id), the most complete one, where the first of them was, then
+/// sorts the lightcurve by time, stably: points of the same time stay in the packet's order
+/// (ZTF's prv_candidates as sent, then the candidate), as Lasair's stable sort by jd keeps them.
 fn settle(points: &mut Vec<Point>) {
-    points.sort_by(|a, b| {
-        (a.kind, a.id, std::cmp::Reverse(a.rank)).cmp(&(b.kind, b.id, std::cmp::Reverse(b.rank)))
-    });
-    points.dedup_by(|later, first| later.kind == first.kind && later.id == first.id);
-    points.sort_by(|a, b| {
-        a.mjd
-            .total_cmp(&b.mjd)
-            .then(a.kind.cmp(&b.kind))
-            .then(a.id.cmp(&b.id))
-    });
+    let mut first: std::collections::HashMap<(PointKind, i64), usize> =
+        std::collections::HashMap::with_capacity(points.len());
+    let mut kept: Vec<Option<Point>> = Vec::with_capacity(points.len());
+    for p in points.drain(..) {
+        match first.get(&(p.kind, p.id)) {
+            Some(&i) => {
+                if kept[i].as_ref().is_some_and(|k| p.rank > k.rank) {
+                    kept[i] = Some(p);
+                }
+            }
+            None => {
+                first.insert((p.kind, p.id), kept.len());
+                kept.push(Some(p));
+            }
+        }
+    }
+    points.extend(kept.into_iter().flatten());
+    points.sort_by(|a, b| a.mjd.total_cmp(&b.mjd).then(a.kind.cmp(&b.kind)));
 }
 
 #[cfg(test)]

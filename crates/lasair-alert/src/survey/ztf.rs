@@ -66,6 +66,14 @@ fn point(
     })
 }
 
+/// The known solar-system object a detection is of (`ssnamenr`; `null` is ZTF's "none").
+fn ss_name(candidate: &Record) -> Option<String> {
+    candidate
+        .str("ssnamenr")
+        .filter(|s| !s.is_empty() && *s != "null")
+        .map(str::to_owned)
+}
+
 impl super::SurveyModel for Ztf {
     fn alert(&self, mut rec: Record) -> Result<Alert, AlertError> {
         let object_id = rec
@@ -78,10 +86,7 @@ impl super::SurveyModel for Ztf {
         let candid = candid.ok_or(AlertError::Missing { field: "candid" })?;
         let ra = required_f64(&candidate, "ra")?;
         let dec = required_f64(&candidate, "dec")?;
-        let ss_name = candidate
-            .str("ssnamenr")
-            .filter(|s| !s.is_empty() && *s != "null")
-            .map(str::to_owned);
+        let ss_name = ss_name(&candidate);
 
         let trigger = point(
             Place::record("candidate"),
@@ -91,7 +96,9 @@ impl super::SurveyModel for Ztf {
             candidate,
         )?;
         let (mjd, band) = (trigger.mjd, trigger.band.clone());
-        let mut lightcurve = vec![trigger];
+        // The packet's order, prv_candidates then the candidate: detections of one time stay
+        // in it (see `settle`).
+        let mut lightcurve = Vec::new();
         for (i, prv) in take_records(&mut rec, "prv_candidates")
             .into_iter()
             .enumerate()
@@ -106,6 +113,7 @@ impl super::SurveyModel for Ztf {
             };
             lightcurve.push(point(place, kind, id, 1, prv)?);
         }
+        lightcurve.push(trigger);
         for (i, fp) in take_records(&mut rec, "fp_hists").into_iter().enumerate() {
             if let Some(pid) = fp.i64("pid") {
                 let place = Place::item("fp_hists", i);
@@ -143,6 +151,14 @@ impl super::SurveyModel for Ztf {
             envelope: rec,
             lightcurve,
             cutouts,
+        })
+    }
+
+    fn lightcurve_alert(&self, object_id: &str, points: Vec<Point>) -> Result<Alert, AlertError> {
+        self.check_object_id(object_id)?;
+        super::lightcurve_alert(Survey::Ztf, object_id, points, |candidate| {
+            let name = ss_name(candidate);
+            (name.is_some(), name)
         })
     }
 

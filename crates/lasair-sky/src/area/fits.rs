@@ -13,9 +13,7 @@ use moc::qty::{Hpx, MocQty};
 
 use super::check::{cell_range, check_depth, check_ranges, guarded, invalid};
 use super::{AreaError, MAX_DEPTH};
-
-const FITS_BLOCK: usize = 2880;
-const CARD: usize = 80;
+use crate::fits::{card_key, card_text, card_uint, header_end, CARD};
 
 /// The keywords of the MOC's binary table header that are checked before the crate reads it.
 #[derive(Debug, Default)]
@@ -100,9 +98,8 @@ fn table_header(bytes: &[u8]) -> Result<TableHeader, String> {
         }
     }
     for card in bytes[primary_end..ext_end].chunks_exact(CARD) {
-        let key = std::str::from_utf8(&card[..8]).unwrap_or("").trim_end();
         let value = || card_uint(card);
-        match key {
+        match card_key(card) {
             "XTENSION" => h.xtension = card_text(card),
             "TFIELDS" => h.columns = value(),
             "ORDERING" => h.ordering = true,
@@ -114,35 +111,6 @@ fn table_header(bytes: &[u8]) -> Result<TableHeader, String> {
         }
     }
     Ok(h)
-}
-
-/// The byte offset just past the header (whole 2880-byte blocks) that starts at `start`.
-fn header_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut block = start;
-    while block + FITS_BLOCK <= bytes.len() {
-        let cards = bytes[block..block + FITS_BLOCK].chunks_exact(CARD);
-        if cards.clone().any(|c| c.starts_with(b"END ")) {
-            return Some(block + FITS_BLOCK);
-        }
-        block += FITS_BLOCK;
-    }
-    None
-}
-
-fn card_text(card: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(card.get(10..)?).ok()?;
-    Some(
-        text.split('/')
-            .next()?
-            .trim()
-            .trim_matches('\'')
-            .trim()
-            .to_owned(),
-    )
-}
-
-fn card_uint(card: &[u8]) -> Option<u64> {
-    card_text(card)?.parse().ok()
 }
 
 fn read_fits(bytes: &[u8]) -> Result<(u8, Vec<Range<u64>>), String> {
@@ -191,21 +159,7 @@ fn nuniq_cell(depth: u8, idx: u64) -> Result<Range<u64>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A FITS file of a primary header, a table header and `data`, each padded to 2880 bytes.
-    fn fits_file(primary: &[&str], table: &[&str], data: &[u8]) -> Vec<u8> {
-        let mut file = Vec::new();
-        for cards in [primary, table] {
-            let mut block = vec![b' '; FITS_BLOCK];
-            for (i, c) in cards.iter().chain(&["END"]).enumerate() {
-                block[i * CARD..i * CARD + c.len()].copy_from_slice(c.as_bytes());
-            }
-            file.extend(block);
-        }
-        file.extend(data);
-        file.resize(file.len().div_ceil(FITS_BLOCK) * FITS_BLOCK, 0);
-        file
-    }
+    use crate::fits::tests::fits_file;
 
     const PRIMARY: &[&str] = &["SIMPLE  = T", "BITPIX  = 8", "NAXIS   = 0", "EXTEND  = T"];
 

@@ -11,7 +11,10 @@ pub use set::{AreaId, AreaSet};
 use std::ops::Range;
 use std::path::Path;
 
+use moc::elemset::range::MocRanges;
 use moc::moc::range::RangeMOC;
+use moc::moc::RangeMOCIntoIterator;
+use moc::moc::RangeMOCIterator;
 use moc::qty::Hpx;
 
 /// The deepest HEALPix order of a sky MOC; every range is kept at this order.
@@ -78,6 +81,25 @@ impl Area {
     pub fn from_moc(name: &str, moc: &RangeMOC<u64, Hpx<u64>>) -> Area {
         let ranges = moc.moc_ranges().iter().cloned().collect();
         Area::from_sorted(name, moc.depth_max(), ranges)
+    }
+
+    /// An area of ranges of order-29 cells, each aligned on cells of `depth` (a sky map's
+    /// credible region); sorted and merged here.
+    pub(crate) fn from_cells(name: &str, depth: u8, ranges: Vec<Range<u64>>) -> Area {
+        Area::from_sorted(name, depth, ranges)
+    }
+
+    /// The area as a MOC 2.0 FITS file (ranges at its order), which [`Area::from_bytes`],
+    /// mocpy and Aladin read.
+    pub fn to_fits(&self) -> Vec<u8> {
+        let ranges = MocRanges::new_unchecked(self.ranges.to_vec());
+        let moc = RangeMOC::<u64, Hpx<u64>>::new(self.depth, ranges);
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail; the ranges are sorted and disjoint by construction.
+        let _ = (&moc)
+            .into_range_moc_iter()
+            .to_fits_ivoa(None, None, &mut out);
+        out
     }
 
     fn from_sorted(name: &str, depth: u8, ranges: Vec<Range<u64>>) -> Area {

@@ -4,7 +4,7 @@
 mod scylla;
 mod sqlite;
 
-use lasair_alert::{Alert, ObjectId, PointKind, Survey};
+use lasair_alert::{Alert, JsonAlertError, LineReader, ObjectId, Point, PointKind, Survey};
 use thiserror::Error;
 
 pub use scylla::ScyllaLightcurves;
@@ -35,6 +35,25 @@ pub struct StoredPoint {
     pub rank: u8,
     /// The survey's record for this point, as JSON.
     pub fields: String,
+}
+
+impl StoredPoint {
+    /// The point as an alert carries it, its record read back from the JSON kept here.
+    pub fn into_point(self, reader: &mut LineReader) -> Result<Point, JsonAlertError> {
+        let fields = reader.read_record(self.fields.as_bytes())?;
+        Ok(Point {
+            kind: self.kind,
+            id: self.id,
+            mjd: self.mjd,
+            band: self.band,
+            mag: self.mag,
+            mag_err: self.mag_err,
+            flux: self.flux,
+            flux_err: self.flux_err,
+            rank: self.rank,
+            fields,
+        })
+    }
 }
 
 /// A lightcurve backend. Upserts are idempotent and order-independent: a point is replaced
@@ -74,4 +93,38 @@ pub(crate) fn sort_points(points: &mut [StoredPoint]) {
             .then(a.kind.cmp(&b.kind))
             .then(a.id.cmp(&b.id))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_point_becomes_the_point_with_its_record() {
+        let stored = StoredPoint {
+            kind: PointKind::Forced,
+            id: 7,
+            mjd: 60000.25,
+            band: "r".into(),
+            mag: None,
+            mag_err: None,
+            flux: Some(12.5),
+            flux_err: Some(0.5),
+            rank: 1,
+            fields: r#"{"pid":7,"forcediffimflux":12.5}"#.into(),
+        };
+        let mut reader = LineReader::default();
+        let p = stored.clone().into_point(&mut reader).expect("point");
+        assert_eq!(
+            (p.kind, p.id, p.mjd, p.band.as_str()),
+            (PointKind::Forced, 7, 60000.25, "r")
+        );
+        assert_eq!((p.flux, p.flux_err, p.rank), (Some(12.5), Some(0.5), 1));
+        assert_eq!(p.fields.i64("pid"), Some(7));
+        let bad = StoredPoint {
+            fields: "not json".into(),
+            ..stored
+        };
+        assert!(bad.into_point(&mut reader).is_err());
+    }
 }
