@@ -108,10 +108,10 @@ pub(super) fn body(
     }
     if topic.contains("lc_classifier") {
         let what = "the lightcurve classification (ZTF's schemaless Avro)";
-        payload::schemaless(value, &schemas.ztf_lc, limits, what)
+        payload::schemaless(value, &schemas.ztf_lc, limits, what, None)
     } else {
         let what = "the stamp classification (Rubin's schemaless Avro)";
-        payload::schemaless(value, &schemas.rubin_stamp, limits, what)
+        payload::schemaless(value, &schemas.rubin_stamp, limits, what, None)
     }
 }
 

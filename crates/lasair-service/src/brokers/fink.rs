@@ -71,12 +71,16 @@ pub(super) fn body(
             what: "the schema in the message key",
             source,
         })?;
-    payload::schemaless(
-        value,
-        &schema,
-        limits,
-        "the alert, read with the key's schema",
-    )
+    let what = "the alert, read with the key's schema";
+    let mut keep = vec![
+        "diaSource",
+        "diaObject",
+        "clf",
+        "fink_science_version",
+        "objectId",
+    ];
+    keep.extend(ZTF_SCORES);
+    payload::schemaless(value, &schema, limits, what, Some(&keep))
 }
 
 /// The classification of one of Fink's alerts, from topic `topic`.

@@ -1,12 +1,14 @@
 //! A message's body as a JSON tree, whatever the broker wrapped it in: an Avro object
 //! container (its writer schema inside), schemaless Avro read with a schema known beforehand,
 //! or JSON (with or without Hopskotch's older `{"format", "content"}` envelope). Each broker's
-//! module then reads its fields from the tree, so the three encodings share one reading.
+//! module then reads its fields from the tree, so the three encodings share one reading. An
+//! alert's tree holds only the top-level fields its reader asks for: a whole LSST alert (its
+//! histories, hundreds of kB) is decoded but never made into JSON.
 
 use lasair_alert::avro::{
     decode_datum, read_container, CompiledSchema, Datum, Limits, SchemaCache,
 };
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use super::BrokerError;
 
@@ -33,7 +35,7 @@ pub(super) fn container(
         return Err(avro(e));
     }
     match read.datums.as_slice() {
-        [one] => to_json(one),
+        [one] => Ok(to_json(one, None)),
         other => Err(BrokerError::invalid(
             "the Avro container",
             format!("holds {} records, not one", other.len()),
@@ -41,16 +43,18 @@ pub(super) fn container(
     }
 }
 
-/// A schemaless Avro body read with `schema`; `what` says whose schema, for errors.
+/// A schemaless Avro body read with `schema`, as a tree of the top-level fields in `keep`
+/// (all when `None`); `what` says whose schema, for errors.
 pub(super) fn schemaless(
     bytes: &[u8],
     schema: &CompiledSchema,
     limits: &Limits,
     what: &'static str,
+    keep: Option<&[&str]>,
 ) -> Result<Json, BrokerError> {
     let datum = decode_datum(&schema.root, bytes, limits)
         .map_err(|source| BrokerError::Avro { what, source })?;
-    to_json(&datum)
+    Ok(to_json(&datum, keep))
 }
 
 /// A JSON body; a Hopskotch envelope of the older clients (`{"format": "json" or "blob",
@@ -69,11 +73,40 @@ pub(super) fn json(bytes: &[u8]) -> Result<Json, BrokerError> {
     Ok(body)
 }
 
-/// A decoded Avro value as JSON (bytes such as cutouts become null).
-fn to_json(datum: &Datum) -> Result<Json, BrokerError> {
-    let mut text = Vec::new();
-    datum.write_json(&mut text);
-    Ok(serde_json::from_slice(&text)?)
+/// A decoded Avro value as JSON, a record with only the fields in `keep` (all when `None`).
+/// Bytes (cutouts) become null; a float keeps the shortest decimal that is the float (0.1,
+/// not 0.10000000149011612), as Avro's JSON writers give it; NaN and infinities are null.
+fn to_json(datum: &Datum, keep: Option<&[&str]>) -> Json {
+    match datum {
+        Datum::Null | Datum::Bytes(_) => Json::Null,
+        Datum::Bool(b) => Json::Bool(*b),
+        Datum::Long(v) => Json::from(*v),
+        Datum::Float(v) => v
+            .to_string()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Json::Null, Json::Number),
+        Datum::Double(v) => serde_json::Number::from_f64(*v).map_or(Json::Null, Json::Number),
+        Datum::String(s) => Json::String(s.clone()),
+        Datum::Enum(s) => Json::String(s.to_string()),
+        Datum::Array(items) => Json::Array(items.iter().map(|d| to_json(d, None)).collect()),
+        Datum::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v, None)))
+                .collect(),
+        ),
+        Datum::Record(r) => {
+            let kept = |name: &str| keep.is_none_or(|k| k.contains(&name));
+            let fields: Map<String, Json> = r
+                .iter()
+                .filter(|(name, _)| kept(name))
+                .map(|(name, v)| (name.to_owned(), to_json(v, None)))
+                .collect();
+            Json::Object(fields)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -89,6 +122,25 @@ mod tests {
         let not = json(br#"{"format": "blob", "content": "text"}"#).expect("json");
         assert_eq!(not["content"], "text", "not an envelope of a record: kept");
         assert!(matches!(json(b"\x00\x01"), Err(BrokerError::Json(_))));
+    }
+
+    #[test]
+    fn only_the_fields_asked_for_are_made_json_and_floats_keep_their_decimals() {
+        let schema = CompiledSchema::parse(
+            r#"{"type": "record", "name": "r", "fields": [{"name": "x", "type": "float"},
+            {"name": "big", "type": {"type": "array", "items": "double"}},
+            {"name": "cut", "type": "bytes"}]}"#,
+        )
+        .expect("schema");
+        let mut bytes = 0.1_f32.to_le_bytes().to_vec();
+        bytes.extend([2, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 2, 0xff]);
+        let all = schemaless(&bytes, &schema, &Limits::default(), "r", None).expect("read");
+        assert_eq!(
+            all,
+            serde_json::json!({"x": 0.1, "big": [1.0], "cut": null})
+        );
+        let some = schemaless(&bytes, &schema, &Limits::default(), "r", Some(&["x"]));
+        assert_eq!(some.expect("read"), serde_json::json!({"x": 0.1}));
     }
 
     #[test]
