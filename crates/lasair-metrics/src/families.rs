@@ -321,12 +321,21 @@ impl Steps {
         let now = Instant::now();
         let seconds = (now - self.last).as_secs_f64();
         self.last = now;
-        METRICS
-            .step_seconds
-            .with_label_values(&[self.stage.as_str(), step])
-            .observe(seconds);
+        observe_step(&self.stage, step, seconds);
         seconds
     }
+}
+
+/// A step of a batch of `tool`'s took `seconds` (for a tool that times its steps itself).
+pub fn step(tool: &str, step: &str, seconds: f64) {
+    observe_step(stage_label(tool), step, seconds);
+}
+
+fn observe_step(stage: &str, step: &str, seconds: f64) {
+    METRICS
+        .step_seconds
+        .with_label_values(&[stage, step])
+        .observe(seconds);
 }
 
 /// The age in seconds of the newest and oldest alert of a stage's batch.
@@ -340,12 +349,16 @@ pub fn alert_age(tool: &str, newest: f64, oldest: f64) {
     }
 }
 
-/// The lag of one partition a Kafka consumer (its client id) reads.
-pub fn consumer_lag(client: &str, topic: &str, partition: i32, lag: i64) {
-    METRICS
-        .lag
-        .with_label_values(&[client, topic, &partition.to_string()])
-        .set(lag);
+/// The lag of one partition a Kafka consumer (its client id) reads; `None` when it reads it
+/// no more, which drops the figure.
+pub fn consumer_lag(client: &str, topic: &str, partition: i32, lag: Option<i64>) {
+    let partition = partition.to_string();
+    let labels = [client, topic, partition.as_str()];
+    match lag {
+        Some(lag) => METRICS.lag.with_label_values(&labels).set(lag),
+        // Absent already is the same answer.
+        None => drop(METRICS.lag.remove_label_values(&labels)),
+    }
 }
 
 /// `records` produced by the users' filter whose topic is `filter`.
@@ -404,7 +417,8 @@ mod tests {
         let text = render();
         assert!(
             text.contains("lasair_stage_step_seconds_count{stage=\"test-steps\",step=\"a\"} 1")
-                && text.contains("lasair_stage_step_seconds_count{stage=\"test-steps\",step=\"b\"} 1"),
+                && text
+                    .contains("lasair_stage_step_seconds_count{stage=\"test-steps\",step=\"b\"} 1"),
             "{text}"
         );
     }

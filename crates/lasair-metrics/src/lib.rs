@@ -13,7 +13,7 @@ mod families;
 mod http;
 
 pub use families::{
-    alert_age, consumer_lag, filter_failed, filter_result, http_request, render, Stage, Steps,
-    FAMILIES,
+    alert_age, consumer_lag, filter_failed, filter_result, http_request, render, step, Stage,
+    Steps, FAMILIES,
 };
 pub use http::{listen, Listening};

@@ -8,7 +8,10 @@ use std::sync::mpsc;
 /// A receiver that answers `200 ok` to every POST and hands on each body.
 fn receiver() -> (String, mpsc::Receiver<serde_json::Value>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/services/T0/B0/x", listener.local_addr().expect("addr"));
+    let url = format!(
+        "http://{}/services/T0/B0/x",
+        listener.local_addr().expect("addr")
+    );
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
@@ -25,7 +28,8 @@ fn receiver() -> (String, mpsc::Receiver<serde_json::Value>) {
             reader.read_exact(&mut body).expect("body");
             let _ = tx.send(serde_json::from_slice(&body).expect("a JSON body"));
             let mut out = &stream;
-            let _ = out.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            let _ = out
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
         }
     });
     (url, rx)

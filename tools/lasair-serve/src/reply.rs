@@ -113,6 +113,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(body) => (StatusCode::NOT_FOUND, body),
             ApiError::Internal(message) => {
                 eprintln!("{}: internal error: {message}", crate::TOOL);
+                raise_alarm(format!("an answer failed: {message}"));
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     json!({"error": "internal error; the server's log says more"}),
@@ -125,5 +126,15 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
         }
         r
+    }
+}
+
+/// An error inside the server goes to the alarms (repeats suppressed there), posted off the
+/// async workers since a post may take seconds.
+fn raise_alarm(message: String) {
+    let message = lasair_metrics::alarm::describe_failure(&message);
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => drop(runtime.spawn_blocking(move || lasair_metrics::alarm::raise(&message))),
+        Err(_) => lasair_metrics::alarm::raise(&message),
     }
 }
