@@ -71,11 +71,8 @@ fn sigterm(child: &Child) {
 
 fn produce(boot: &str, topic: &str, alerts: usize) -> usize {
     let alerts = sim_without_cutouts(Survey::Ztf, alerts, 20, 5);
-    let mut sink = open_sink(
-        &format!("kafka://{boot}/{topic}"),
-        &KafkaOptions::default(),
-    )
-    .expect("sink");
+    let mut sink =
+        open_sink(&format!("kafka://{boot}/{topic}"), &KafkaOptions::default()).expect("sink");
     for a in &alerts {
         sink.send(Some(a.object_id.as_bytes()), &a.payload)
             .expect("send");
@@ -132,26 +129,29 @@ fn metrics_of_a_kafka_run(boot: &str, input: &str, output: &str, partitions: usi
 
     assert_eq!(sample(&text, &done), Some(alerts as f64), "{text}");
     assert_eq!(
-        sample(
-            &text,
-            "lasair_stage_records_read_total{stage=\"ingest\"}"
-        ),
+        sample(&text, "lasair_stage_records_read_total{stage=\"ingest\"}"),
         Some(alerts as f64),
         "{text}"
     );
     for p in 0..partitions {
-        assert_eq!(sample(&text, &lag_of(p)), Some(0.0), "partition {p}: {text}");
+        assert_eq!(
+            sample(&text, &lag_of(p)),
+            Some(0.0),
+            "partition {p}: {text}"
+        );
     }
     let batches = sample(&text, "lasair_stage_batches_total{stage=\"ingest\"}").expect("batches");
     assert!(batches >= (alerts / 25) as f64, "{batches} batches: {text}");
     for step in ["decode", "cutouts", "lightcurves", "produce"] {
-        let series =
-            format!("lasair_stage_step_seconds_count{{stage=\"ingest\",step=\"{step}\"}}");
+        let series = format!("lasair_stage_step_seconds_count{{stage=\"ingest\",step=\"{step}\"}}");
         assert_eq!(sample(&text, &series), Some(batches), "{series}: {text}");
     }
     assert!(
-        sample(&text, "lasair_stage_last_batch_timestamp_seconds{stage=\"ingest\"}")
-            .is_some_and(|t| t > 1.7e9),
+        sample(
+            &text,
+            "lasair_stage_last_batch_timestamp_seconds{stage=\"ingest\"}"
+        )
+        .is_some_and(|t| t > 1.7e9),
         "{text}"
     );
     assert!(text.contains("process_resident_memory_bytes"), "{text}");
@@ -207,7 +207,10 @@ fn a_kafka_run_is_counted_on_tansu() {
 /// JSON body.
 fn webhook() -> (String, mpsc::Receiver<serde_json::Value>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/services/T/B/x", listener.local_addr().expect("addr"));
+    let url = format!(
+        "http://{}/services/T/B/x",
+        listener.local_addr().expect("addr")
+    );
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
