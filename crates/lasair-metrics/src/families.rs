@@ -389,6 +389,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn families_lists_every_family_registered() {
+        let s = Stage::new("lasair-test-families");
+        s.batch(1, 0.1);
+        s.failed();
+        s.totals(1, 1, 1);
+        step("lasair-test-families", "x", 0.1);
+        alert_age("lasair-test-families", 1.0, 2.0);
+        consumer_lag("c", "t", 0, Some(3));
+        filter_result("lasair_1test", 1);
+        filter_failed("lasair_1test");
+        http_request("/api/test/", 200, 0.01);
+        METRICS.build_info.with_label_values(&["t", "0"]).set(1);
+        crate::alarm::raise("counted only");
+        let text = render();
+        let registered: std::collections::BTreeSet<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next())
+            .filter(|name| name.starts_with("lasair_"))
+            .collect();
+        let listed: std::collections::BTreeSet<&str> = FAMILIES.iter().copied().collect();
+        assert_eq!(registered, listed);
+    }
+
+    #[test]
     fn totals_add_only_what_is_new() {
         let s = Stage::new("lasair-test-totals");
         s.totals(10, 8, 2);
