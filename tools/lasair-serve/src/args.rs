@@ -78,6 +78,11 @@ pub struct Args {
     #[serde(skip_serializing)]
     pub slack_webhook: Option<String>,
 
+    /// The folder npm installed the web pages' browser libraries into (`npm ci` in web/ makes
+    /// web/node_modules) [default: none: the pages draw no plots].
+    #[arg(long)]
+    pub web_assets: Option<PathBuf>,
+
     /// The server's address as users reach it, for the cutout links in answers
     /// [default: http:// and --listen].
     #[arg(long)]
@@ -190,6 +195,7 @@ impl lasair_cli::config::Section for Args {
             store,
             search,
             listen,
+            web_assets,
             metrics_listen,
             slack_webhook,
             public_url,

@@ -13,6 +13,7 @@ mod params;
 mod reply;
 mod staff;
 mod state;
+mod web;
 
 use std::sync::Arc;
 

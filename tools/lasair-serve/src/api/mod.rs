@@ -77,6 +77,7 @@ pub fn app(app: Arc<App>) -> Router {
             );
     }
     router
+        .merge(crate::web::routes())
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(counted))
