@@ -23,10 +23,10 @@
 
   function graticule() {
     const lines = [];
-    for (let ra = 0; ra < 360; ra += 60) {
+    for (let lon = -180; lon <= 180; lon += 60) {
       const xs = [], ys = [];
       for (let dec = -90; dec <= 90; dec += 3) {
-        const [x, y] = aitoff(ra === 180 ? 179.999 : lonOf(ra), dec);
+        const [x, y] = aitoff(lon, dec);
         xs.push(x); ys.push(y);
       }
       lines.push({ x: xs, y: ys });

@@ -45,8 +45,19 @@ fn kind_name(kind: PointKind) -> &'static str {
     }
 }
 
-/// A point as the plot and the downloads take it.
+/// A point as the plot and the downloads take it. ZTF's forced photometry is a difference
+/// flux in the image's counts: it is given in nJy through the image's zero point
+/// (`magzpsci`), so that it sits with the detections on either scale.
 fn point_json(p: &StoredPoint) -> Json {
+    let (mut flux, mut flux_err) = (p.flux, p.flux_err);
+    if p.kind == PointKind::Forced && p.mag.is_none() {
+        let fields: Json = serde_json::from_str(&p.fields).unwrap_or_default();
+        if let Some(zp) = fields["magzpsci"].as_f64() {
+            let to_njy = 10f64.powf((NJY_ZERO_POINT - zp) / 2.5);
+            flux = flux.map(|f| f * to_njy);
+            flux_err = flux_err.map(|e| e * to_njy);
+        }
+    }
     json!({
         "kind": kind_name(p.kind),
         "id": p.id,
@@ -55,10 +66,13 @@ fn point_json(p: &StoredPoint) -> Json {
         "band": p.band,
         "mag": p.mag.filter(|v| v.is_finite()),
         "mag_err": p.mag_err.filter(|v| v.is_finite()),
-        "flux": p.flux.filter(|v| v.is_finite()),
-        "flux_err": p.flux_err.filter(|v| v.is_finite()),
+        "flux": flux.filter(|v| v.is_finite()),
+        "flux_err": flux_err.filter(|v| v.is_finite()),
     })
 }
+
+/// The AB magnitude of 1 nJy.
+const NJY_ZERO_POINT: f64 = 31.4;
 
 fn object_page(app: &App, id: &str) -> Result<Response, ApiError> {
     let (answer, points) = crate::object::answer_with_points(app, id, false, true)?;
