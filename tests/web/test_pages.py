@@ -158,6 +158,7 @@ def main():
                 time.sleep(0.05)
         driver = browser()
         checks(driver, base, token, work)
+        query_checks(driver, base, work, lambda *a: run(b("lasair-query"), "--db", db, *a))
     finally:
         if driver is not None:
             driver.quit()
@@ -250,6 +251,45 @@ def checks(driver, base, token, work):
     """)
     check("the home page draws every recent object on the sky", on_sky == len(recent) > 0, f"{on_sky} vs {len(recent)}")
     driver.save_screenshot(f"{work}/home.png")
+
+
+def query_checks(driver, base, work, query_cli):
+    """The query builder: rows as lasair-query reads them from the database, sorting, the
+    schema browser, an error that names its clause, downloads."""
+    where = "objects.ncand >= 2 ORDER BY objects.ncand"
+    want = [json.loads(line) for line in
+            query_cli("--select", "objects.objectId, objects.ncand", "--tables", "objects", "--where", where,
+                      "--max-rows", "1000", "--format", "json").splitlines()]
+    driver.get(f"{base}/query/")
+    select = driver.find_element(By.ID, "select")
+    select.clear()
+    select.send_keys("objects.objectId")
+    driver.find_element(By.CSS_SELECTOR, 'a.column[data-column="objects.ncand"]').click()
+    check("a column clicked in the schema joins the SELECT",
+          select.get_attribute("value") == "objects.objectId, objects.ncand", select.get_attribute("value"))
+    driver.find_element(By.ID, "where").send_keys(where)
+    limit = driver.find_element(By.NAME, "limit")
+    limit.clear()
+    limit.send_keys("1000")
+    driver.find_element(By.CSS_SELECTOR, "#query-form button[type=submit]").click()
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "results"))
+    rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+    got = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    check("the page's rows are lasair-query's", got == [[w["objectId"], str(w["ncand"])] for w in want] and len(got) > 3,
+          f"{len(got)} rows vs {len(want)}")
+    header = driver.find_elements(By.CSS_SELECTOR, "#results thead th")[1]
+    header.click()
+    header.click()
+    ncand = [int(r.find_elements(By.TAG_NAME, "td")[1].text) for r in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")]
+    check("a header clicked twice sorts its column down", ncand == sorted(ncand, reverse=True) and ncand != sorted(ncand),
+          ncand[:5])
+    driver.save_screenshot(f"{work}/query.png")
+    csv_url = driver.find_element(By.ID, "download-csv").get_attribute("href")
+    _, text = get(csv_url)
+    check("the CSV download holds the rows", len(list(csv.DictReader(io.StringIO(text)))) == len(want))
+    driver.get(f"{base}/query/?select={urllib.parse.quote('objects.objectId, sleep(1)')}&tables=objects")
+    error = driver.find_element(By.ID, "error").text
+    check("a refused query names its clause", error.startswith("SELECT:") and "sleep" in error, error)
 
 
 if __name__ == "__main__":

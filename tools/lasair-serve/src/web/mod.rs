@@ -4,10 +4,12 @@
 //! (`web/node_modules`, served from `--web-assets`). Every page is a GET and linkable.
 //!
 //! Pages: `/` (home), `/objects/ID/` (an object), `/objects/ID/lightcurve/?format=csv|json`
-//! (its lightcurve to download), `/search/?q=...`.
+//! (its lightcurve to download), `/search/?q=...`, `/query/` (the query builder, its rows
+//! as CSV or JSON with `format=`), `/schema/`.
 
 mod home;
 mod object;
+mod query;
 mod search;
 
 use std::sync::{Arc, LazyLock};
@@ -23,31 +25,26 @@ use minijinja::{context, Environment, Value};
 use crate::reply::ApiError;
 use crate::state::App;
 
+/// The template files, built into the binary.
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../../../web/templates/", $name)))),*]
+    };
+}
+const TEMPLATE_FILES: [(&str, &str); 7] = templates!(
+    "base.html",
+    "error.html",
+    "home.html",
+    "object.html",
+    "query.html",
+    "schema.html",
+    "search.html",
+);
+
 /// The templates, parsed once; a template that does not parse is a bug a test catches.
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    for (name, text) in [
-        (
-            "base.html",
-            include_str!("../../../../web/templates/base.html"),
-        ),
-        (
-            "error.html",
-            include_str!("../../../../web/templates/error.html"),
-        ),
-        (
-            "home.html",
-            include_str!("../../../../web/templates/home.html"),
-        ),
-        (
-            "object.html",
-            include_str!("../../../../web/templates/object.html"),
-        ),
-        (
-            "search.html",
-            include_str!("../../../../web/templates/search.html"),
-        ),
-    ] {
+    for (name, text) in TEMPLATE_FILES {
         if let Err(e) = env.add_template(name, text) {
             eprintln!("{}: template {name}: {e:#}", crate::TOOL);
         }
@@ -68,6 +65,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../../web/static/lightcurve.js"),
     ),
     (
+        "tables.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../web/static/tables.js"),
+    ),
+    (
         "skymap.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../web/static/skymap.js"),
@@ -85,6 +87,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/objects/{id}/", get(object::page))
         .route("/objects/{id}/lightcurve/", get(object::download))
         .route("/search/", get(search::page))
+        .route("/query/", get(query::page))
+        .route("/schema/", get(query::schema))
         .route("/static/{file}", get(asset))
         .route("/static/vendor/{file}", get(vendor))
 }
@@ -187,6 +191,56 @@ fn cached(kind: &'static str, bytes: Vec<u8>) -> Response {
     r
 }
 
+/// A table to save as `format` (`csv` or `json`: a list of objects keyed by column), named
+/// `name` with the format's extension.
+fn table_file(
+    format: &str,
+    name: &str,
+    columns: &[String],
+    rows: &[Vec<serde_json::Value>],
+) -> Result<Response, ApiError> {
+    use serde_json::Value as Json;
+    let failed = |e: String| ApiError::Internal(format!("writing {name}.{format}: {e}"));
+    let (kind, body) = match format {
+        "json" => {
+            let list: Vec<Json> = rows
+                .iter()
+                .map(|r| Json::Object(columns.iter().cloned().zip(r.iter().cloned()).collect()))
+                .collect();
+            let body = serde_json::to_vec(&list).map_err(|e| failed(e.to_string()))?;
+            ("application/json", body)
+        }
+        "csv" => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            out.write_record(columns)
+                .map_err(|e| failed(e.to_string()))?;
+            for r in rows {
+                let cells = r.iter().map(|v| match v {
+                    Json::Null => String::new(),
+                    Json::String(s) => s.clone(),
+                    v => v.to_string(),
+                });
+                out.write_record(cells).map_err(|e| failed(e.to_string()))?;
+            }
+            let body = out.into_inner().map_err(|e| failed(e.to_string()))?;
+            ("text/csv; charset=utf-8", body)
+        }
+        other => {
+            return Err(ApiError::error(format!(
+                "format {other:?}: give csv or json"
+            )))
+        }
+    };
+    let mut r = body.into_response();
+    let headers = r.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    let disposition = format!("attachment; filename=\"{name}.{format}\"");
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
 /// A number as a page shows it, or an empty cell.
 fn fixed(v: Option<f64>, decimals: usize) -> String {
     v.filter(|v| v.is_finite())
@@ -199,13 +253,7 @@ mod tests {
 
     #[test]
     fn every_template_parses() {
-        for name in [
-            "base.html",
-            "error.html",
-            "home.html",
-            "object.html",
-            "search.html",
-        ] {
+        for (name, _) in TEMPLATE_FILES {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }
     }

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use lasair_alert::{PointKind, Survey};
 use lasair_store::StoredPoint;
 use minijinja::{context, Value};
@@ -226,52 +225,27 @@ fn links(survey: Survey, id: &str, ra: Option<f64>, dec: Option<f64>) -> Vec<Jso
 
 /// The whole stored lightcurve as CSV or JSON, named after the object.
 fn lightcurve_file(app: &App, id: &str, format: Option<&str>) -> Result<Response, ApiError> {
+    const COLUMNS: [&str; 9] = [
+        "kind", "id", "mjd", "utc", "band", "mag", "mag_err", "flux", "flux_err",
+    ];
     let catalog = lasair_service::catalog(app.survey);
     lasair_service::objects::key(catalog, id)?;
     let points = crate::object::points(app, id)?;
     if points.is_empty() {
         return Err(ApiError::not_found());
     }
-    let rows: Vec<Json> = points.iter().map(point_json).collect();
-    let (kind, body, ext) = match format.unwrap_or("csv") {
-        "json" => (
-            "application/json",
-            serde_json::to_vec(&rows).map_err(|e| ApiError::Internal(e.to_string()))?,
-            "json",
-        ),
-        "csv" => ("text/csv; charset=utf-8", csv_of(&rows)?, "csv"),
-        other => {
-            return Err(ApiError::error(format!(
-                "format {other:?}: give csv or json"
-            )))
-        }
-    };
-    let mut r = body.into_response();
-    let headers = r.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    let name = format!("attachment; filename=\"{id}_lightcurve.{ext}\"");
-    if let Ok(v) = HeaderValue::from_str(&name) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
-}
-
-/// The points as CSV, one column per field.
-fn csv_of(rows: &[Json]) -> Result<Vec<u8>, ApiError> {
-    const COLUMNS: [&str; 9] = [
-        "kind", "id", "mjd", "utc", "band", "mag", "mag_err", "flux", "flux_err",
-    ];
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let failed = |e: csv::Error| ApiError::Internal(format!("writing CSV: {e}"));
-    out.write_record(COLUMNS).map_err(failed)?;
-    for row in rows {
-        let cells = COLUMNS.map(|c| match &row[c] {
-            Json::Null => String::new(),
-            Json::String(s) => s.clone(),
-            v => v.to_string(),
-        });
-        out.write_record(&cells).map_err(failed)?;
-    }
-    out.into_inner()
-        .map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))
+    let rows: Vec<Vec<Json>> = points
+        .iter()
+        .map(|p| {
+            let point = point_json(p);
+            COLUMNS.iter().map(|c| point[c].clone()).collect()
+        })
+        .collect();
+    let columns = COLUMNS.map(str::to_owned);
+    super::table_file(
+        format.unwrap_or("csv"),
+        &format!("{id}_lightcurve"),
+        &columns,
+        &rows,
+    )
 }
