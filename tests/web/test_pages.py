@@ -159,6 +159,7 @@ def main():
         driver = browser()
         checks(driver, base, token, work)
         query_checks(driver, base, work, lambda *a: run(b("lasair-query"), "--db", db, *a))
+        status_checks(driver, base, sum(1 for _ in open(f"{work}/ztf-sherlock.jsonl")))
     finally:
         if driver is not None:
             driver.quit()
@@ -290,6 +291,19 @@ def query_checks(driver, base, work, query_cli):
     driver.get(f"{base}/query/?select={urllib.parse.quote('objects.objectId, sleep(1)')}&tables=objects")
     error = driver.find_element(By.ID, "error").text
     check("a refused query names its clause", error.startswith("SELECT:") and "sleep" in error, error)
+
+
+def status_checks(driver, base, lines):
+    """The status page: tonight's filter counts are the lines the filter read; the night
+    before has nothing, and links back."""
+    driver.get(f"{base}/status/")
+    cells = driver.find_elements(By.CSS_SELECTOR, "#figure-filter_alerts td")
+    check("tonight's status counts every alert the filter read", cells and cells[1].text == str(lines),
+          [c.text for c in cells])
+    check("the filter's steps are timed", len(driver.find_elements(By.CSS_SELECTOR, "#stages tr")) == 6)
+    driver.find_element(By.ID, "previous").click()
+    WebDriverWait(driver, 10).until(lambda d: "Nothing recorded" in d.find_element(By.ID, "night").text)
+    check("the night before has nothing and links to the next", driver.find_elements(By.ID, "next") != [])
 
 
 if __name__ == "__main__":

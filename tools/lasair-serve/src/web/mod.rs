@@ -5,12 +5,13 @@
 //!
 //! Pages: `/` (home), `/objects/ID/` (an object), `/objects/ID/lightcurve/?format=csv|json`
 //! (its lightcurve to download), `/search/?q=...`, `/query/` (the query builder, its rows
-//! as CSV or JSON with `format=`), `/schema/`.
+//! as CSV or JSON with `format=`), `/schema/`, `/status/` (tonight) and `/status/YYYY-MM-DD/`.
 
 mod home;
 mod object;
 mod query;
 mod search;
+mod status;
 
 use std::sync::{Arc, LazyLock};
 
@@ -31,7 +32,7 @@ macro_rules! templates {
         [$(($name, include_str!(concat!("../../../../web/templates/", $name)))),*]
     };
 }
-const TEMPLATE_FILES: [(&str, &str); 7] = templates!(
+const TEMPLATE_FILES: [(&str, &str); 8] = templates!(
     "base.html",
     "error.html",
     "home.html",
@@ -39,6 +40,7 @@ const TEMPLATE_FILES: [(&str, &str); 7] = templates!(
     "query.html",
     "schema.html",
     "search.html",
+    "status.html",
 );
 
 /// The templates, parsed once; a template that does not parse is a bug a test catches.
@@ -89,6 +91,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/search/", get(search::page))
         .route("/query/", get(query::page))
         .route("/schema/", get(query::schema))
+        .route("/status/", get(status::tonight))
+        .route("/status/{date}/", get(status::night))
         .route("/static/{file}", get(asset))
         .route("/static/vendor/{file}", get(vendor))
 }
