@@ -118,6 +118,8 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--assets", default="web/node_modules")
+    ap.add_argument("--smtp", help="HOST:PORT of an SMTP server delivering into --maildir (accounts' codes)")
+    ap.add_argument("--maildir", help="the maildir --smtp delivers into")
     args = ap.parse_args()
     alerts_dir = f"{args.data}/ztf/alerts"
     if not os.path.isdir(alerts_dir):
@@ -146,6 +148,7 @@ def main():
     log = open(f"{work}/serve.log", "w")
     server = subprocess.Popen([b("lasair-serve"), "--survey", "ztf", "--db", db, "--lightcurves", lc,
                                "--cutouts", f"{work}/cutouts", "--store", cats, "--web-assets", args.assets,
+                               *(["--smtp", args.smtp] if args.smtp else []),
                                "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     driver = None
@@ -160,6 +163,10 @@ def main():
         checks(driver, base, token, work)
         query_checks(driver, base, work, lambda *a: run(b("lasair-query"), "--db", db, *a))
         status_checks(driver, base, sum(1 for _ in open(f"{work}/ztf-sherlock.jsonl")))
+        if args.smtp and args.maildir:
+            account_checks(driver, base, args.maildir, work)
+        else:
+            print("skipped: accounts (no --smtp and --maildir: scripts/test starts aiosmtpd)")
     finally:
         if driver is not None:
             driver.quit()
@@ -304,6 +311,91 @@ def status_checks(driver, base, lines):
     driver.find_element(By.ID, "previous").click()
     WebDriverWait(driver, 10).until(lambda d: "Nothing recorded" in d.find_element(By.ID, "night").text)
     check("the night before has nothing and links to the next", driver.find_elements(By.ID, "next") != [])
+
+
+def mailed_code(maildir, address, before):
+    """The six-digit code in the newest mail to `address` not among `before`."""
+    import mailbox
+    import re
+    for _ in range(100):
+        box = mailbox.Maildir(maildir, create=False)
+        for key in box.keys():
+            if key in before:
+                continue
+            msg = box[key]
+            if address in (msg["To"] or ""):
+                body = msg.get_payload(decode=True).decode()
+                return re.search(r"\b(\d{6})\b", body).group(1)
+        time.sleep(0.1)
+    raise SystemExit(f"no mail reached {address}")
+
+
+def post_form(url, fields, cookie=None):
+    data = urllib.parse.urlencode(fields).encode()
+    req = urllib.request.Request(url, data=data, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def account_checks(driver, base, maildir, work):
+    """Register, the mailed code, activate, the profile's token on the API, log out and in;
+    forms without the CSRF token refused; no redirect off the site."""
+    import mailbox
+    name = f"eve{os.getpid()}"
+    email = f"{name}@example.org"
+    password = "correct horse battery"
+    before = set(mailbox.Maildir(maildir, create=False).keys())
+    driver.get(f"{base}/accounts/register/")
+    for field, value in [("username", name), ("email", email), ("first_name", "Eve"), ("last_name", "Tester"),
+                         ("password", password), ("password2", password)]:
+        driver.find_element(By.ID, field).send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, "#register button[type=submit]").click()
+    notice = driver.find_element(By.ID, "notice").text
+    check("registering mails a code", email in notice, notice)
+    code = mailed_code(maildir, email, before)
+    wrong = "000000" if code != "000000" else "111111"
+    driver.find_element(By.ID, "code").send_keys(wrong)
+    driver.find_element(By.CSS_SELECTOR, "#activate button[type=submit]").click()
+    check("a wrong code is refused", "wrong" in driver.find_element(By.ID, "error").text)
+    driver.find_element(By.ID, "username").clear()
+    driver.find_element(By.ID, "username").send_keys(name)
+    driver.find_element(By.ID, "code").send_keys(code)
+    driver.find_element(By.CSS_SELECTOR, "#activate button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/accounts/profile/"))
+    token = driver.find_element(By.ID, "api-token").text
+    check("the right code activates the account and logs in", driver.find_element(By.ID, "whoami").text == name)
+    status, _ = get(f"{base}/api/cone/?ra=0&dec=0&radius=1&requestType=count&token={token}")
+    check("the profile's token works on the API", status == 200 and len(token) == 40, token)
+    session = driver.get_cookie("lasair_session")
+    check("the session cookie is HttpOnly and SameSite", session["httpOnly"] and session.get("sameSite") == "Lax", session)
+    driver.find_element(By.ID, "logout").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "login-link"))
+    check("logging out ends the session", driver.get_cookie("lasair_session") is None)
+    driver.get(f"{base}/accounts/login/?next=https://evil.example/")
+    driver.find_element(By.ID, "username").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.execute_script(
+        "const f=document.getElementById('login'); const n=document.createElement('input');"
+        "n.type='hidden'; n.name='next'; n.value='https://evil.example/'; f.appendChild(n);")
+    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: "/accounts/profile/" in d.current_url)
+    check("logging in again works, and never leaves the site", d_host(driver.current_url) == d_host(base))
+    driver.save_screenshot(f"{work}/profile.png")
+    csrf = driver.get_cookie("lasair_csrf")["value"]
+    check("a form without the CSRF token is refused",
+          post_form(f"{base}/accounts/login/", {"username": name, "password": password}, f"lasair_csrf={csrf}") == 403)
+    check("a form whose token is not the cookie's is refused",
+          post_form(f"{base}/accounts/login/", {"username": name, "password": password, "csrf": csrf}) == 403)
+    check("a form with the token is taken",
+          post_form(f"{base}/accounts/login/", {"username": name, "password": "wrong password", "csrf": csrf},
+                    f"lasair_csrf={csrf}") == 400)
+
+
+def d_host(url):
+    return urllib.parse.urlsplit(url).netloc
 
 
 if __name__ == "__main__":

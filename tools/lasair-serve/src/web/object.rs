@@ -11,12 +11,17 @@ use lasair_store::StoredPoint;
 use minijinja::{context, Value};
 use serde_json::{json, Value as Json};
 
-use super::{blocking, fixed, render};
+use super::{blocking, fixed, Page};
 use crate::reply::ApiError;
 use crate::state::App;
+use axum::http::HeaderMap;
 
-pub async fn page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    blocking(app, move |app| object_page(app, &id)).await
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    blocking(app, &headers, move |page| object_page(page, &id)).await
 }
 
 /// `?format=csv` (the default) or `?format=json`.
@@ -29,9 +34,10 @@ pub async fn download(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     Query(format): Query<Format>,
+    headers: HeaderMap,
 ) -> Response {
-    blocking(app, move |app| {
-        lightcurve_file(app, &id, format.format.as_deref())
+    blocking(app, &headers, move |page| {
+        lightcurve_file(page.app, &id, format.format.as_deref())
     })
     .await
 }
@@ -73,7 +79,8 @@ fn point_json(p: &StoredPoint) -> Json {
 /// The AB magnitude of 1 nJy.
 const NJY_ZERO_POINT: f64 = 31.4;
 
-fn object_page(app: &App, id: &str) -> Result<Response, ApiError> {
+fn object_page(page: &Page, id: &str) -> Result<Response, ApiError> {
+    let app = page.app;
     let (answer, points) = crate::object::answer_with_points(app, id, false, true)?;
     let lsst = app.survey == Survey::Lsst;
     let data = if lsst {
@@ -193,7 +200,7 @@ fn object_page(app: &App, id: &str) -> Result<Response, ApiError> {
         cutouts => Value::from_serialize(&cutouts),
         links => Value::from_serialize(links(app.survey, id, ra, dec)),
     };
-    render(app.survey, "object.html", ctx)
+    page.render("object.html", ctx)
 }
 
 /// Other archives and brokers at the object (its id has passed the survey's check, so it is

@@ -13,10 +13,11 @@ use lasair_sql::UserQuery;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{blocking, render};
+use super::{blocking, Page};
 use crate::api::json_of;
 use crate::reply::ApiError;
 use crate::state::App;
+use axum::http::HeaderMap;
 
 /// Rows a page shows at most, and a download holds: Lasair's web "Run" shows 1,000 and
 /// sends users to the API for more.
@@ -40,15 +41,19 @@ pub struct Form {
     format: Option<String>,
 }
 
-pub async fn page(State(app): State<Arc<App>>, Query(form): Query<Form>) -> Response {
-    blocking(app, move |app| query_page(app, form)).await
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Query(form): Query<Form>,
+    headers: HeaderMap,
+) -> Response {
+    blocking(app, &headers, move |page| query_page(page, form)).await
 }
 
-pub async fn schema(State(app): State<Arc<App>>) -> Response {
-    blocking(app, |app| {
+pub async fn schema(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    blocking(app, &headers, |page| {
+        let app = page.app;
         let catalog = lasair_service::catalog(app.survey);
-        render(
-            app.survey,
+        page.render(
             "schema.html",
             context! { tables => tables(app), key => catalog.key },
         )
@@ -116,7 +121,8 @@ fn link(
     format!("/query/?{}", q.finish())
 }
 
-fn query_page(app: &App, form: Form) -> Result<Response, ApiError> {
+fn query_page(page_of: &Page, form: Form) -> Result<Response, ApiError> {
+    let app = page_of.app;
     let catalog = lasair_service::catalog(app.survey);
     let (ra, dec) = catalog.position;
     let example_select = format!(
@@ -153,8 +159,7 @@ fn query_page(app: &App, form: Form) -> Result<Response, ApiError> {
             "next": rows.as_ref().filter(|r| r.len() as u64 == limit && offset + limit < MAX_ROWS)
                 .map(|_| link(&form, &select, &tables_text, limit, offset + limit, None)),
         });
-        render(
-            app.survey,
+        page_of.render(
             "query.html",
             context! {
                 form => shown.clone(), error, columns, rows, key_column, offset, links,

@@ -9,9 +9,10 @@ use axum::response::Response;
 use minijinja::context;
 use serde_json::json;
 
-use super::{blocking, render};
+use super::{blocking, Page};
 use crate::reply::ApiError;
 use crate::state::App;
+use axum::http::HeaderMap;
 
 /// What the night's figures are called on the page, in the page's order; others follow by name.
 const NAMES: &[(&str, &str)] = &[
@@ -29,16 +30,21 @@ const NAMES: &[(&str, &str)] = &[
     ("users", "users"),
 ];
 
-pub async fn tonight(State(app): State<Arc<App>>) -> Response {
+pub async fn tonight(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let today = lasair_alert::time::utc_string(lasair_alert::time::mjd_now());
-    blocking(app, move |app| status(app, &today[..10])).await
+    blocking(app, &headers, move |page| status(page, &today[..10])).await
 }
 
-pub async fn night(State(app): State<Arc<App>>, Path(date): Path<String>) -> Response {
-    blocking(app, move |app| status(app, &date)).await
+pub async fn night(
+    State(app): State<Arc<App>>,
+    Path(date): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    blocking(app, &headers, move |page| status(page, &date)).await
 }
 
-fn status(app: &App, date: &str) -> Result<Response, ApiError> {
+fn status(page: &Page, date: &str) -> Result<Response, ApiError> {
+    let app = page.app;
     let mjd = lasair_alert::time::mjd_of_utc(date)
         .filter(|_| date.len() == 10)
         .ok_or_else(|| ApiError::error(format!("night {date:?}: give it as YYYY-MM-DD")))?;
@@ -90,5 +96,5 @@ fn status(app: &App, date: &str) -> Result<Response, ApiError> {
         next => (mjd + 1.0 <= now).then(|| day(mjd + 1.5)),
         figures, stages, last, last_updated,
     };
-    render(app.survey, "status.html", ctx)
+    page.render("status.html", ctx)
 }
