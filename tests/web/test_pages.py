@@ -165,6 +165,7 @@ def main():
         status_checks(driver, base, sum(1 for _ in open(f"{work}/ztf-sherlock.jsonl")))
         if args.smtp and args.maildir:
             account_checks(driver, base, args.maildir, work)
+            filter_checks(driver, base, work, lambda *a: run(b("lasair-filter"), "--survey", "ztf", "--db", db, *a))
         else:
             print("skipped: accounts (no --smtp and --maildir: scripts/test starts aiosmtpd)")
     finally:
@@ -392,6 +393,54 @@ def account_checks(driver, base, maildir, work):
     check("a form with the token is taken",
           post_form(f"{base}/accounts/login/", {"username": name, "password": "wrong password", "csrf": csrf},
                     f"lasair_csrf={csrf}") == 400)
+
+
+def filter_checks(driver, base, work, run_filter):
+    """Logged in: a query saved as a filter, its page with its topic; the pipeline run again
+    fills the topic and the page counts today's results as the topic holds them; a private
+    filter is no one else's; the owner deletes one."""
+    where = "objects.ncand >= 2"
+    driver.get(f"{base}/query/?select={urllib.parse.quote('objects.objectId, objects.ncand')}&tables=objects"
+               f"&where={urllib.parse.quote(where)}")
+    driver.find_element(By.CSS_SELECTOR, "#save-section summary").click()
+    name = f"multi{os.getpid()}"
+    driver.find_element(By.ID, "filter-name").send_keys(name)
+    driver.find_element(By.ID, "filter-description").send_keys("objects seen twice or more")
+    driver.find_element(By.CSS_SELECTOR, "#save-filter input[name=public]").click()
+    driver.find_element(By.CSS_SELECTOR, "#save-filter button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "topic"))
+    topic = driver.find_element(By.ID, "topic").text
+    check("a saved filter shows its topic", topic.startswith("lasair_") and topic.endswith(name), topic)
+    check("its page says where results go and has the consumer snippet",
+          driver.find_element(By.ID, "delivery").text == "a Kafka stream"
+          and topic in driver.find_element(By.ID, "snippet-lasair").text)
+    filter_url = driver.current_url
+    run_filter("--topics", f"{work}/streams", f"{work}/ztf-sherlock.jsonl", "--quiet")
+    records = sum(1 for _ in open(f"{work}/streams/{topic}.jsonl"))
+    driver.get(filter_url)
+    today = driver.find_element(By.ID, "today").text
+    check("today's results are the records its topic got", records > 0 and today == str(records),
+          f"{today} vs {records}")
+    driver.get(f"{base}/filters/")
+    check("the filter is listed as mine and as public",
+          name in driver.find_element(By.ID, "mine").text and name in driver.find_element(By.ID, "public").text)
+    # A private one: another visitor (no cookies) is told it does not exist.
+    driver.get(f"{base}/query/?select=objects.objectId&tables=objects")
+    driver.find_element(By.CSS_SELECTOR, "#save-section summary").click()
+    driver.find_element(By.ID, "filter-name").send_keys(f"secret{os.getpid()}")
+    driver.find_element(By.CSS_SELECTOR, "#save-filter button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "topic"))
+    private_url = driver.current_url
+    try:
+        status, _ = get(private_url)
+    except urllib.error.HTTPError as e:
+        status = e.code
+    check("a private filter is refused to another visitor", status == 404, status)
+    driver.find_element(By.CSS_SELECTOR, "#delete-filter button").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/filters/"))
+    check("its owner deletes it", f"secret{os.getpid()}" not in driver.find_element(By.ID, "mine").text)
+    driver.get(filter_url)
+    driver.save_screenshot(f"{work}/filter.png")
 
 
 def d_host(url):

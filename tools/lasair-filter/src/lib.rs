@@ -235,6 +235,13 @@ impl Node {
             stats.push((last, ms(from, to)));
             night.push((tonight, (to - from).as_secs_f64()));
         }
+        // Each users' filter's results tonight, for its page.
+        let per_filter: Vec<(String, f64)> = found
+            .by_topic
+            .iter()
+            .map(|(topic, n)| (format!("results.{topic}"), *n as f64))
+            .collect();
+        night.extend(per_filter.iter().map(|(name, n)| (name.as_str(), *n)));
         lasair_service::statistics::record(&mut self.main, &stats, &utc)?;
         lasair_service::statistics::add_to_night(&mut self.main, &night, &utc)?;
         if !self.quiet {

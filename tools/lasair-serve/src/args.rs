@@ -78,6 +78,11 @@ pub struct Args {
     #[serde(skip_serializing)]
     pub slack_webhook: Option<String>,
 
+    /// The public Kafka broker users read their filters' topics from, as the filter pages
+    /// show it (`HOST:PORT`) [default: localhost:9092].
+    #[arg(long)]
+    pub public_kafka: Option<String>,
+
     /// The SMTP server (`HOST:PORT`) that mails the accounts' activation and reset codes
     /// [default: none: accounts are made by staff only].
     #[arg(long, env = "LASAIR_SMTP")]
@@ -207,6 +212,7 @@ impl lasair_cli::config::Section for Args {
             web_assets,
             smtp,
             mail_from,
+            public_kafka,
             metrics_listen,
             slack_webhook,
             public_url,

@@ -26,6 +26,8 @@ pub enum ApiError {
     Parse(String),
     /// Lasair's `{"error": message}` (400).
     Error(String),
+    /// Refused whoever asks (403): a form without its CSRF token.
+    Forbidden(String),
     /// Not there (404), with the body to say so.
     NotFound(Json),
     /// Our fault (500): logged, not shown.
@@ -104,6 +106,7 @@ impl ApiError {
                     .join("; "),
             ),
             ApiError::Parse(m) | ApiError::Error(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found.".into()),
             ApiError::Internal(message) => {
                 internal(&message);
@@ -146,6 +149,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::Parse(message) => (StatusCode::BAD_REQUEST, json!({"detail": message})),
             ApiError::Error(message) => (StatusCode::BAD_REQUEST, json!({"error": message})),
+            ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, json!({"detail": message})),
             ApiError::NotFound(body) => (StatusCode::NOT_FOUND, body),
             ApiError::Internal(message) => {
                 internal(&message);

@@ -61,6 +61,8 @@ pub struct App {
     pub annotations: Option<Mutex<Box<dyn Sink>>>,
     /// Prefix of the links in answers (`http://host:port`).
     pub public_url: String,
+    /// The public Kafka broker users read their filters' topics from (`HOST:PORT`).
+    pub public_kafka: String,
     /// The mailer of the accounts' codes (`--smtp`), if any.
     pub mailer: Option<lasair_mail::Mailer>,
     /// Where npm installed the pages' browser libraries (`web/node_modules`).
@@ -187,6 +189,10 @@ impl App {
                 .to_owned(),
             web_assets: args.web_assets.clone(),
             mailer,
+            public_kafka: args
+                .public_kafka
+                .clone()
+                .unwrap_or_else(|| "localhost:9092".to_owned()),
             limits,
             tokens: Mutex::new(HashMap::new()),
             calls: Mutex::new(HashMap::new()),

@@ -8,6 +8,7 @@
 //! as CSV or JSON with `format=`), `/schema/`, `/status/` (tonight) and `/status/YYYY-MM-DD/`.
 
 mod accounts;
+mod filters;
 mod home;
 mod object;
 mod query;
@@ -33,9 +34,11 @@ macro_rules! templates {
         [$(($name, include_str!(concat!("../../../../web/templates/", $name)))),*]
     };
 }
-const TEMPLATE_FILES: [(&str, &str); 10] = templates!(
+const TEMPLATE_FILES: [(&str, &str); 12] = templates!(
     "base.html",
     "error.html",
+    "filter.html",
+    "filters.html",
     "form.html",
     "home.html",
     "object.html",
@@ -118,6 +121,10 @@ pub fn routes() -> Router<Arc<App>> {
             get(accounts::reset_confirm_page).post(accounts::reset_confirm),
         )
         .route("/accounts/profile/", get(accounts::profile))
+        .route("/filters/", get(filters::list))
+        .route("/filters/create/", post(filters::create))
+        .route("/filters/{id}/", get(filters::detail))
+        .route("/filters/{id}/delete/", post(filters::delete))
         .route("/static/{file}", get(asset))
         .route("/static/vendor/{file}", get(vendor))
 }
