@@ -1,8 +1,8 @@
 //! The query builder: SELECT, tables and WHERE with the schema beside them, run as the API
 //! runs a query (compiled by the query compiler, read-only, under the time limit), the rows as
 //! a sortable, paged table, CSV or JSON to download, and an error that names the clause at
-//! fault. A GET, so a query is a link. Without an account a query may name only public
-//! watchlists and watchmaps, and reads at most [`MAX_ROWS`] rows, as Lasair's web page does.
+//! fault. A GET, so a query is a link. A query may name public watchlists and watchmaps and,
+//! logged in, one's own; it reads at most [`MAX_ROWS`] rows, as Lasair's web page does.
 
 use std::sync::Arc;
 
@@ -184,7 +184,9 @@ fn query_page(page_of: &Page, form: Form) -> Result<Response, ApiError> {
         offset: (offset > 0).then_some(offset),
         ..UserQuery::default()
     };
-    let (columns, rows) = match crate::api::search::run_query(app, &query, MAX_ROWS, ANONYMOUS) {
+    // A logged-in user's query may name their own private watchlists and watchmaps.
+    let user_id = page_of.visitor.user.as_ref().map_or(ANONYMOUS, |u| u.id);
+    let (columns, rows) = match crate::api::search::run_query(app, &query, MAX_ROWS, user_id) {
         Ok(found) => found,
         Err(ApiError::Error(message)) => {
             let error = json!({"field": field_of(&message), "message": message});
