@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use lasair_service::accounts::{self, Purpose};
 use lasair_service::users::{NewUser, User};
 use minijinja::context;
@@ -216,13 +216,9 @@ where
 
 /// A redirect to `to`, setting `cookie` when given.
 fn redirect(to: &str, cookie: Option<String>) -> Response {
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    let headers = r.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(to) {
-        headers.insert(header::LOCATION, v);
-    }
+    let mut r = super::see_other(to);
     if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        headers.append(header::SET_COOKIE, v);
+        r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
 }

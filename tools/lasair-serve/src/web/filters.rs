@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use lasair_service::filter::{Delivery, Filter, NewFilter, Trigger};
 use lasair_service::query::{compile_as, QueryLimits};
 use lasair_service::Record;
@@ -16,7 +16,7 @@ use lasair_sql::UserQuery;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{blocking, Page};
+use super::{blocking, check_csrf, see_other, Page};
 use crate::reply::ApiError;
 use crate::state::App;
 
@@ -119,49 +119,25 @@ pub async fn detail(
     .await
 }
 
-/// A redirect to `to` after a form was taken.
-fn see_other(to: &str) -> Response {
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(to) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
-}
-
-/// The error page of a form refused, with status 400 (403 for a stale CSRF token).
-fn refused(status: StatusCode, message: String) -> ApiError {
-    match status {
-        StatusCode::FORBIDDEN => ApiError::Forbidden(message),
-        _ => ApiError::error(message),
-    }
-}
-
 pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     let form: std::collections::HashMap<String, String> =
         form_urlencoded::parse(&body).into_owned().collect();
     blocking(app, &headers, move |page| {
         let field = |k: &str| form.get(k).map_or("", |v| v.trim());
-        if !page.visitor.csrf_ok(form.get("csrf").map(String::as_str)) {
-            return Err(refused(
-                StatusCode::FORBIDDEN,
-                "This form's security token is missing or stale: send it again.".into(),
-            ));
-        }
+        check_csrf(page, form.get("csrf").map(String::as_str))?;
         let Some(user) = &page.visitor.user else {
             return Ok(see_other("/accounts/login/?next=/query/"));
         };
         let (name, description) = (field("name"), field("description"));
         if name.is_empty() || name.chars().count() > MAX_NAME {
-            return Err(refused(
-                StatusCode::BAD_REQUEST,
-                format!("A filter's name is 1 to {MAX_NAME} characters."),
-            ));
+            return Err(ApiError::error(format!(
+                "A filter's name is 1 to {MAX_NAME} characters."
+            )));
         }
         if description.chars().count() > MAX_DESCRIPTION {
-            return Err(refused(
-                StatusCode::BAD_REQUEST,
-                format!("A description is at most {MAX_DESCRIPTION} characters."),
-            ));
+            return Err(ApiError::error(format!(
+                "A description is at most {MAX_DESCRIPTION} characters."
+            )));
         }
         let delivery = match field("output") {
             "none" | "" => None,
@@ -176,10 +152,9 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
             .iter()
             .any(|f| f.name.eq_ignore_ascii_case(name));
         if taken {
-            return Err(refused(
-                StatusCode::BAD_REQUEST,
-                format!("You have a filter called {name:?} already."),
-            ));
+            return Err(ApiError::error(format!(
+                "You have a filter called {name:?} already."
+            )));
         }
         let query = UserQuery {
             select: field("select").to_owned(),
@@ -216,12 +191,7 @@ pub async fn delete(
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.into_owned());
     blocking(app, &headers, move |page| {
-        if !page.visitor.csrf_ok(csrf.as_deref()) {
-            return Err(refused(
-                StatusCode::FORBIDDEN,
-                "This form's security token is missing or stale: send it again.".into(),
-            ));
-        }
+        check_csrf(page, csrf.as_deref())?;
         let filter = visible(page, id)?;
         let mine = page
             .visitor

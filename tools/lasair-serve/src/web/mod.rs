@@ -14,6 +14,7 @@ mod object;
 mod query;
 mod search;
 mod status;
+mod watchlists;
 
 use std::sync::{Arc, LazyLock};
 
@@ -34,7 +35,7 @@ macro_rules! templates {
         [$(($name, include_str!(concat!("../../../../web/templates/", $name)))),*]
     };
 }
-const TEMPLATE_FILES: [(&str, &str); 12] = templates!(
+const TEMPLATE_FILES: [(&str, &str); 14] = templates!(
     "base.html",
     "error.html",
     "filter.html",
@@ -47,6 +48,8 @@ const TEMPLATE_FILES: [(&str, &str); 12] = templates!(
     "schema.html",
     "search.html",
     "status.html",
+    "watchlist.html",
+    "watchlists.html",
 );
 
 /// The templates, parsed once; a template that does not parse is a bug a test catches.
@@ -71,6 +74,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "lightcurve.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../web/static/lightcurve.js"),
+    ),
+    (
+        "upload.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../web/static/upload.js"),
     ),
     (
         "tables.js",
@@ -125,6 +133,14 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/filters/create/", post(filters::create))
         .route("/filters/{id}/", get(filters::detail))
         .route("/filters/{id}/delete/", post(filters::delete))
+        .route(
+            "/watchlists/",
+            get(watchlists::list).post(watchlists::create),
+        )
+        .route("/watchlists/{id}/", get(watchlists::detail))
+        .route("/watchlists/{id}/cones/", get(watchlists::cones_file))
+        .route("/watchlists/{id}/hits/", get(watchlists::hits_file))
+        .route("/watchlists/{id}/delete/", post(watchlists::delete))
         .route("/static/{file}", get(asset))
         .route("/static/vendor/{file}", get(vendor))
 }
@@ -332,6 +348,26 @@ fn cached(kind: &'static str, bytes: Vec<u8>) -> Response {
         HeaderValue::from_static("public, max-age=86400"),
     );
     r
+}
+
+/// A redirect to `to` (a path of this site) after a form was taken, or to a page found.
+fn see_other(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// Refuses a form whose CSRF token is not the visitor's.
+fn check_csrf(page: &Page, token: Option<&str>) -> Result<(), ApiError> {
+    if page.visitor.csrf_ok(token) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "This form's security token is missing or stale: send it again.".into(),
+        ))
+    }
 }
 
 /// A table to save as `format` (`csv` or `json`: a list of objects keyed by column), named

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use lasair_db::{Select, Value};
 use minijinja::context;
 use serde_json::json;
@@ -183,11 +183,7 @@ fn search(page: &Page, q: &str) -> Result<Response, ApiError> {
 
 /// A redirect to an object's page (`id` has passed the survey's check: letters, digits, `_`).
 fn to_object(id: &str) -> Response {
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("/objects/{id}/")) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
+    super::see_other(&format!("/objects/{id}/"))
 }
 
 #[cfg(test)]
