@@ -166,6 +166,7 @@ def main():
         if args.smtp and args.maildir:
             account_checks(driver, base, args.maildir, work)
             filter_checks(driver, base, work, lambda *a: run(b("lasair-filter"), "--survey", "ztf", "--db", db, *a))
+            watchlist_checks(driver, base, work)
         else:
             print("skipped: accounts (no --smtp and --maildir: scripts/test starts aiosmtpd)")
     finally:
@@ -441,6 +442,43 @@ def filter_checks(driver, base, work, run_filter):
     check("its owner deletes it", f"secret{os.getpid()}" not in driver.find_element(By.ID, "mine").text)
     driver.get(filter_url)
     driver.save_screenshot(f"{work}/filter.png")
+
+
+def watchlist_checks(driver, base, work):
+    """Logged in: a watchlist pasted with a bad line is refused with the line named; made,
+    its page shows the known objects in its cones as hits; a private one is refused to
+    another visitor."""
+    positions = {}
+    for line in open(f"{work}/ztf.jsonl"):
+        a = json.loads(line)
+        positions.setdefault(a["objectId"], (a["ra"], a["dec"]))
+    chosen = sorted(positions)[:3]
+    cones = "\n".join(f"{positions[o][0]}, {positions[o][1]}, cone-{o}" for o in chosen)
+    driver.get(f"{base}/watchlists/")
+    driver.find_element(By.CSS_SELECTOR, "#new-section summary").click()
+    name = f"near{os.getpid()}"
+    driver.find_element(By.ID, "wl-name").send_keys(name)
+    radius = driver.find_element(By.ID, "wl-radius")
+    radius.clear()
+    radius.send_keys("3")
+    driver.find_element(By.ID, "wl-cones").send_keys(cones + "\nnot a cone at all")
+    driver.find_element(By.CSS_SELECTOR, "#new-watchlist button[type=submit]").click()
+    error = driver.find_element(By.ID, "error").text
+    check("a watchlist with a bad line is refused, the line named", ":4:" in error and "not a cone" in error, error)
+    box = driver.find_element(By.ID, "wl-cones")
+    box.clear()
+    box.send_keys(cones)
+    driver.find_element(By.CSS_SELECTOR, "#new-watchlist button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "hits"))
+    hits = sorted(a.text for a in driver.find_elements(By.CSS_SELECTOR, "#hits tbody a"))
+    check("the watchlist's page shows the objects in its cones as hits", set(chosen) <= set(hits), f"{hits} vs {chosen}")
+    check("its cones are counted", driver.find_element(By.ID, "cone-count").text.startswith("3"))
+    driver.save_screenshot(f"{work}/watchlist.png")
+    try:
+        status, _ = get(driver.current_url)
+    except urllib.error.HTTPError as e:
+        status = e.code
+    check("a private watchlist is refused to another visitor", status == 404, status)
 
 
 def d_host(url):

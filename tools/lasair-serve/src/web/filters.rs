@@ -60,11 +60,7 @@ pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
 /// Filter `id` when the visitor may see it: public, or theirs.
 fn visible(page: &Page, id: i64) -> Result<Filter, ApiError> {
     let filter = Filter::get(&mut *page.app.db.get()?, id)?;
-    let mine = page
-        .visitor
-        .user
-        .as_ref()
-        .is_some_and(|u| u.id == filter.user_id);
+    let mine = page.visitor.owns(filter.user_id);
     if filter.public || mine {
         Ok(filter)
     } else {
@@ -96,11 +92,7 @@ pub async fn detail(
         run.append_pair("select", &f.query.select)
             .append_pair("tables", &f.query.tables)
             .append_pair("where", &f.query.conditions);
-        let mine = page
-            .visitor
-            .user
-            .as_ref()
-            .is_some_and(|u| u.id == f.user_id);
+        let mine = page.visitor.owns(f.user_id);
         let shown = json!({
             "id": f.id, "name": f.name, "description": f.description, "public": f.public,
             "topic": f.topic, "modified": f.date_modified,
@@ -193,11 +185,7 @@ pub async fn delete(
     blocking(app, &headers, move |page| {
         check_csrf(page, csrf.as_deref())?;
         let filter = visible(page, id)?;
-        let mine = page
-            .visitor
-            .user
-            .as_ref()
-            .is_some_and(|u| u.id == filter.user_id);
+        let mine = page.visitor.owns(filter.user_id);
         if !mine {
             return Err(ApiError::not_found());
         }

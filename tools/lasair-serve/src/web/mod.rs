@@ -205,6 +205,11 @@ impl Visitor {
         })
     }
 
+    /// Whether the visitor is logged in as user `user_id`.
+    pub fn owns(&self, user_id: i64) -> bool {
+        self.user.as_ref().is_some_and(|u| u.id == user_id)
+    }
+
     /// Whether a form's `csrf` field is this visitor's token.
     pub fn csrf_ok(&self, form_token: Option<&str>) -> bool {
         !self.new_csrf

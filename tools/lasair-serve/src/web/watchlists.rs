@@ -136,11 +136,7 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
 /// Watchlist `id` when the visitor may see it: public, or theirs.
 fn visible(page: &Page, id: i64) -> Result<Watchlist, ApiError> {
     let w = Watchlist::get(&mut *page.app.db.get()?, id)?;
-    let mine = page
-        .visitor
-        .user
-        .as_ref()
-        .is_some_and(|u| u.id == w.user_id);
+    let mine = page.visitor.owns(w.user_id);
     if w.public || mine {
         Ok(w)
     } else {
@@ -179,11 +175,7 @@ pub async fn detail(
             .into_iter()
             .map(|r| json!({"object": r[0], "name": r[1], "arcsec": r[2]}))
             .collect();
-        let mine = page
-            .visitor
-            .user
-            .as_ref()
-            .is_some_and(|u| u.id == w.user_id);
+        let mine = page.visitor.owns(w.user_id);
         page.render(
             "watchlist.html",
             context! { w => shown, hits, mine, max_hits => MAX_HITS },
@@ -261,12 +253,7 @@ pub async fn delete(
     blocking(app, &headers, move |page| {
         check_csrf(page, csrf.as_deref())?;
         let w = visible(page, id)?;
-        if !page
-            .visitor
-            .user
-            .as_ref()
-            .is_some_and(|u| u.id == w.user_id)
-        {
+        if !page.visitor.owns(w.user_id) {
             return Err(ApiError::not_found());
         }
         let mut db = page.app.db.get()?;
