@@ -207,3 +207,19 @@ CONF
     export LASAIR_TEST_SSH_KEY="$dir/user_key" LASAIR_TEST_SSH_KNOWN_HOSTS="$dir/known_hosts"
     say "$n OpenSSH servers on $LASAIR_TEST_SSH"
 }
+
+# The web pages' browser libraries (npm ci from web/package-lock.json) and Selenium, which
+# drives Debian's chromium through chromedriver in the page tests; installed when missing.
+ensure_web() {
+    if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+        say "installing the pages' browser libraries (npm ci in web/)"
+        (cd web && npm ci --silent --no-audit --no-fund)
+    fi
+    LASAIR_WEB_VENV=${LASAIR_WEB_VENV:-var/venv-web}
+    if ! "$LASAIR_WEB_VENV/bin/python" -c 'import selenium' 2>/dev/null; then
+        say "making $LASAIR_WEB_VENV with selenium from PyPI"
+        python3 -m venv "$LASAIR_WEB_VENV"
+        "$LASAIR_WEB_VENV/bin/pip" install --quiet selenium
+    fi
+    export LASAIR_WEB_VENV
+}

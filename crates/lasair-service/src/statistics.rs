@@ -46,6 +46,24 @@ pub fn all(db: &mut Db) -> Result<Vec<Statistic>, ServiceError> {
 /// active filters, watchlists and watchmaps, users. Recorded as `night.YYYYMMDD.NAME`, and
 /// returned as (NAME, value).
 pub fn night(db: &mut Db, date: &str) -> Result<Vec<(String, f64)>, ServiceError> {
+    let figures = figures(db, date)?;
+    let day = date.replace('-', "");
+    let names: Vec<String> = figures
+        .iter()
+        .map(|(n, _)| format!("night.{day}.{n}"))
+        .collect();
+    let recorded: Vec<(&str, f64)> = names
+        .iter()
+        .zip(&figures)
+        .map(|(n, (_, v))| (n.as_str(), *v))
+        .collect();
+    record(db, &recorded, &crate::now())?;
+    Ok(figures.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect())
+}
+
+/// The figures of the night `date` (see [`night`]) as they stand, without recording them: the
+/// home page's.
+pub fn figures(db: &mut Db, date: &str) -> Result<Vec<(&'static str, f64)>, ServiceError> {
     let start = lasair_alert::time::mjd_of_utc(date)
         .filter(|_| date.len() == 10)
         .ok_or_else(|| ServiceError::invalid(format!("night {date:?}"), "give it as YYYY-MM-DD"))?;
@@ -83,18 +101,7 @@ pub fn night(db: &mut Db, date: &str) -> Result<Vec<(String, f64)>, ServiceError
         ),
         ("users", count(db, Select::from("users"))?),
     ];
-    let day = date.replace('-', "");
-    let names: Vec<String> = figures
-        .iter()
-        .map(|(n, _)| format!("night.{day}.{n}"))
-        .collect();
-    let recorded: Vec<(&str, f64)> = names
-        .iter()
-        .zip(&figures)
-        .map(|(n, (_, v))| (n.as_str(), *v))
-        .collect();
-    record(db, &recorded, &crate::now())?;
-    Ok(figures.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect())
+    Ok(figures.to_vec())
 }
 
 #[cfg(test)]

@@ -99,6 +99,7 @@ pub fn run_filters(
             Ok(rows) => rows,
             Err(error) => {
                 counts.failed += 1;
+                lasair_metrics::filter_failed(&f.topic);
                 if outputs.reported.insert(f.id) {
                     eprintln!(
                         "lasair-filter: filter {} ({}) failed: {error}",
@@ -111,6 +112,7 @@ pub fn run_filters(
                 continue;
             }
         };
+        lasair_metrics::filter_result(&f.topic, rows.rows.len() as u64);
         let key_col = rows.columns.iter().position(|c| c == catalog.key);
         // The column names as JSON keys, rendered once per filter.
         let keys: Vec<String> = rows.columns.iter().map(|c| json_key(c)).collect();

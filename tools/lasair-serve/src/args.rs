@@ -61,6 +61,28 @@ pub struct Args {
     #[arg(long)]
     pub listen: Option<String>,
 
+    /// Serve Prometheus metrics on this address (`HOST:PORT`) at `/metrics`, apart from the
+    /// API's port [default: none].
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+
+    /// Post errors that need a person (an answer failing inside the server: the database
+    /// unreachable, a disk full) to this Slack incoming webhook [default: none].
+    #[arg(
+        long,
+        env = "LASAIR_SLACK_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    // A secret: read from the file, never printed by --print-config.
+    #[serde(skip_serializing)]
+    pub slack_webhook: Option<String>,
+
+    /// The folder npm installed the web pages' browser libraries into (`npm ci` in web/ makes
+    /// web/node_modules) [default: none: the pages draw no plots].
+    #[arg(long)]
+    pub web_assets: Option<PathBuf>,
+
     /// The server's address as users reach it, for the cutout links in answers
     /// [default: http:// and --listen].
     #[arg(long)]
@@ -173,6 +195,9 @@ impl lasair_cli::config::Section for Args {
             store,
             search,
             listen,
+            web_assets,
+            metrics_listen,
+            slack_webhook,
             public_url,
             annotations,
             calls_demo,

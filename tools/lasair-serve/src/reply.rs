@@ -77,6 +77,42 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+/// What a user is told of our own fault.
+const INTERNAL: &str = "internal error; the server's log says more";
+
+/// Our own fault: logged, and raised as an alarm.
+fn internal(message: &str) {
+    eprintln!("{}: internal error: {message}", crate::TOOL);
+    raise_alarm(format!("an answer failed: {message}"));
+}
+
+impl ApiError {
+    /// The status and a sentence for a person (the web pages' error page); our own faults
+    /// are logged and raised, not shown.
+    pub fn status_and_text(self) -> (StatusCode, String) {
+        match self {
+            ApiError::NoCredentials | ApiError::BadToken => {
+                (StatusCode::UNAUTHORIZED, "Please log in.".into())
+            }
+            ApiError::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, THROTTLED.into()),
+            ApiError::Fields(fields) => (
+                StatusCode::BAD_REQUEST,
+                fields
+                    .iter()
+                    .map(|(f, m)| format!("{f}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ApiError::Parse(m) | ApiError::Error(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found.".into()),
+            ApiError::Internal(message) => {
+                internal(&message);
+                (StatusCode::INTERNAL_SERVER_ERROR, INTERNAL.into())
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
@@ -112,10 +148,10 @@ impl IntoResponse for ApiError {
             ApiError::Error(message) => (StatusCode::BAD_REQUEST, json!({"error": message})),
             ApiError::NotFound(body) => (StatusCode::NOT_FOUND, body),
             ApiError::Internal(message) => {
-                eprintln!("{}: internal error: {message}", crate::TOOL);
+                internal(&message);
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({"error": "internal error; the server's log says more"}),
+                    json!({"error": INTERNAL}),
                 )
             }
         };
@@ -125,5 +161,15 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
         }
         r
+    }
+}
+
+/// An error inside the server goes to the alarms (repeats suppressed there), posted off the
+/// async workers since a post may take seconds.
+fn raise_alarm(message: String) {
+    let message = lasair_metrics::alarm::describe_failure(&message);
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => drop(runtime.spawn_blocking(move || lasair_metrics::alarm::raise(&message))),
+        Err(_) => lasair_metrics::alarm::raise(&message),
     }
 }

@@ -61,6 +61,8 @@ pub struct App {
     pub annotations: Option<Mutex<Box<dyn Sink>>>,
     /// Prefix of the links in answers (`http://host:port`).
     pub public_url: String,
+    /// Where npm installed the pages' browser libraries (`web/node_modules`).
+    pub web_assets: Option<std::path::PathBuf>,
     pub limits: Limits,
     /// Tokens recently looked up, so a busy client costs no read per call.
     tokens: Mutex<HashMap<String, (Option<User>, Instant)>>,
@@ -170,6 +172,7 @@ impl App {
                 .unwrap_or_else(|| format!("http://{listen}"))
                 .trim_end_matches('/')
                 .to_owned(),
+            web_assets: args.web_assets.clone(),
             limits,
             tokens: Mutex::new(HashMap::new()),
             calls: Mutex::new(HashMap::new()),
