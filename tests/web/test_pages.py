@@ -118,6 +118,8 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--assets", default="web/node_modules")
+    ap.add_argument("--smtp", help="HOST:PORT of an SMTP server delivering into --maildir (accounts' codes)")
+    ap.add_argument("--maildir", help="the maildir --smtp delivers into")
     args = ap.parse_args()
     alerts_dir = f"{args.data}/ztf/alerts"
     if not os.path.isdir(alerts_dir):
@@ -146,6 +148,7 @@ def main():
     log = open(f"{work}/serve.log", "w")
     server = subprocess.Popen([b("lasair-serve"), "--survey", "ztf", "--db", db, "--lightcurves", lc,
                                "--cutouts", f"{work}/cutouts", "--store", cats, "--web-assets", args.assets,
+                               *(["--smtp", args.smtp] if args.smtp else []),
                                "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     driver = None
@@ -158,6 +161,12 @@ def main():
                 time.sleep(0.05)
         driver = browser()
         checks(driver, base, token, work)
+        query_checks(driver, base, work, lambda *a: run(b("lasair-query"), "--db", db, *a))
+        status_checks(driver, base, sum(1 for _ in open(f"{work}/ztf-sherlock.jsonl")))
+        if args.smtp and args.maildir:
+            account_checks(driver, base, args.maildir, work)
+        else:
+            print("skipped: accounts (no --smtp and --maildir: scripts/test starts aiosmtpd)")
     finally:
         if driver is not None:
             driver.quit()
@@ -250,6 +259,143 @@ def checks(driver, base, token, work):
     """)
     check("the home page draws every recent object on the sky", on_sky == len(recent) > 0, f"{on_sky} vs {len(recent)}")
     driver.save_screenshot(f"{work}/home.png")
+
+
+def query_checks(driver, base, work, query_cli):
+    """The query builder: rows as lasair-query reads them from the database, sorting, the
+    schema browser, an error that names its clause, downloads."""
+    where = "objects.ncand >= 2 ORDER BY objects.ncand"
+    want = [json.loads(line) for line in
+            query_cli("--select", "objects.objectId, objects.ncand", "--tables", "objects", "--where", where,
+                      "--max-rows", "1000", "--format", "json").splitlines()]
+    driver.get(f"{base}/query/")
+    select = driver.find_element(By.ID, "select")
+    select.clear()
+    select.send_keys("objects.objectId")
+    driver.find_element(By.CSS_SELECTOR, 'a.column[data-column="objects.ncand"]').click()
+    check("a column clicked in the schema joins the SELECT",
+          select.get_attribute("value") == "objects.objectId, objects.ncand", select.get_attribute("value"))
+    driver.find_element(By.ID, "where").send_keys(where)
+    limit = driver.find_element(By.NAME, "limit")
+    limit.clear()
+    limit.send_keys("1000")
+    driver.find_element(By.CSS_SELECTOR, "#query-form button[type=submit]").click()
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "results"))
+    rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+    got = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    check("the page's rows are lasair-query's", got == [[w["objectId"], str(w["ncand"])] for w in want] and len(got) > 3,
+          f"{len(got)} rows vs {len(want)}")
+    header = driver.find_elements(By.CSS_SELECTOR, "#results thead th")[1]
+    header.click()
+    header.click()
+    ncand = [int(r.find_elements(By.TAG_NAME, "td")[1].text) for r in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")]
+    check("a header clicked twice sorts its column down", ncand == sorted(ncand, reverse=True) and ncand != sorted(ncand),
+          ncand[:5])
+    driver.save_screenshot(f"{work}/query.png")
+    csv_url = driver.find_element(By.ID, "download-csv").get_attribute("href")
+    _, text = get(csv_url)
+    check("the CSV download holds the rows", len(list(csv.DictReader(io.StringIO(text)))) == len(want))
+    driver.get(f"{base}/query/?select={urllib.parse.quote('objects.objectId, sleep(1)')}&tables=objects")
+    error = driver.find_element(By.ID, "error").text
+    check("a refused query names its clause", error.startswith("SELECT:") and "sleep" in error, error)
+
+
+def status_checks(driver, base, lines):
+    """The status page: tonight's filter counts are the lines the filter read; the night
+    before has nothing, and links back."""
+    driver.get(f"{base}/status/")
+    cells = driver.find_elements(By.CSS_SELECTOR, "#figure-filter_alerts td")
+    check("tonight's status counts every alert the filter read", cells and cells[1].text == str(lines),
+          [c.text for c in cells])
+    check("the filter's steps are timed", len(driver.find_elements(By.CSS_SELECTOR, "#stages tr")) == 6)
+    driver.find_element(By.ID, "previous").click()
+    WebDriverWait(driver, 10).until(lambda d: "Nothing recorded" in d.find_element(By.ID, "night").text)
+    check("the night before has nothing and links to the next", driver.find_elements(By.ID, "next") != [])
+
+
+def mailed_code(maildir, address, before):
+    """The six-digit code in the newest mail to `address` not among `before`."""
+    import mailbox
+    import re
+    for _ in range(100):
+        box = mailbox.Maildir(maildir, create=False)
+        for key in box.keys():
+            if key in before:
+                continue
+            msg = box[key]
+            if address in (msg["To"] or ""):
+                body = msg.get_payload(decode=True).decode()
+                return re.search(r"\b(\d{6})\b", body).group(1)
+        time.sleep(0.1)
+    raise SystemExit(f"no mail reached {address}")
+
+
+def post_form(url, fields, cookie=None):
+    data = urllib.parse.urlencode(fields).encode()
+    req = urllib.request.Request(url, data=data, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def account_checks(driver, base, maildir, work):
+    """Register, the mailed code, activate, the profile's token on the API, log out and in;
+    forms without the CSRF token refused; no redirect off the site."""
+    import mailbox
+    name = f"eve{os.getpid()}"
+    email = f"{name}@example.org"
+    password = "correct horse battery"
+    before = set(mailbox.Maildir(maildir, create=False).keys())
+    driver.get(f"{base}/accounts/register/")
+    for field, value in [("username", name), ("email", email), ("first_name", "Eve"), ("last_name", "Tester"),
+                         ("password", password), ("password2", password)]:
+        driver.find_element(By.ID, field).send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, "#register button[type=submit]").click()
+    notice = driver.find_element(By.ID, "notice").text
+    check("registering mails a code", email in notice, notice)
+    code = mailed_code(maildir, email, before)
+    wrong = "000000" if code != "000000" else "111111"
+    driver.find_element(By.ID, "code").send_keys(wrong)
+    driver.find_element(By.CSS_SELECTOR, "#activate button[type=submit]").click()
+    check("a wrong code is refused", "wrong" in driver.find_element(By.ID, "error").text)
+    driver.find_element(By.ID, "username").clear()
+    driver.find_element(By.ID, "username").send_keys(name)
+    driver.find_element(By.ID, "code").send_keys(code)
+    driver.find_element(By.CSS_SELECTOR, "#activate button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/accounts/profile/"))
+    token = driver.find_element(By.ID, "api-token").text
+    check("the right code activates the account and logs in", driver.find_element(By.ID, "whoami").text == name)
+    status, _ = get(f"{base}/api/cone/?ra=0&dec=0&radius=1&requestType=count&token={token}")
+    check("the profile's token works on the API", status == 200 and len(token) == 40, token)
+    session = driver.get_cookie("lasair_session")
+    check("the session cookie is HttpOnly and SameSite", session["httpOnly"] and session.get("sameSite") == "Lax", session)
+    driver.find_element(By.ID, "logout").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "login-link"))
+    check("logging out ends the session", driver.get_cookie("lasair_session") is None)
+    driver.get(f"{base}/accounts/login/?next=https://evil.example/")
+    driver.find_element(By.ID, "username").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.execute_script(
+        "const f=document.getElementById('login'); const n=document.createElement('input');"
+        "n.type='hidden'; n.name='next'; n.value='https://evil.example/'; f.appendChild(n);")
+    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: "/accounts/profile/" in d.current_url)
+    check("logging in again works, and never leaves the site", d_host(driver.current_url) == d_host(base))
+    driver.save_screenshot(f"{work}/profile.png")
+    csrf = driver.get_cookie("lasair_csrf")["value"]
+    check("a form without the CSRF token is refused",
+          post_form(f"{base}/accounts/login/", {"username": name, "password": password}, f"lasair_csrf={csrf}") == 403)
+    check("a form whose token is not the cookie's is refused",
+          post_form(f"{base}/accounts/login/", {"username": name, "password": password, "csrf": csrf}) == 403)
+    check("a form with the token is taken",
+          post_form(f"{base}/accounts/login/", {"username": name, "password": "wrong password", "csrf": csrf},
+                    f"lasair_csrf={csrf}") == 400)
+
+
+def d_host(url):
+    return urllib.parse.urlsplit(url).netloc
 
 
 if __name__ == "__main__":

@@ -206,27 +206,37 @@ impl Node {
         let t4 = Instant::now();
         counts.add_written(objects as u64);
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
-        for (step, from, to) in [
+        let steps = [
             ("features", t0, t1),
             ("batch_tables", t1, t2),
             ("filters", t2, t_flush),
             ("results_flush", t_flush, t3),
             ("main_upsert", t3, t4),
-        ] {
+        ];
+        // Each step's time: in the metrics, as the last batch's (ms) and as the night's (s).
+        let mut names = Vec::new();
+        for (step, from, to) in steps {
             lasair_metrics::step(TOOL, step, (to - from).as_secs_f64());
+            names.push((format!("filter.{step}_ms"), format!("filter_{step}_s")));
         }
-        let stats = [
+        let mut stats = vec![
             ("filter.batch_alerts", messages.len() as f64),
             ("filter.batch_objects", objects as f64),
             ("filter.batch_results", found.results as f64),
             ("filter.batch_filters_failed", found.failed as f64),
-            ("filter.features_ms", ms(t0, t1)),
-            ("filter.batch_tables_ms", ms(t1, t2)),
-            ("filter.filters_ms", ms(t2, t_flush)),
-            ("filter.results_flush_ms", ms(t_flush, t3)),
-            ("filter.main_upsert_ms", ms(t3, t4)),
         ];
+        let mut night = vec![
+            ("filter_alerts", messages.len() as f64),
+            ("filter_objects", objects as f64),
+            ("filter_results", found.results as f64),
+            ("filter_batches", 1.0),
+        ];
+        for ((last, tonight), (_, from, to)) in names.iter().zip(steps) {
+            stats.push((last, ms(from, to)));
+            night.push((tonight, (to - from).as_secs_f64()));
+        }
         lasair_service::statistics::record(&mut self.main, &stats, &utc)?;
+        lasair_service::statistics::add_to_night(&mut self.main, &night, &utc)?;
         if !self.quiet {
             eprintln!(
                 "{TOOL}: batch of {} alerts: {} objects ({} skipped, {} superseded, {} bad), {} filters gave {} results ({} failed); features+hits {:.0} ms, batch tables {:.0} ms, filters {:.0} ms, results flushed {:.0} ms, main database {:.0} ms",

@@ -353,6 +353,19 @@ fn a_night_through_the_filter() {
         let series = format!("lasair_stage_step_seconds_count{{stage=\"filter\",step=\"{step}\"}}");
         assert_eq!(sample(series), Some(batches), "{step}: {metrics}");
     }
+    // The night's counts for the status page: every line read, every batch.
+    let night = |name: &str| match &dump(
+        &url,
+        &format!("SELECT SUM(value) FROM statistics WHERE name LIKE 'night.%.{name}'"),
+    )[0][0]
+    {
+        Value::Real(v) => *v,
+        Value::Int(v) => *v as f64,
+        v => panic!("{name}: {v:?}"),
+    };
+    assert_eq!(night("filter_alerts"), report.counts.read() as f64);
+    assert_eq!(night("filter_batches"), batches);
+    assert_eq!(night("filter_objects"), report.objects as f64);
     // Real alerts of 2021 are years old.
     let age = sample("lasair_alert_age_seconds{stage=\"filter\",which=\"oldest\"}".into());
     assert!(age.is_some_and(|a| a > 3.0 * 365.0 * 86400.0), "{metrics}");

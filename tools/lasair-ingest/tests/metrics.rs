@@ -107,7 +107,7 @@ fn metrics_of_a_kafka_run(boot: &str, input: &str, output: &str, partitions: usi
     .map(String::from)
     .to_vec();
     let (mut child, addr) = spawn_with_metrics(&args);
-    let done = format!("lasair_stage_records_done_total{{stage=\"ingest\"}}");
+    let done = "lasair_stage_records_done_total{stage=\"ingest\"}".to_owned();
     let lag_of = |p: usize| {
         format!(
             "lasair_kafka_consumer_lag{{client=\"lasair-ingest\",partition=\"{p}\",topic=\"{input}\"}}"

@@ -78,6 +78,15 @@ pub struct Args {
     #[serde(skip_serializing)]
     pub slack_webhook: Option<String>,
 
+    /// The SMTP server (`HOST:PORT`) that mails the accounts' activation and reset codes
+    /// [default: none: accounts are made by staff only].
+    #[arg(long, env = "LASAIR_SMTP")]
+    pub smtp: Option<String>,
+
+    /// The sender of those mails [default: lasair@localhost].
+    #[arg(long)]
+    pub mail_from: Option<String>,
+
     /// The folder npm installed the web pages' browser libraries into (`npm ci` in web/ makes
     /// web/node_modules) [default: none: the pages draw no plots].
     #[arg(long)]
@@ -196,6 +205,8 @@ impl lasair_cli::config::Section for Args {
             search,
             listen,
             web_assets,
+            smtp,
+            mail_from,
             metrics_listen,
             slack_webhook,
             public_url,

@@ -61,6 +61,8 @@ pub struct App {
     pub annotations: Option<Mutex<Box<dyn Sink>>>,
     /// Prefix of the links in answers (`http://host:port`).
     pub public_url: String,
+    /// The mailer of the accounts' codes (`--smtp`), if any.
+    pub mailer: Option<lasair_mail::Mailer>,
     /// Where npm installed the pages' browser libraries (`web/node_modules`).
     pub web_assets: Option<std::path::PathBuf>,
     pub limits: Limits,
@@ -109,6 +111,17 @@ impl App {
         let db_pool = Pool::open(url, catalog, false)?;
         let readonly = Pool::open(args.readonly_db.as_deref().unwrap_or(url), catalog, true)?;
         let answering = db_pool.capacity().min(readonly.capacity());
+        let mailer = match &args.smtp {
+            Some(server) => Some(
+                lasair_mail::Mailer::new(
+                    server,
+                    args.mail_from.as_deref(),
+                    args.public_url.as_deref(),
+                )
+                .with_context(|| format!("--smtp {server}"))?,
+            ),
+            None => None,
+        };
         let lightcurves = match &args.lightcurves {
             Some(url) => {
                 let first = open_lightcurves(url)
@@ -173,6 +186,7 @@ impl App {
                 .trim_end_matches('/')
                 .to_owned(),
             web_assets: args.web_assets.clone(),
+            mailer,
             limits,
             tokens: Mutex::new(HashMap::new()),
             calls: Mutex::new(HashMap::new()),

@@ -4,7 +4,7 @@
 
 mod annotate;
 mod objects;
-mod search;
+pub(crate) mod search;
 mod sherlock;
 
 use std::sync::Arc;

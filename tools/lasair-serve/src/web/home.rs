@@ -9,9 +9,10 @@ use lasair_db::{Select, Value};
 use minijinja::context;
 use serde_json::json;
 
-use super::{blocking, fixed, render};
+use super::{blocking, fixed, Page};
 use crate::reply::ApiError;
 use crate::state::App;
+use axum::http::HeaderMap;
 
 /// Sherlock's classes, in the order Lasair lists them.
 const CLASSES: [&str; 8] = ["SN", "NT", "AGN", "CV", "VS", "BS", "ORPHAN", "UNCLEAR"];
@@ -31,11 +32,12 @@ const FIGURES: &[(&str, &str)] = &[
     ("users", "users"),
 ];
 
-pub async fn page(State(app): State<Arc<App>>) -> Response {
-    blocking(app, home).await
+pub async fn page(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    blocking(app, &headers, home).await
 }
 
-fn home(app: &App) -> Result<Response, ApiError> {
+fn home(page: &Page) -> Result<Response, ApiError> {
+    let app = page.app;
     let mut db = app.db.get()?;
     let catalog = db.catalog();
     let today = lasair_alert::time::utc_string(lasair_alert::time::mjd_now());
@@ -92,5 +94,5 @@ fn home(app: &App) -> Result<Response, ApiError> {
         }));
     }
     let ctx = context! { figures, classes, recent };
-    render(app.survey, "home.html", ctx)
+    page.render("home.html", ctx)
 }

@@ -4,18 +4,22 @@
 //! (`web/node_modules`, served from `--web-assets`). Every page is a GET and linkable.
 //!
 //! Pages: `/` (home), `/objects/ID/` (an object), `/objects/ID/lightcurve/?format=csv|json`
-//! (its lightcurve to download), `/search/?q=...`.
+//! (its lightcurve to download), `/search/?q=...`, `/query/` (the query builder, its rows
+//! as CSV or JSON with `format=`), `/schema/`, `/status/` (tonight) and `/status/YYYY-MM-DD/`.
 
+mod accounts;
 mod home;
 mod object;
+mod query;
 mod search;
+mod status;
 
 use std::sync::{Arc, LazyLock};
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use lasair_alert::Survey;
 use minijinja::{context, Environment, Value};
@@ -23,31 +27,29 @@ use minijinja::{context, Environment, Value};
 use crate::reply::ApiError;
 use crate::state::App;
 
+/// The template files, built into the binary.
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../../../web/templates/", $name)))),*]
+    };
+}
+const TEMPLATE_FILES: [(&str, &str); 10] = templates!(
+    "base.html",
+    "error.html",
+    "form.html",
+    "home.html",
+    "object.html",
+    "profile.html",
+    "query.html",
+    "schema.html",
+    "search.html",
+    "status.html",
+);
+
 /// The templates, parsed once; a template that does not parse is a bug a test catches.
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    for (name, text) in [
-        (
-            "base.html",
-            include_str!("../../../../web/templates/base.html"),
-        ),
-        (
-            "error.html",
-            include_str!("../../../../web/templates/error.html"),
-        ),
-        (
-            "home.html",
-            include_str!("../../../../web/templates/home.html"),
-        ),
-        (
-            "object.html",
-            include_str!("../../../../web/templates/object.html"),
-        ),
-        (
-            "search.html",
-            include_str!("../../../../web/templates/search.html"),
-        ),
-    ] {
+    for (name, text) in TEMPLATE_FILES {
         if let Err(e) = env.add_template(name, text) {
             eprintln!("{}: template {name}: {e:#}", crate::TOOL);
         }
@@ -68,6 +70,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../../../web/static/lightcurve.js"),
     ),
     (
+        "tables.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../web/static/tables.js"),
+    ),
+    (
         "skymap.js",
         "text/javascript; charset=utf-8",
         include_str!("../../../../web/static/skymap.js"),
@@ -85,8 +92,139 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/objects/{id}/", get(object::page))
         .route("/objects/{id}/lightcurve/", get(object::download))
         .route("/search/", get(search::page))
+        .route("/query/", get(query::page))
+        .route("/schema/", get(query::schema))
+        .route("/status/", get(status::tonight))
+        .route("/status/{date}/", get(status::night))
+        .route(
+            "/accounts/login/",
+            get(accounts::login_page).post(accounts::login),
+        )
+        .route("/accounts/logout/", post(accounts::logout))
+        .route(
+            "/accounts/register/",
+            get(accounts::register_page).post(accounts::register),
+        )
+        .route(
+            "/accounts/activate/",
+            get(accounts::activate_page).post(accounts::activate),
+        )
+        .route(
+            "/accounts/reset/",
+            get(accounts::reset_page).post(accounts::reset),
+        )
+        .route(
+            "/accounts/reset/confirm/",
+            get(accounts::reset_confirm_page).post(accounts::reset_confirm),
+        )
+        .route("/accounts/profile/", get(accounts::profile))
         .route("/static/{file}", get(asset))
         .route("/static/vendor/{file}", get(vendor))
+}
+
+/// Who is asking: their user when their session cookie is good, and the token their forms
+/// carry against cross-site requests (the double-submitted `lasair_csrf` cookie: a form is
+/// taken only when its `csrf` field equals the cookie, which a SameSite=Strict cookie keeps
+/// other sites from sending).
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub user: Option<lasair_service::users::User>,
+    /// Their session's token, from its cookie.
+    pub session: Option<String>,
+    pub csrf: String,
+    /// The CSRF cookie is new: the page sets it.
+    new_csrf: bool,
+}
+
+/// The cookies of a request, by name.
+fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            Some((k.to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+/// The session and CSRF cookies' names.
+pub const SESSION_COOKIE: &str = "lasair_session";
+pub const CSRF_COOKIE: &str = "lasair_csrf";
+
+impl Visitor {
+    /// Reads the visitor's cookies and their session's user (a database read).
+    fn of(app: &App, cookies: &[(String, String)]) -> Result<Visitor, ApiError> {
+        let cookie = |name: &str| {
+            cookies
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let session = cookie(SESSION_COOKIE);
+        let user = match &session {
+            Some(token) => lasair_service::accounts::session_user(&mut *app.db.get()?, token)?,
+            None => None,
+        };
+        let (csrf, new_csrf) = match cookie(CSRF_COOKIE)
+            .filter(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            Some(c) => (c, false),
+            None => (lasair_service::accounts::new_secret()?, true),
+        };
+        Ok(Visitor {
+            session: user.as_ref().and(session),
+            user,
+            csrf,
+            new_csrf,
+        })
+    }
+
+    /// Whether a form's `csrf` field is this visitor's token.
+    pub fn csrf_ok(&self, form_token: Option<&str>) -> bool {
+        !self.new_csrf
+            && form_token.is_some_and(|t| {
+                lasair_service::accounts::constant_time_eq(t.as_bytes(), self.csrf.as_bytes())
+            })
+    }
+}
+
+/// A page being made: the server and who asks.
+pub struct Page<'a> {
+    pub app: &'a App,
+    pub visitor: Visitor,
+}
+
+impl Page<'_> {
+    /// Renders template `name` with `ctx`, plus what every page shows (the survey, who is
+    /// logged in, the forms' CSRF token); sets the CSRF cookie when it is new.
+    fn render(&self, name: &str, ctx: Value) -> Result<Response, ApiError> {
+        let user = self.visitor.user.as_ref().map(|u| u.username.clone());
+        let ctx = context! { user, csrf => self.visitor.csrf.clone(), ..ctx };
+        let mut page = render(self.app.survey, name, ctx)?;
+        if self.visitor.new_csrf {
+            let cookie = format!(
+                "{CSRF_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{}",
+                self.visitor.csrf,
+                self.secure()
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                page.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        Ok(page)
+    }
+
+    /// `; Secure` when users reach the server over HTTPS, so its cookies never travel in clear.
+    fn secure(&self) -> &'static str {
+        if self.app.public_url.starts_with("https://") {
+            "; Secure"
+        } else {
+            ""
+        }
+    }
 }
 
 /// Renders template `name` with `ctx` (plus the survey every page shows).
@@ -112,17 +250,19 @@ fn error_page(survey: Survey, e: ApiError) -> Response {
 }
 
 /// Runs `f` (database reads, the lightcurve store) on the blocking pool when `app` lets
-/// another answer start, as the API's calls do, and renders its page or error.
-async fn blocking<F>(app: Arc<App>, f: F) -> Response
+/// another answer start, as the API's calls do, for the visitor `headers` name, and renders
+/// its page or error.
+async fn blocking<F>(app: Arc<App>, headers: &HeaderMap, f: F) -> Response
 where
-    F: FnOnce(&App) -> Result<Response, ApiError> + Send + 'static,
+    F: FnOnce(&Page) -> Result<Response, ApiError> + Send + 'static,
 {
     let survey = app.survey;
+    let cookies = cookies(headers);
     let Ok(turn) = Arc::clone(&app.answering).acquire_owned().await else {
         return error_page(survey, ApiError::Internal("the server is stopping".into()));
     };
     let done = tokio::task::spawn_blocking(move || {
-        let page = f(&app);
+        let page = Visitor::of(&app, &cookies).and_then(|visitor| f(&Page { app: &app, visitor }));
         drop(turn);
         page
     })
@@ -187,6 +327,56 @@ fn cached(kind: &'static str, bytes: Vec<u8>) -> Response {
     r
 }
 
+/// A table to save as `format` (`csv` or `json`: a list of objects keyed by column), named
+/// `name` with the format's extension.
+fn table_file(
+    format: &str,
+    name: &str,
+    columns: &[String],
+    rows: &[Vec<serde_json::Value>],
+) -> Result<Response, ApiError> {
+    use serde_json::Value as Json;
+    let failed = |e: String| ApiError::Internal(format!("writing {name}.{format}: {e}"));
+    let (kind, body) = match format {
+        "json" => {
+            let list: Vec<Json> = rows
+                .iter()
+                .map(|r| Json::Object(columns.iter().cloned().zip(r.iter().cloned()).collect()))
+                .collect();
+            let body = serde_json::to_vec(&list).map_err(|e| failed(e.to_string()))?;
+            ("application/json", body)
+        }
+        "csv" => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            out.write_record(columns)
+                .map_err(|e| failed(e.to_string()))?;
+            for r in rows {
+                let cells = r.iter().map(|v| match v {
+                    Json::Null => String::new(),
+                    Json::String(s) => s.clone(),
+                    v => v.to_string(),
+                });
+                out.write_record(cells).map_err(|e| failed(e.to_string()))?;
+            }
+            let body = out.into_inner().map_err(|e| failed(e.to_string()))?;
+            ("text/csv; charset=utf-8", body)
+        }
+        other => {
+            return Err(ApiError::error(format!(
+                "format {other:?}: give csv or json"
+            )))
+        }
+    };
+    let mut r = body.into_response();
+    let headers = r.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    let disposition = format!("attachment; filename=\"{name}.{format}\"");
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
 /// A number as a page shows it, or an empty cell.
 fn fixed(v: Option<f64>, decimals: usize) -> String {
     v.filter(|v| v.is_finite())
@@ -199,13 +389,7 @@ mod tests {
 
     #[test]
     fn every_template_parses() {
-        for name in [
-            "base.html",
-            "error.html",
-            "home.html",
-            "object.html",
-            "search.html",
-        ] {
+        for (name, _) in TEMPLATE_FILES {
             assert!(TEMPLATES.get_template(name).is_ok(), "{name}");
         }
     }

@@ -5,19 +5,23 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use lasair_alert::{PointKind, Survey};
 use lasair_store::StoredPoint;
 use minijinja::{context, Value};
 use serde_json::{json, Value as Json};
 
-use super::{blocking, fixed, render};
+use super::{blocking, fixed, Page};
 use crate::reply::ApiError;
 use crate::state::App;
+use axum::http::HeaderMap;
 
-pub async fn page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    blocking(app, move |app| object_page(app, &id)).await
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    blocking(app, &headers, move |page| object_page(page, &id)).await
 }
 
 /// `?format=csv` (the default) or `?format=json`.
@@ -30,9 +34,10 @@ pub async fn download(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     Query(format): Query<Format>,
+    headers: HeaderMap,
 ) -> Response {
-    blocking(app, move |app| {
-        lightcurve_file(app, &id, format.format.as_deref())
+    blocking(app, &headers, move |page| {
+        lightcurve_file(page.app, &id, format.format.as_deref())
     })
     .await
 }
@@ -74,7 +79,8 @@ fn point_json(p: &StoredPoint) -> Json {
 /// The AB magnitude of 1 nJy.
 const NJY_ZERO_POINT: f64 = 31.4;
 
-fn object_page(app: &App, id: &str) -> Result<Response, ApiError> {
+fn object_page(page: &Page, id: &str) -> Result<Response, ApiError> {
+    let app = page.app;
     let (answer, points) = crate::object::answer_with_points(app, id, false, true)?;
     let lsst = app.survey == Survey::Lsst;
     let data = if lsst {
@@ -194,7 +200,7 @@ fn object_page(app: &App, id: &str) -> Result<Response, ApiError> {
         cutouts => Value::from_serialize(&cutouts),
         links => Value::from_serialize(links(app.survey, id, ra, dec)),
     };
-    render(app.survey, "object.html", ctx)
+    page.render("object.html", ctx)
 }
 
 /// Other archives and brokers at the object (its id has passed the survey's check, so it is
@@ -226,52 +232,27 @@ fn links(survey: Survey, id: &str, ra: Option<f64>, dec: Option<f64>) -> Vec<Jso
 
 /// The whole stored lightcurve as CSV or JSON, named after the object.
 fn lightcurve_file(app: &App, id: &str, format: Option<&str>) -> Result<Response, ApiError> {
+    const COLUMNS: [&str; 9] = [
+        "kind", "id", "mjd", "utc", "band", "mag", "mag_err", "flux", "flux_err",
+    ];
     let catalog = lasair_service::catalog(app.survey);
     lasair_service::objects::key(catalog, id)?;
     let points = crate::object::points(app, id)?;
     if points.is_empty() {
         return Err(ApiError::not_found());
     }
-    let rows: Vec<Json> = points.iter().map(point_json).collect();
-    let (kind, body, ext) = match format.unwrap_or("csv") {
-        "json" => (
-            "application/json",
-            serde_json::to_vec(&rows).map_err(|e| ApiError::Internal(e.to_string()))?,
-            "json",
-        ),
-        "csv" => ("text/csv; charset=utf-8", csv_of(&rows)?, "csv"),
-        other => {
-            return Err(ApiError::error(format!(
-                "format {other:?}: give csv or json"
-            )))
-        }
-    };
-    let mut r = body.into_response();
-    let headers = r.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    let name = format!("attachment; filename=\"{id}_lightcurve.{ext}\"");
-    if let Ok(v) = HeaderValue::from_str(&name) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
-}
-
-/// The points as CSV, one column per field.
-fn csv_of(rows: &[Json]) -> Result<Vec<u8>, ApiError> {
-    const COLUMNS: [&str; 9] = [
-        "kind", "id", "mjd", "utc", "band", "mag", "mag_err", "flux", "flux_err",
-    ];
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let failed = |e: csv::Error| ApiError::Internal(format!("writing CSV: {e}"));
-    out.write_record(COLUMNS).map_err(failed)?;
-    for row in rows {
-        let cells = COLUMNS.map(|c| match &row[c] {
-            Json::Null => String::new(),
-            Json::String(s) => s.clone(),
-            v => v.to_string(),
-        });
-        out.write_record(&cells).map_err(failed)?;
-    }
-    out.into_inner()
-        .map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))
+    let rows: Vec<Vec<Json>> = points
+        .iter()
+        .map(|p| {
+            let point = point_json(p);
+            COLUMNS.iter().map(|c| point[c].clone()).collect()
+        })
+        .collect();
+    let columns = COLUMNS.map(str::to_owned);
+    super::table_file(
+        format.unwrap_or("csv"),
+        &format!("{id}_lightcurve"),
+        &columns,
+        &rows,
+    )
 }

@@ -11,9 +11,10 @@ use lasair_db::{Select, Value};
 use minijinja::context;
 use serde_json::json;
 
-use super::{blocking, render};
+use super::{blocking, Page};
 use crate::reply::ApiError;
 use crate::state::App;
+use axum::http::HeaderMap;
 
 /// The radius of a position given without one, and the largest (the API's), in arcseconds.
 const DEFAULT_RADIUS: f64 = 10.0;
@@ -27,9 +28,13 @@ pub struct Search {
     q: Option<String>,
 }
 
-pub async fn page(State(app): State<Arc<App>>, Query(asked): Query<Search>) -> Response {
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Query(asked): Query<Search>,
+    headers: HeaderMap,
+) -> Response {
     let q = asked.q.unwrap_or_default();
-    blocking(app, move |app| search(app, q.trim())).await
+    blocking(app, &headers, move |page| search(page, q.trim())).await
 }
 
 /// What a search asks for.
@@ -90,10 +95,11 @@ fn parse(q: &str) -> Result<Wanted, String> {
     Ok(Wanted::Object(q.to_owned()))
 }
 
-fn search(app: &App, q: &str) -> Result<Response, ApiError> {
+fn search(page: &Page, q: &str) -> Result<Response, ApiError> {
+    let app = page.app;
     let show = |message: Option<String>, results: Option<Vec<serde_json::Value>>, cone| {
         let ctx = context! { query => q, message, results, cone };
-        render(app.survey, "search.html", ctx)
+        page.render("search.html", ctx)
     };
     if q.is_empty() {
         return show(None, None, None);
