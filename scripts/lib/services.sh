@@ -98,6 +98,10 @@ GRANT ALL ON lasair.* TO 'lasair'@'127.0.0.1';
 CREATE USER 'lasair_ro'@'127.0.0.1' IDENTIFIED BY 'lasair_ro';
 CREATE DATABASE lasair_client;
 GRANT ALL ON lasair_client.* TO 'lasair'@'127.0.0.1';
+CREATE DATABASE lasair_backup;
+CREATE DATABASE lasair_restored;
+GRANT ALL ON lasair_backup.* TO 'lasair'@'127.0.0.1';
+GRANT ALL ON lasair_restored.* TO 'lasair'@'127.0.0.1';
 SQL
     export LASAIR_TEST_MYSQL="mysql://lasair:lasair@127.0.0.1:$port/lasair"
     export LASAIR_TEST_MYSQL_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair"
@@ -111,6 +115,12 @@ SQL
     export LASAIR_TEST_MYSQL_CLIENT_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair_client"
     cargo run --quiet -p lasair-query -- --survey ztf --db "$LASAIR_TEST_MYSQL_CLIENT" \
         --print-grants "'lasair_ro'@'127.0.0.1'" | mariadb --no-defaults --socket="$dir/sock" -uroot lasair_client
+    # Two empty databases for the backup test (scripts/test-backup): one the pipeline fills and
+    # scripts/backup dumps, one scripts/restore loads. The server's root account on its socket,
+    # for what an operator does as root (ansible's mariadb role, applied here).
+    export LASAIR_TEST_MYSQL_BACKUP="mysql://lasair:lasair@127.0.0.1:$port/lasair_backup"
+    export LASAIR_TEST_MYSQL_RESTORED="mysql://lasair:lasair@127.0.0.1:$port/lasair_restored"
+    export LASAIR_TEST_MYSQL_SOCKET="$dir/sock" LASAIR_TEST_MYSQL_PORT="$port"
     say "MariaDB on 127.0.0.1:$port"
 }
 
