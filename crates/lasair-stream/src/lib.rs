@@ -49,7 +49,7 @@ pub use origin::Origin;
 pub use sink::{open_appending, open_sink, open_topics};
 pub use source::{at_most, open_source};
 pub use stage::{
-    monitor, parse_args, run_stage, BatchError, Failed, StageDefaults, StageRun, StreamArgs,
+    parse_args, run_stage, BatchError, Failed, MonitorArgs, StageDefaults, StageRun, StreamArgs,
 };
 
 /// One record read from a source.

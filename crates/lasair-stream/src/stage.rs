@@ -52,23 +52,10 @@ pub struct StreamArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
 
-    /// Serve Prometheus metrics on this address (`HOST:PORT`, e.g. `0.0.0.0:9310`) at
-    /// `/metrics`.
-    #[arg(long, value_name = "ADDR")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metrics_listen: Option<String>,
-
-    /// Post errors that need a person (a batch failed, Kafka unreachable, a disk full) to this
-    /// Slack incoming webhook.
-    #[arg(
-        long,
-        env = "LASAIR_SLACK_WEBHOOK",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    // A secret: read from the file, never printed by --print-config.
-    #[serde(skip_serializing)]
-    pub slack_webhook: Option<String>,
+    /// Metrics and alarms.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub monitor: MonitorArgs,
 
     /// Progress and counts on stderr are silenced; errors are still reported.
     #[arg(long, short, global = true)]
@@ -120,20 +107,13 @@ impl StreamArgs {
         self.batch = self.batch.or(file.batch).or(Some(defaults.batch));
         self.wait_ms = self.wait_ms.or(file.wait_ms).or(Some(defaults.wait_ms));
         self.threads = self.threads.or(file.threads).or(Some(0));
-        self.metrics_listen = self.metrics_listen.or(file.metrics_listen);
-        self.slack_webhook = self.slack_webhook.or(file.slack_webhook);
+        self.monitor = self.monitor.merged(file.monitor);
         self
     }
 
-    /// Starts what operators watch, as these options ask: the metrics served, the alarms'
-    /// webhook set. `tool` and `version` label the metrics and the alarms.
+    /// Starts what operators watch, as these options ask (see [`MonitorArgs::start`]).
     pub fn monitor(&self, tool: &str, version: &str) -> Result<(), StreamError> {
-        monitor(
-            self.metrics_listen.as_deref(),
-            self.slack_webhook.as_deref(),
-            tool,
-            version,
-        )
+        self.monitor.start(tool, version)
     }
 
     /// Records per batch.
@@ -174,29 +154,59 @@ impl StreamArgs {
     }
 }
 
-/// Serves the metrics on `listen` and sends alarms to `webhook`, each when given; for the
-/// stages (through [`StreamArgs::monitor`]) and the servers alike.
-pub fn monitor(
-    listen: Option<&str>,
-    webhook: Option<&str>,
-    tool: &str,
-    version: &str,
-) -> Result<(), StreamError> {
-    if let Some(url) = webhook {
-        lasair_metrics::alarm::configure(url, tool).map_err(|e| StreamError::Monitoring {
-            what: "the alarms",
-            reason: e.to_string(),
-        })?;
+/// What operators watch, the options of every long-running tool (the stages here, and
+/// lasair-serve and lasair-sync beside them): the metrics' address and the alarms' webhook.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args, Serialize, Deserialize)]
+pub struct MonitorArgs {
+    /// Serve Prometheus metrics on this address (`HOST:PORT`, e.g. `0.0.0.0:9310`) at
+    /// `/metrics`.
+    #[arg(long, value_name = "ADDR", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<String>,
+
+    /// Post errors that need a person (a batch failed, Kafka unreachable, a disk full) to this
+    /// Slack incoming webhook.
+    #[arg(
+        long,
+        env = "LASAIR_SLACK_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true,
+        global = true
+    )]
+    // A secret: read from the file, never printed by --print-config.
+    #[serde(skip_serializing)]
+    pub slack_webhook: Option<String>,
+}
+
+impl MonitorArgs {
+    /// Fills what the command line left unset from the config file's.
+    pub fn merged(self, file: MonitorArgs) -> MonitorArgs {
+        MonitorArgs {
+            metrics_listen: self.metrics_listen.or(file.metrics_listen),
+            slack_webhook: self.slack_webhook.or(file.slack_webhook),
+        }
     }
-    if let Some(addr) = listen {
-        let at =
-            lasair_metrics::listen(addr, tool, version).map_err(|e| StreamError::Monitoring {
-                what: "the metrics",
+
+    /// Serves the metrics and sets the alarms' webhook, each when given; `tool` and `version`
+    /// label the metrics and the alarms.
+    pub fn start(&self, tool: &str, version: &str) -> Result<(), StreamError> {
+        if let Some(url) = &self.slack_webhook {
+            lasair_metrics::alarm::configure(url, tool).map_err(|e| StreamError::Monitoring {
+                what: "the alarms",
                 reason: e.to_string(),
             })?;
-        eprintln!("{tool}: metrics on http://{}/metrics", at.addr);
+        }
+        if let Some(addr) = &self.metrics_listen {
+            let at = lasair_metrics::listen(addr, tool, version).map_err(|e| {
+                StreamError::Monitoring {
+                    what: "the metrics",
+                    reason: e.to_string(),
+                }
+            })?;
+            eprintln!("{tool}: metrics on http://{}/metrics", at.addr);
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Parses a stage's command line with its defaults written into `--help`.

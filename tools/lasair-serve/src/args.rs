@@ -61,22 +61,10 @@ pub struct Args {
     #[arg(long)]
     pub listen: Option<String>,
 
-    /// Serve Prometheus metrics on this address (`HOST:PORT`) at `/metrics`, apart from the
-    /// API's port [default: none].
-    #[arg(long, value_name = "ADDR")]
-    pub metrics_listen: Option<String>,
-
-    /// Post errors that need a person (an answer failing inside the server: the database
-    /// unreachable, a disk full) to this Slack incoming webhook [default: none].
-    #[arg(
-        long,
-        env = "LASAIR_SLACK_WEBHOOK",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    // A secret: read from the file, never printed by --print-config.
-    #[serde(skip_serializing)]
-    pub slack_webhook: Option<String>,
+    /// Metrics and alarms.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub monitor: lasair_stream::MonitorArgs,
 
     /// The public Kafka broker users read their filters' topics from, as the filter pages
     /// show it (`HOST:PORT`) [default: localhost:9092].
@@ -213,8 +201,6 @@ impl lasair_cli::config::Section for Args {
             smtp,
             mail_from,
             public_kafka,
-            metrics_listen,
-            slack_webhook,
             public_url,
             annotations,
             calls_demo,
@@ -223,6 +209,7 @@ impl lasair_cli::config::Section for Args {
             query_timeout,
             threads
         );
+        self.monitor = self.monitor.merged(file.monitor);
         // The defaults, so --print-config shows what the server will do.
         let calls = ApiClass::ALL.map(ApiClass::calls_per_hour);
         self.listen.get_or_insert_with(|| LISTEN.to_owned());

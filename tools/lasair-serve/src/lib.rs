@@ -39,12 +39,7 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(|| args::LISTEN.to_owned());
     let app = Arc::new(App::open(&args)?);
-    lasair_stream::monitor(
-        args.metrics_listen.as_deref(),
-        args.slack_webhook.as_deref(),
-        TOOL,
-        env!("CARGO_PKG_VERSION"),
-    )?;
+    args.monitor.start(TOOL, env!("CARGO_PKG_VERSION"))?;
     let threads = args.threads.unwrap_or(0);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if threads > 0 {

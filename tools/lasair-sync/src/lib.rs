@@ -84,22 +84,10 @@ pub struct Args {
     #[serde(rename = "kafka_options")]
     pub kafka_option: Vec<String>,
 
-    /// Serve Prometheus metrics on this address (`HOST:PORT`) at `/metrics`, for the
-    /// long-running `gw --from` [default: none].
-    #[arg(long, global = true, value_name = "ADDR")]
-    pub metrics_listen: Option<String>,
-
-    /// Post a failed job's error to this Slack incoming webhook [default: none].
-    #[arg(
-        long,
-        global = true,
-        env = "LASAIR_SLACK_WEBHOOK",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    // A secret: read from the file, never printed by --print-config.
-    #[serde(skip_serializing)]
-    pub slack_webhook: Option<String>,
+    /// Metrics and alarms.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub monitor: lasair_stream::MonitorArgs,
 
     #[command(subcommand)]
     #[serde(skip)]
@@ -162,13 +150,12 @@ impl lasair_cli::config::Section for Args {
             smtp,
             mail_from,
             lasair_url,
-            annotations,
-            metrics_listen,
-            slack_webhook
+            annotations
         );
         if self.kafka_option.is_empty() {
             self.kafka_option = file.kafka_option;
         }
+        self.monitor = self.monitor.merged(file.monitor);
         if self.radius.is_none() {
             self.radius = Some(3.0);
         }
@@ -184,12 +171,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let Some(command) = &args.command else {
         anyhow::bail!("name a job: tns, copies, brokers, expire, stats or gw (see --help)");
     };
-    lasair_stream::monitor(
-        args.metrics_listen.as_deref(),
-        args.slack_webhook.as_deref(),
-        TOOL,
-        env!("CARGO_PKG_VERSION"),
-    )?;
+    args.monitor.start(TOOL, env!("CARGO_PKG_VERSION"))?;
     job(args, command, out).inspect_err(|e| {
         let reason = lasair_metrics::alarm::describe_failure(&lasair_cli::exit::describe(e));
         lasair_metrics::alarm::raise(&format!("{} failed: {reason}", command.name()));
