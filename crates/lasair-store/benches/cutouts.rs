@@ -27,8 +27,16 @@ fn main() {
         .expect("an alert");
     let lsst_file = data.join("lsst/alerts/rubin_v10_0/alerts.avro");
     for (label, survey, file) in [
-        ("ZTF science 63x63 (gzipped FITS)", Survey::Ztf, ztf_file.as_path()),
-        ("LSST science 30x30 (FITS)", Survey::Lsst, lsst_file.as_path()),
+        (
+            "ZTF science 63x63 (gzipped FITS)",
+            Survey::Ztf,
+            ztf_file.as_path(),
+        ),
+        (
+            "LSST science 30x30 (FITS)",
+            Survey::Lsst,
+            lsst_file.as_path(),
+        ),
     ] {
         let cutout = science(survey, file);
         bench(label, &cutout, n);

@@ -173,7 +173,10 @@ mod tests {
         assert_eq!((info.width, info.height), (3, 2));
         assert_eq!(info.color_type, png::ColorType::GrayscaleAlpha);
         // Top row: FITS row 2 (3, 4, 5); bottom row: NaN, 1, 2. Limits 1..5.
-        assert_eq!(pixels, vec![128, 255, 192, 255, 255, 255, 0, 0, 0, 255, 64, 255]);
+        assert_eq!(
+            pixels,
+            vec![128, 255, 192, 255, 255, 255, 0, 0, 0, 255, 64, 255]
+        );
         let all_nan = render_png(&fits(1, &[f32::NAN]), "t").unwrap();
         assert_eq!(decode(&all_nan).1, vec![0, 0]);
     }
@@ -181,7 +184,10 @@ mod tests {
     #[test]
     fn bad_cutouts_are_errors_naming_them() {
         let e = render_png(b"not fits at all", "ZTF18abc/123/science").unwrap_err();
-        assert!(e.to_string().starts_with("cutout ZTF18abc/123/science: "), "{e}");
+        assert!(
+            e.to_string().starts_with("cutout ZTF18abc/123/science: "),
+            "{e}"
+        );
         let e = render_file(Path::new("/nonexistent/cutout.fits")).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/cutout.fits"), "{e}");
     }

@@ -79,32 +79,46 @@ pub fn zscale(values: &[f32]) -> Option<(f32, f32)> {
 }
 
 /// The least-squares line `y = a x + b` through the good samples (`x` their rank), as
-/// `np.polyfit(x, samples, 1, w=~bad)` fits it, in f64.
+/// `np.polyfit(x, samples, 1, w=~bad)` fits it, in f64 (centred sums, for precision).
 fn fit_line(samples: &[f32], bad: &[bool]) -> (f64, f64) {
-    let good = || {
-        samples
-            .iter()
-            .zip(bad)
-            .enumerate()
-            .filter(|(_, (_, b))| !**b)
-            .map(|(i, (y, _))| (i as f64, f64::from(*y)))
-    };
-    let n = good().count() as f64;
-    let (sx, sy) = good().fold((0.0, 0.0), |(sx, sy), (x, y)| (sx + x, sy + y));
+    let (mut n, mut sx, mut sy) = (0.0, 0.0, 0.0);
+    for (i, (&y, &b)) in samples.iter().zip(bad).enumerate() {
+        if !b {
+            n += 1.0;
+            sx += i as f64;
+            sy += f64::from(y);
+        }
+    }
     let (mx, my) = (sx / n, sy / n);
-    let (sxx, sxy) = good().fold((0.0, 0.0), |(sxx, sxy), (x, y)| {
-        (sxx + (x - mx) * (x - mx), sxy + (x - mx) * (y - my))
-    });
+    let (mut sxx, mut sxy) = (0.0, 0.0);
+    for (i, (&y, &b)) in samples.iter().zip(bad).enumerate() {
+        if !b {
+            let dx = i as f64 - mx;
+            sxx += dx * dx;
+            sxy += dx * (f64::from(y) - my);
+        }
+    }
     let a = if sxx > 0.0 { sxy / sxx } else { 0.0 };
     (a, my - a * mx)
 }
 
 /// The population standard deviation of the good values (`flat[~badpix].std()`).
 fn std_of_good(flat: &[f64], bad: &[bool]) -> f64 {
-    let good = || flat.iter().zip(bad).filter(|(_, b)| !**b).map(|(f, _)| *f);
-    let n = good().count() as f64;
-    let mean = good().sum::<f64>() / n;
-    (good().map(|f| (f - mean) * (f - mean)).sum::<f64>() / n).sqrt()
+    let (mut n, mut sum) = (0.0, 0.0);
+    for (&f, &b) in flat.iter().zip(bad) {
+        if !b {
+            n += 1.0;
+            sum += f;
+        }
+    }
+    let mean = sum / n;
+    let mut squares = 0.0;
+    for (&f, &b) in flat.iter().zip(bad) {
+        if !b {
+            squares += (f - mean) * (f - mean);
+        }
+    }
+    (squares / n).sqrt()
 }
 
 /// `np.convolve(bad, np.ones(ngrow, bool), mode='same')`, the rejections widened: sample `k`
@@ -112,13 +126,13 @@ fn std_of_good(flat: &[f64], bad: &[bool]) -> f64 {
 /// even length).
 fn dilate(bad: &[bool], ngrow: usize) -> Vec<bool> {
     let n = bad.len();
-    (0..n)
-        .map(|k| {
-            let lo = k.saturating_sub(ngrow / 2);
-            let hi = (k + (ngrow - 1) / 2).min(n - 1);
-            bad[lo..=hi].iter().any(|b| *b)
-        })
-        .collect()
+    let mut out = vec![false; n];
+    for (i, _) in bad.iter().enumerate().filter(|(_, b)| **b) {
+        let lo = i.saturating_sub((ngrow - 1) / 2);
+        let hi = (i + ngrow / 2).min(n - 1);
+        out[lo..=hi].fill(true);
+    }
+    out
 }
 
 /// `np.median` of sorted float32 samples: the middle one, or the mean of the two middle ones
