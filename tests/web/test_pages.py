@@ -197,6 +197,23 @@ def checks(driver, base, token, work):
           driver.find_element(By.ID, "object-id").text.startswith(oid))
     check("the detection count is the API's",
           driver.find_element(By.ID, "n-detections").text == str(sum(len(v) for k, v in want.items() if " " not in k)))
+    # The cutouts: every detection with them offered, the three images drawn (PNG from the
+    # stored FITS), another detection's drawn when chosen.
+    with_cutouts = answer["objectData"]["image_urls"]
+    options = driver.find_elements(By.CSS_SELECTOR, "#cutout-choice option")
+    check("every detection with cutouts is offered", len(options) == len(with_cutouts) > 1,
+          f"{len(options)} vs {len(with_cutouts)}")
+    loaded = lambda d: d.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('img.cutout')].map(i => i.complete ? i.naturalWidth : 0)")
+    WebDriverWait(driver, 20).until(lambda d: all(w > 0 for w in loaded(d)))
+    widths = loaded(driver)
+    check("the three cutout images load, drawn at the cutout's size", len(widths) == 3 and set(widths) == {63}, widths)
+    first_src = driver.find_element(By.ID, "cutout-Science").get_attribute("src")
+    driver.execute_script("const s=document.getElementById('cutout-choice'); s.value='1'; s.dispatchEvent(new Event('change'))")
+    WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "cutout-Science").get_attribute("src") != first_src
+                                    and all(w > 0 for w in loaded(d)))
+    check("choosing another detection draws its cutouts", str(with_cutouts[1]["candid"]) in
+          driver.find_element(By.ID, "cutout-Science").get_attribute("src"))
     driver.save_screenshot(f"{work}/object.png")
 
     # A range of MJD narrows the plot to the points inside it.

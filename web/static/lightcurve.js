@@ -91,6 +91,22 @@
     return isFinite(v) ? v : null;
   }
 
+  // The cutouts of the detection chosen.
+  document.addEventListener("DOMContentLoaded", function () {
+    const choice = document.getElementById("cutout-choice");
+    const data = document.getElementById("cutout-data");
+    if (!choice || !data) return;
+    const detections = JSON.parse(data.textContent);
+    choice.addEventListener("change", () => {
+      for (const f of detections[Number(choice.value)].files) {
+        const img = document.getElementById("cutout-" + f.name);
+        if (img) img.src = f.png;
+        const link = img && img.parentElement.querySelector("a.fits");
+        if (link) link.href = f.fits;
+      }
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     const el = document.getElementById("lightcurve");
     const data = document.getElementById("lightcurve-data");

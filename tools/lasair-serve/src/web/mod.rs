@@ -102,6 +102,10 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/", get(home::page))
         .route("/objects/{id}/", get(object::page))
         .route("/objects/{id}/lightcurve/", get(object::download))
+        .route(
+            "/objects/{id}/cutouts/{source}/{kind}/",
+            get(object::cutout),
+        )
         .route("/search/", get(search::page))
         .route("/query/", get(query::page))
         .route("/schema/", get(query::schema))

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
-use lasair_alert::{PointKind, Survey};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use lasair_alert::{CutoutKind, PointKind, Survey};
 use lasair_store::StoredPoint;
 use minijinja::{context, Value};
 use serde_json::{json, Value as Json};
@@ -179,14 +180,28 @@ fn object_page(page: &Page, id: &str) -> Result<Response, ApiError> {
     } else {
         &data["image_urls"]
     };
-    let cutouts = urls.get(0).map(|latest| {
-        let files: Vec<Json> = ["Science", "Template", "Difference"]
-            .iter()
-            .filter_map(|name| Some(json!({"name": name, "url": latest[name].as_str()?})))
-            .collect();
-        let id_field = if lsst { "diaSourceId" } else { "candid" };
-        json!({"id": latest[id_field], "files": files})
-    });
+    // Each detection with cutouts (newest first): its id and, per kind, the PNG drawn here and
+    // the FITS file.
+    let id_field = if lsst { "diaSourceId" } else { "candid" };
+    let cutouts: Vec<Json> = urls
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|links| {
+            let source = links[id_field].as_i64()?;
+            let files: Vec<Json> = ["Science", "Template", "Difference"]
+                .iter()
+                .filter_map(|name| {
+                    Some(json!({
+                        "name": name, "fits": links[name].as_str()?,
+                        "png": format!("/objects/{id}/cutouts/{source}/{name}/"),
+                    }))
+                })
+                .collect();
+            Some(json!({"id": source, "files": files}))
+        })
+        .collect();
     let ctx = context! {
         id,
         identity,
@@ -201,6 +216,40 @@ fn object_page(page: &Page, id: &str) -> Result<Response, ApiError> {
         links => Value::from_serialize(links(app.survey, id, ra, dec)),
     };
     page.render("object.html", ctx)
+}
+
+pub async fn cutout(
+    State(app): State<Arc<App>>,
+    Path((id, source, kind)): Path<(String, i64, String)>,
+    headers: HeaderMap,
+) -> Response {
+    blocking(app, &headers, move |page| {
+        cutout_png(page.app, &id, source, &kind)
+    })
+    .await
+}
+
+/// One cutout drawn as PNG (zscale, grey, north up), cached by browsers: a stored cutout
+/// never changes.
+fn cutout_png(app: &App, id: &str, source: i64, kind: &str) -> Result<Response, ApiError> {
+    lasair_service::objects::key(lasair_service::catalog(app.survey), id)?;
+    let kind = CutoutKind::ALL
+        .into_iter()
+        .find(|k| crate::object::cutout_name(*k) == kind)
+        .ok_or_else(ApiError::not_found)?;
+    let store = app.cutouts.as_ref().ok_or_else(ApiError::not_found)?;
+    let png = store
+        .png(app.survey, id, source, kind)
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(ApiError::not_found)?;
+    let mut r = png.into_response();
+    let headers = r.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    Ok(r)
 }
 
 /// Other archives and brokers at the object (its id has passed the survey's check, so it is
