@@ -82,7 +82,8 @@ const NJY_ZERO_POINT: f64 = 31.4;
 
 fn object_page(page: &Page, id: &str) -> Result<Response, ApiError> {
     let app = page.app;
-    let (answer, points) = crate::object::answer_with_points(app, id, false, true)?;
+    // Lite: the page draws its points from the stored lightcurve, not from the records.
+    let (answer, points) = crate::object::answer_with_points(app, id, true, true)?;
     let lsst = app.survey == Survey::Lsst;
     let data = if lsst {
         &answer["lasairData"]
