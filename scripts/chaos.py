@@ -309,7 +309,7 @@ class Run:
         started = time.time()
         next_kill = started + opts.kill_every * (0.5 + rng.random())
         produced_at = None if chaos else started
-        drained_checks = 0
+        drained_checks, next_check = 0, 0
         try:
             while True:
                 now = time.time()
@@ -332,13 +332,13 @@ class Run:
                     victim.start()
                     self.figures["restarts"] += 1
                     next_kill = time.time() + opts.kill_every * (0.5 + rng.random())
-                if produced_at is not None and not killing:
+                if produced_at is not None and now >= next_check:
+                    next_check = now + 1
                     idle = all(groups.lag(s, f"{self.name}_{t}") == 0 for s, t in
                                zip(STAGES, ("alerts", "ingested", "sherlocked")))
                     drained_checks = drained_checks + 1 if idle else 0
                     if drained_checks >= 3:
                         break
-                    time.sleep(1)
                 if now - started > opts.timeout:
                     lags = {s: groups.lag(s, f"{self.name}_{t}") for s, t in
                             zip(STAGES, ("alerts", "ingested", "sherlocked"))}
@@ -548,8 +548,9 @@ def main():
                    help="seconds between kills, on average (uniform over 0.5x to 1.5x; default 3)")
     p.add_argument("--restart-after", type=float, default=0.5,
                    help="seconds a killed replica stays down (default 0.5)")
-    p.add_argument("--chaos-tail", type=float, default=20,
-                   help="seconds the kills go on after the last alert was produced (default 20)")
+    p.add_argument("--chaos-tail", type=float, default=60,
+                   help="the kills go on until every alert is processed, or at most this many "
+                        "seconds after the last was produced (default 60)")
     p.add_argument("--timeout", type=float, default=900,
                    help="seconds a run may take to process every alert (default 900)")
     p.add_argument("--producer-batch", type=int, default=1,
