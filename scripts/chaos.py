@@ -213,7 +213,8 @@ class Run:
         url = urllib.parse.urlsplit(opts.mysql)
         self.db = urllib.parse.urlunsplit(url._replace(path="/" + self.name))
         self.lightcurves = f"scylla://{opts.cql}/{self.name}"
-        self.figures = {"kills": 0, "restarts": 0, "unexpected_exits": [], "unclean_stops": []}
+        self.figures = {"kills": 0, "restarts": 0, "unexpected_exits": [], "unclean_stops": [],
+                        "killed": collections.Counter()}
 
     def tool(self, name):
         return os.path.join(self.bin, name)
@@ -332,6 +333,7 @@ class Run:
                     victim = rng.choice(replicas)
                     victim.kill()
                     self.figures["kills"] += 1
+                    self.figures["killed"][victim.name.split("-")[0]] += 1
                     time.sleep(opts.restart_after)
                     victim.start()
                     self.figures["restarts"] += 1
@@ -614,8 +616,9 @@ def main():
             for what in ("unexpected_exits", "unclean_stops"):
                 for text in run.figures[what]:
                     problems.append(f"{run.kind} run: {what.replace('_', ' ')}: {text}")
+        by_stage = ", ".join(f"{s} {n}" for s, n in sorted(f["killed"].items()))
         print(f"seed {seed}: {chaos.state['alerts']} alerts of {figures['objects']} objects at "
-              f"{opts.rate:g}/s; {f['kills']} kills, {f['restarts']} restarts, "
+              f"{opts.rate:g}/s; {f['kills']} kills ({by_stage}), {f['restarts']} restarts, "
               f"{len(f['unexpected_exits'])} unexpected exits; drained in {f['drained_s']:.0f} s "
               f"(crash-free: {ref.figures['drained_s']:.0f} s)")
         print(f"  main database: {figures['rows']} rows compared (left out: statistics, staff's date "
