@@ -2,7 +2,8 @@
 --   wrk ... -s serve.lua URL -- ROUTE TOKEN OBJECTS [FIRST]
 -- ROUTE is `cone` (POST /api/cone/ at a random position over ZTF's sky, Dec -30 to +90,
 -- radius 5") or `object` (POST /api/object/ lite, a random one of the OBJECTS that
--- bench_objects wrote, or of the FIRST of them: those it gave lightcurves). Every answer not
+-- bench_objects wrote, or of the FIRST of them: those it gave lightcurves), or `page` (GET the
+-- object's web page /objects/ID/, HTML with its whole lightcurve). Every answer not
 -- 2xx, or 2xx with an empty body, is counted; `done` prints one line:
 --   result REQUESTS SECONDS P50_MS P99_MS BAD SOCKET_ERRORS
 
@@ -46,8 +47,11 @@ function request()
         local body = string.format("ra=%.6f&dec=%.6f&radius=5&requestType=all", ra, dec)
         return wrk.format("POST", "/api/cone/", headers, body)
     end
-    local body = "objectId=" .. object_id(math.random(0, first - 1), objects) .. "&lite=True"
-    return wrk.format("POST", "/api/object/", headers, body)
+    local id = object_id(math.random(0, first - 1), objects)
+    if route == "page" then
+        return wrk.format("GET", "/objects/" .. id .. "/")
+    end
+    return wrk.format("POST", "/api/object/", headers, "objectId=" .. id .. "&lite=True")
 end
 
 function response(status, _, body)

@@ -3,7 +3,8 @@
 # p99 < 20 ms, with 10^7 objects). For each backend, lasair-serve runs pinned to core 0 with
 # one worker thread while wrk loads it from core 1, then on both cores with wrk beside it.
 # Routes: /api/cone/ at random positions (radius 5") and /api/object/ lite for random
-# existing objects, each as a power user whose throttle never trips. Prints requests/s, p50,
+# existing objects, each as a power user whose throttle never trips; the object's web page
+# /objects/ID/ (issue 12's goal: p99 < 50 ms). Prints requests/s, p50,
 # p99 and the answers that were not 2xx with a body (they should be 0); asserts no time.
 #
 # LASAIR_BENCH_OBJECTS (default 10,000,000), LASAIR_BENCH_BACKENDS=sqlite|mariadb (default
@@ -198,8 +199,10 @@ for backend in ${BACKENDS//,/ }; do
         echo "$backend, $where$beside:"
         load "  cone (radius 5\")" "$wrk_cpus" cone
         load "  object (lite), no lightcurve" "$wrk_cpus" object
+        load "  object page (HTML), no lightcurve" "$wrk_cpus" page
         if [ -n "$STORE" ]; then
             load "  object (lite) with its lightcurve" "$wrk_cpus" object "$LIGHTCURVES"
+            load "  object page (HTML) with lightcurve" "$wrk_cpus" page "$LIGHTCURVES"
         fi
         stop_server
     done

@@ -103,6 +103,10 @@ GRANT ALL ON lasair.* TO 'lasair'@'127.0.0.1';
 CREATE USER 'lasair_ro'@'127.0.0.1' IDENTIFIED BY 'lasair_ro';
 CREATE DATABASE lasair_client;
 GRANT ALL ON lasair_client.* TO 'lasair'@'127.0.0.1';
+CREATE DATABASE lasair_backup;
+CREATE DATABASE lasair_restored;
+GRANT ALL ON lasair_backup.* TO 'lasair'@'127.0.0.1';
+GRANT ALL ON lasair_restored.* TO 'lasair'@'127.0.0.1';
 SQL
     export LASAIR_TEST_MYSQL="mysql://lasair:lasair@127.0.0.1:$port/lasair"
     export LASAIR_TEST_MYSQL_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair"
@@ -116,6 +120,12 @@ SQL
     export LASAIR_TEST_MYSQL_CLIENT_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair_client"
     lasair_query --survey ztf --db "$LASAIR_TEST_MYSQL_CLIENT" \
         --print-grants "'lasair_ro'@'127.0.0.1'" | mariadb --no-defaults --socket="$dir/sock" -uroot lasair_client
+    # Two empty databases for the backup test (scripts/test-backup): one the pipeline fills and
+    # scripts/backup dumps, one scripts/restore loads. The server's root account on its socket,
+    # for what an operator does as root (ansible's mariadb role, applied here).
+    export LASAIR_TEST_MYSQL_BACKUP="mysql://lasair:lasair@127.0.0.1:$port/lasair_backup"
+    export LASAIR_TEST_MYSQL_RESTORED="mysql://lasair:lasair@127.0.0.1:$port/lasair_restored"
+    export LASAIR_TEST_MYSQL_SOCKET="$dir/sock" LASAIR_TEST_MYSQL_PORT="$port"
     say "MariaDB on 127.0.0.1:$port"
 }
 
@@ -201,4 +211,20 @@ CONF
     export LASAIR_TEST_SSH LASAIR_TEST_SSH_PIDS
     export LASAIR_TEST_SSH_KEY="$dir/user_key" LASAIR_TEST_SSH_KNOWN_HOSTS="$dir/known_hosts"
     say "$n OpenSSH servers on $LASAIR_TEST_SSH"
+}
+
+# The web pages' browser libraries (npm ci from web/package-lock.json) and Selenium, which
+# drives Debian's chromium through chromedriver in the page tests; installed when missing.
+ensure_web() {
+    if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+        say "installing the pages' browser libraries (npm ci in web/)"
+        (cd web && npm ci --silent --no-audit --no-fund)
+    fi
+    LASAIR_WEB_VENV=${LASAIR_WEB_VENV:-var/venv-web}
+    if ! "$LASAIR_WEB_VENV/bin/python" -c 'import selenium' 2>/dev/null; then
+        say "making $LASAIR_WEB_VENV with selenium from PyPI"
+        python3 -m venv "$LASAIR_WEB_VENV"
+        "$LASAIR_WEB_VENV/bin/pip" install --quiet selenium
+    fi
+    export LASAIR_WEB_VENV
 }

@@ -142,12 +142,14 @@ impl Stage {
         sink: &mut dyn Sink,
         counts: &Counts,
     ) -> Result<u64, StageError> {
+        let mut steps = lasair_metrics::Steps::new("lasair-sherlock");
         let results: Vec<_> = pool.install(|| {
             messages
                 .par_iter()
                 .map(|m| self.annotate(&m.payload))
                 .collect::<Result<Vec<_>, _>>()
         })?;
+        steps.lap("classify");
         let mut written = 0;
         for (message, result) in messages.iter().zip(results) {
             match result {
@@ -162,7 +164,9 @@ impl Stage {
             }
         }
         sink.flush()?;
+        steps.lap("produce");
         self.cache.flush()?;
+        steps.lap("cache");
         counts.add_written(written);
         Ok(written)
     }

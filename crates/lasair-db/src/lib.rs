@@ -339,13 +339,24 @@ impl Db {
         columns: &[&str],
         rows: &[Vec<Value>],
     ) -> Result<(), DbError> {
-        let plan = UpsertPlan::new(self.catalog, table, columns, rows).map_err(|reason| {
-            DbError::Invalid {
+        self.planned_upsert(table, columns, rows, Ok)
+    }
+
+    /// Plans an upsert, lets `shape` add to the plan, and runs it.
+    fn planned_upsert(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+        shape: impl FnOnce(UpsertPlan) -> Result<UpsertPlan, String>,
+    ) -> Result<(), DbError> {
+        let plan = UpsertPlan::new(self.catalog, table, columns, rows)
+            .and_then(shape)
+            .map_err(|reason| DbError::Invalid {
                 url: self.url.redacted(),
                 table: table.to_owned(),
                 reason,
-            }
-        })?;
+            })?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -362,18 +373,19 @@ impl Db {
         rows: &[Vec<Value>],
         newer: &str,
     ) -> Result<(), DbError> {
-        let invalid = |reason| DbError::Invalid {
-            url: self.url.redacted(),
-            table: table.to_owned(),
-            reason,
-        };
-        let plan = UpsertPlan::new(self.catalog, table, columns, rows)
-            .and_then(|p| p.guarded_by(newer))
-            .map_err(invalid)?;
-        if rows.is_empty() {
-            return Ok(());
-        }
-        self.backend.upsert(&plan, rows)
+        self.planned_upsert(table, columns, rows, |p| p.guarded_by(newer))
+    }
+
+    /// As [`Db::upsert`], but column `add`'s values are added to the existing rows' (a new
+    /// row takes its value as it is): counts kept as they grow.
+    pub fn upsert_adding(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+        add: &str,
+    ) -> Result<(), DbError> {
+        self.planned_upsert(table, columns, rows, |p| p.adding(add))
     }
 
     /// Runs one statement (a query compiled by `lasair_sql` for [`Db::dialect`]) on a

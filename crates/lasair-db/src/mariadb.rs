@@ -231,6 +231,7 @@ fn upsert_sql(plan: &UpsertPlan, rows: usize) -> String {
                     q(c)
                 )
             }
+            None if plan.adding == Some(c) => format!("{0} = {0} + VALUES({0})", q(c)),
             None => format!("{0} = VALUES({0})", q(c)),
         })
         .collect();

@@ -20,7 +20,7 @@ use lasair_sql::Dialect;
 use crate::service;
 
 /// The newest schema version this code creates.
-pub const VERSION: i64 = 8;
+pub const VERSION: i64 = 9;
 
 /// The primary key columns of `table`.
 pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {

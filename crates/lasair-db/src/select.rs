@@ -31,6 +31,7 @@ pub struct Select<'a> {
     columns: Vec<&'a str>,
     conditions: Vec<(&'a str, Cmp, Value)>,
     order_by: Option<&'a str>,
+    descending: bool,
     limit: Option<u64>,
     count: bool,
     index: Option<&'a [&'a str]>,
@@ -44,6 +45,7 @@ impl<'a> Select<'a> {
             columns: Vec::new(),
             conditions: Vec::new(),
             order_by: None,
+            descending: false,
             limit: None,
             count: false,
             index: None,
@@ -90,6 +92,13 @@ impl<'a> Select<'a> {
     /// Ordered by `column`, ascending.
     pub fn order_by(mut self, column: &'a str) -> Select<'a> {
         self.order_by = Some(column);
+        self
+    }
+
+    /// Ordered by `column`, descending (the newest first).
+    pub fn order_by_desc(mut self, column: &'a str) -> Select<'a> {
+        self.order_by = Some(column);
+        self.descending = true;
         self
     }
 
@@ -142,6 +151,9 @@ impl<'a> Select<'a> {
         sql.push_str(&clause);
         if let Some(c) = self.order_by {
             sql.push_str(&format!(" ORDER BY {}", q(resolve_column(table, c)?)));
+            if self.descending {
+                sql.push_str(" DESC");
+            }
         }
         if let Some(n) = self.limit {
             sql.push_str(&format!(" LIMIT {n}"));
@@ -302,6 +314,16 @@ mod tests {
             .render(&ZTF, Dialect::MariaDb)
             .unwrap();
         assert_eq!(sql, "SELECT COUNT(*) FROM `objects` WHERE `objectId` = ?");
+        let (sql, _) = Select::from("objects")
+            .columns(&["objectId"])
+            .order_by_desc("JDMAX")
+            .limit(2)
+            .render(&ZTF, Dialect::MariaDb)
+            .unwrap();
+        assert_eq!(
+            sql,
+            "SELECT `objectId` FROM `objects` ORDER BY `jdmax` DESC LIMIT 2"
+        );
         let (sql, params) = Select::from("objects")
             .columns(&["objectId"])
             .between("decmean", -1.5, 2.5)

@@ -62,6 +62,16 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
         real("diststd"), text("classification"), real("far"), real("ra"), real("decl"),
         text("params"), text("more_info"), int("active"), text("date_created"),
     ] }, "mw_id"),
+    // Web sessions: a browser's cookie token, its user, when it ends (as Django keeps its
+    // session keys).
+    (Table { name: "sessions", columns: &[
+        text("token"), int("user_id"), text("created"), text("expires"),
+    ] }, "token"),
+    // One-time codes mailed to a user (`activate`, `reset`), one per user and purpose
+    // (`7/reset`): the code, wrong tries so far, when it ends.
+    (Table { name: "codes", columns: &[
+        text("code_key"), text("code"), int("attempts"), text("expires"),
+    ] }, "code_key"),
     // Each expiry notice mailed (`filters/12/warning/2027-06-01 10:00:00`), so none goes twice.
     (Table { name: "notices", columns: &[
         text("notice"), text("sent"),
@@ -70,7 +80,13 @@ pub const SERVICE_TABLES: &[(Table, &str)] = &[
 
 /// Service tables made after version 2, and the version that made each (the migration to it
 /// creates the table on older databases; version 2 makes it on new ones).
-pub const CREATED: &[(&str, i64)] = &[("tns", 6), ("notices", 6), ("mma_areas", 7)];
+pub const CREATED: &[(&str, i64)] = &[
+    ("tns", 6),
+    ("notices", 6),
+    ("mma_areas", 7),
+    ("sessions", 9),
+    ("codes", 9),
+];
 
 /// Columns added to a table (a service table or the catalogue's) after it was made, and the schema version that added
 /// each: a database made before that version gains the column (NULL in its old rows) by

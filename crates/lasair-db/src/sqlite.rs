@@ -358,9 +358,13 @@ fn upsert_sql(plan: &UpsertPlan) -> String {
     let cols: Vec<String> = plan.columns.iter().map(|c| q(c)).collect();
     let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
     let key: Vec<String> = plan.key.iter().map(|c| q(c)).collect();
+    let table = q(plan.table.name);
     let sets: Vec<String> = plan
         .updated()
-        .map(|c| format!("{0} = excluded.{0}", q(c)))
+        .map(|c| match plan.adding {
+            Some(a) if a == c => format!("{0} = {table}.{0} + excluded.{0}", q(c)),
+            _ => format!("{0} = excluded.{0}", q(c)),
+        })
         .collect();
     let guard = match plan.newer {
         Some(c) => {

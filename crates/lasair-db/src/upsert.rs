@@ -19,6 +19,9 @@ pub(crate) struct UpsertPlan {
     /// When set, a row replaces an existing one only if its value here is not older (NULL
     /// counts as older): an object's row is never replaced by an older alert's.
     pub newer: Option<&'static str>,
+    /// When set, this column's new value is added to the existing row's rather than
+    /// replacing it: a count kept as it grows.
+    pub adding: Option<&'static str>,
 }
 
 impl UpsertPlan {
@@ -48,7 +51,23 @@ impl UpsertPlan {
             columns: resolved,
             key,
             newer: None,
+            adding: None,
         })
+    }
+
+    /// Adds column `column`'s values to the existing rows' (it must be among the columns and
+    /// not a key).
+    pub fn adding(mut self, column: &str) -> Result<UpsertPlan, String> {
+        let col = self
+            .columns
+            .iter()
+            .copied()
+            .find(|c| c.eq_ignore_ascii_case(column) && !self.key.contains(c))
+            .ok_or_else(|| {
+                format!("the added column {column:?} is not among the updated columns")
+            })?;
+        self.adding = Some(col);
+        Ok(self)
     }
 
     /// Guards the upsert on column `newer`, which must be among the columns and not a key.

@@ -135,6 +135,7 @@ fn mariadb_backend() {
     // Last: it adds an object the checks above do not expect.
     let mut db = Db::open(&rw).expect("open");
     common::older_rows_never_replace_newer(&mut db);
+    common::added_columns_sum(&mut db);
 }
 
 /// The same filters over the same data give the same rows on MariaDB and SQLite.

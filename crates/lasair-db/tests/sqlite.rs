@@ -154,6 +154,7 @@ fn upserting_the_same_batch_twice_leaves_the_same_rows() {
     let mut db = Db::open(&url).expect("open");
     common::upsert_is_idempotent(&mut db);
     common::older_rows_never_replace_newer(&mut db);
+    common::added_columns_sum(&mut db);
 }
 
 #[test]

@@ -16,6 +16,7 @@
 //! assert_eq!(Filter::active(&mut db).unwrap().len(), 1);
 //! ```
 
+pub mod accounts;
 pub mod annotations;
 pub mod brokers;
 pub mod expiry;

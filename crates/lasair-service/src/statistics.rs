@@ -24,6 +24,48 @@ pub fn record(db: &mut Db, figures: &[(&str, f64)], updated: &str) -> Result<(),
     Ok(())
 }
 
+/// Adds `figures` to the night's counts (`night.YYYYMMDD.NAME`, the UTC day of `updated`,
+/// which is `YYYY-MM-DD HH:MM:SS`): a stage's alerts, results and seconds as the night goes
+/// on, for the status page. A batch delivered again is counted again.
+pub fn add_to_night(
+    db: &mut Db,
+    figures: &[(&str, f64)],
+    updated: &str,
+) -> Result<(), ServiceError> {
+    let day: String = updated
+        .chars()
+        .take(10)
+        .filter(char::is_ascii_digit)
+        .collect();
+    if day.len() != 8 {
+        return Err(ServiceError::invalid(
+            format!("time {updated:?}"),
+            "give it as YYYY-MM-DD HH:MM:SS",
+        ));
+    }
+    let rows: Vec<Vec<Value>> = figures
+        .iter()
+        .map(|(name, v)| {
+            vec![
+                format!("night.{day}.{name}").into(),
+                (*v).into(),
+                updated.into(),
+            ]
+        })
+        .collect();
+    db.upsert_adding("statistics", &["name", "value", "updated"], &rows, "value")?;
+    Ok(())
+}
+
+/// The figures recorded for the night `date` (`YYYY-MM-DD`): (NAME, value), by name.
+pub fn of_night(db: &mut Db, date: &str) -> Result<Vec<(String, f64)>, ServiceError> {
+    let prefix = format!("night.{}.", date.replace('-', ""));
+    Ok(all(db)?
+        .into_iter()
+        .filter_map(|s| Some((s.name.strip_prefix(&prefix)?.to_owned(), s.value)))
+        .collect())
+}
+
 /// Every figure, by name.
 pub fn all(db: &mut Db) -> Result<Vec<Statistic>, ServiceError> {
     let select = Select::from("statistics").order_by("name");
@@ -46,6 +88,24 @@ pub fn all(db: &mut Db) -> Result<Vec<Statistic>, ServiceError> {
 /// active filters, watchlists and watchmaps, users. Recorded as `night.YYYYMMDD.NAME`, and
 /// returned as (NAME, value).
 pub fn night(db: &mut Db, date: &str) -> Result<Vec<(String, f64)>, ServiceError> {
+    let figures = figures(db, date)?;
+    let day = date.replace('-', "");
+    let names: Vec<String> = figures
+        .iter()
+        .map(|(n, _)| format!("night.{day}.{n}"))
+        .collect();
+    let recorded: Vec<(&str, f64)> = names
+        .iter()
+        .zip(&figures)
+        .map(|(n, (_, v))| (n.as_str(), *v))
+        .collect();
+    record(db, &recorded, &crate::now())?;
+    Ok(figures.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect())
+}
+
+/// The figures of the night `date` (see [`night`]) as they stand, without recording them: the
+/// home page's.
+pub fn figures(db: &mut Db, date: &str) -> Result<Vec<(&'static str, f64)>, ServiceError> {
     let start = lasair_alert::time::mjd_of_utc(date)
         .filter(|_| date.len() == 10)
         .ok_or_else(|| ServiceError::invalid(format!("night {date:?}"), "give it as YYYY-MM-DD"))?;
@@ -83,18 +143,7 @@ pub fn night(db: &mut Db, date: &str) -> Result<Vec<(String, f64)>, ServiceError
         ),
         ("users", count(db, Select::from("users"))?),
     ];
-    let day = date.replace('-', "");
-    let names: Vec<String> = figures
-        .iter()
-        .map(|(n, _)| format!("night.{day}.{n}"))
-        .collect();
-    let recorded: Vec<(&str, f64)> = names
-        .iter()
-        .zip(&figures)
-        .map(|(n, (_, v))| (n.as_str(), *v))
-        .collect();
-    record(db, &recorded, &crate::now())?;
-    Ok(figures.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect())
+    Ok(figures.to_vec())
 }
 
 #[cfg(test)]
@@ -116,6 +165,14 @@ mod tests {
         assert_eq!(value("objects_updated"), Some(2.0));
         assert_eq!(value("objects"), Some(3.0));
         assert_eq!(value("filters_active"), Some(0.0));
+        add_to_night(&mut db, &[("filter_alerts", 10.0)], "2026-12-05 01:00:00").expect("add");
+        add_to_night(&mut db, &[("filter_alerts", 5.0)], "2026-12-05 02:00:00").expect("add");
+        add_to_night(&mut db, &[("filter_alerts", 7.0)], "2026-12-06 00:10:00").expect("add");
+        assert!(add_to_night(&mut db, &[("x", 1.0)], "yesterday").is_err());
+        let of = of_night(&mut db, "2026-12-05").expect("of_night");
+        let value = |name: &str| of.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+        assert_eq!(value("filter_alerts"), Some(15.0));
+        assert_eq!(value("objects"), Some(3.0), "night() recorded its figures");
         let stored = all(&mut db).expect("all");
         assert!(stored
             .iter()

@@ -102,6 +102,8 @@ pub struct NewUser {
     /// Their password, hashed before it is stored; `None`: they cannot log in by password
     /// (staff set one later), only use the API token.
     pub password: Option<String>,
+    /// Made inactive, until the code mailed to them comes back (a registration on the web).
+    pub inactive: bool,
 }
 
 impl Record for User {
@@ -151,7 +153,7 @@ impl Record for User {
 }
 
 impl User {
-    /// Adds an active user; a username already taken is refused.
+    /// Adds a user, active unless `new.inactive`; a username already taken is refused.
     pub fn create(db: &mut Db, new: &NewUser) -> Result<User, ServiceError> {
         let what = format!("user {:?}", new.username);
         let plain = |c: char| c.is_ascii_alphanumeric() || "@.+-_".contains(c);
@@ -171,7 +173,7 @@ impl User {
             first_name: new.first_name.clone(),
             last_name: new.last_name.clone(),
             is_staff: new.is_staff,
-            is_active: true,
+            is_active: !new.inactive,
             date_joined: crate::now(),
             api_class: new.api_class,
         };
@@ -237,7 +239,7 @@ impl User {
 
     /// The active user whose API token is `token`.
     pub fn by_token(db: &mut Db, token: &str) -> Result<Option<User>, ServiceError> {
-        if token.len() != TOKEN_HEX || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !looks_like_token(token) {
             return Ok(None);
         }
         let select = Select::from("tokens")
@@ -274,13 +276,18 @@ impl User {
 /// Hex digits in a token.
 const TOKEN_HEX: usize = 40;
 
-fn new_token() -> Result<String, ServiceError> {
+/// Whether `token` has the form of one of ours (40 hex digits), before any database read.
+pub(crate) fn looks_like_token(token: &str) -> bool {
+    token.len() == TOKEN_HEX && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub(crate) fn new_token() -> Result<String, ServiceError> {
     let bytes = random_bytes::<{ TOKEN_HEX / 2 }>()?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// `N` bytes from the operating system's random source.
-fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], ServiceError> {
     let mut bytes = [0u8; N];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))

@@ -179,6 +179,49 @@ impl Watchlist {
         Watchlist::delete(db, id)
     }
 
+    /// The most cones [`Watchlist::crossmatch_known`] takes (Lasair's "run" crossmatches at
+    /// most 50,000; here each cone is one indexed search, so a list is matched in seconds).
+    pub const MAX_CROSSMATCH: usize = 50_000;
+
+    /// Matches watchlist `id`'s cones against the objects already known (new alerts are
+    /// matched by the filter as they come): each object within its cone's radius (the list's
+    /// default when the cone has none) is written to `watchlist_hits`, as the filter writes
+    /// hits. Gives how many; refused for a list of more than [`Watchlist::MAX_CROSSMATCH`].
+    pub fn crossmatch_known(db: &mut Db, id: i64) -> Result<usize, ServiceError> {
+        let list = Watchlist::get(db, id)?;
+        let cones = Watchlist::cones(db, id)?;
+        if cones.len() > Self::MAX_CROSSMATCH {
+            return Err(ServiceError::invalid(
+                format!("watchlist {id}"),
+                format!(
+                    "{} cones: the objects known are matched for at most {}; new alerts are matched as they come",
+                    cones.len(),
+                    Self::MAX_CROSSMATCH
+                ),
+            ));
+        }
+        let key = db.catalog().key;
+        let mut rows = Vec::new();
+        for c in &cones {
+            let radius = c.cone.radius_arcsec.unwrap_or(list.radius);
+            for (object, arcsec) in crate::objects::cone(db, c.cone.ra, c.cone.dec, radius)? {
+                rows.push(vec![
+                    id.into(),
+                    c.cone_id.into(),
+                    object,
+                    arcsec.into(),
+                    c.cone.name.as_str().into(),
+                ]);
+            }
+        }
+        db.upsert(
+            "watchlist_hits",
+            &["wl_id", "cone_id", key, "arcsec", "name"],
+            &rows,
+        )?;
+        Ok(rows.len())
+    }
+
     /// The active watchlists, each with its cones.
     pub fn active_with_cones(
         db: &mut Db,
@@ -307,5 +350,82 @@ impl Watchmap {
     /// The active watchmaps.
     pub fn active(db: &mut Db) -> Result<Vec<Watchmap>, ServiceError> {
         select(db, Select::from(Self::TABLE).gt("active", 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_list_is_matched_against_the_objects_known() {
+        let mut db = Db::open("sqlite::memory:").expect("db");
+        // Two objects; cones 3" north of the first (inside the list's 5"), 8" north of the
+        // second (outside 5", inside its own 10"), and one on empty sky.
+        let rows: Vec<Vec<Value>> = [("ZTF1", 150.0, 2.0), ("ZTF2", 151.0, -3.0)]
+            .iter()
+            .map(|(id, ra, dec)| vec![(*id).into(), (*ra).into(), (*dec).into()])
+            .collect();
+        db.upsert("objects", &["objectId", "ramean", "decmean"], &rows)
+            .expect("objects");
+        let cones = [
+            Cone {
+                ra: 150.0,
+                dec: 2.0 + 3.0 / 3600.0,
+                name: "a".into(),
+                radius_arcsec: None,
+            },
+            Cone {
+                ra: 151.0,
+                dec: -3.0 + 8.0 / 3600.0,
+                name: "b".into(),
+                radius_arcsec: Some(10.0),
+            },
+            Cone {
+                ra: 10.0,
+                dec: 10.0,
+                name: "c".into(),
+                radius_arcsec: None,
+            },
+        ];
+        let entry = NewEntry {
+            user_id: 1,
+            name: "mine".into(),
+            description: String::new(),
+            public: false,
+        };
+        let list = Watchlist::create(&mut db, &entry, 5.0, &cones).expect("list");
+        assert_eq!(
+            Watchlist::crossmatch_known(&mut db, list.id).expect("match"),
+            2
+        );
+        let hits = db
+            .select(
+                &Select::from("watchlist_hits")
+                    .columns(&["objectId", "name", "arcsec"])
+                    .order_by("objectId"),
+            )
+            .expect("hits");
+        let got: Vec<(String, String, f64)> = hits
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r[0].as_str().unwrap_or_default().into(),
+                    r[1].as_str().unwrap_or_default().into(),
+                    r[2].as_f64().unwrap_or(f64::NAN),
+                )
+            })
+            .collect();
+        assert_eq!((got[0].0.as_str(), got[0].1.as_str()), ("ZTF1", "a"));
+        assert!((got[0].2 - 3.0).abs() < 1e-6, "{got:?}");
+        assert_eq!((got[1].0.as_str(), got[1].1.as_str()), ("ZTF2", "b"));
+        assert!((got[1].2 - 8.0).abs() < 1e-6, "{got:?}");
+        // Matching again writes the same hits.
+        Watchlist::crossmatch_known(&mut db, list.id).expect("again");
+        let n = db
+            .select(&Select::from("watchlist_hits").count())
+            .expect("count");
+        assert_eq!(n.rows[0][0].as_i64(), Some(2));
     }
 }

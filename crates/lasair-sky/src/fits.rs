@@ -1,9 +1,12 @@
-//! FITS as sky files use it: headers of 80-byte cards in 2880-byte blocks, and binary tables
-//! of fixed-size rows (MOCs, HEALPix sky maps). Only what those files need: no images, no
-//! variable-length arrays, no scaled columns. Every size read from a header is checked
-//! against what the file holds before it is used.
+//! FITS as sky files and cutouts use it: headers of 80-byte cards in 2880-byte blocks, binary
+//! tables of fixed-size rows (MOCs, HEALPix sky maps), and a primary 2-D image (cutouts, in
+//! [`image`]). Only what those files need: no variable-length arrays, no scaled columns, no
+//! image extensions. Every size read from a header is checked against what the file holds
+//! before it is used.
 
 use std::io::Read;
+
+pub mod image;
 
 /// A FITS block: headers and data are padded to whole blocks.
 pub(crate) const BLOCK: usize = 2880;

@@ -1,6 +1,7 @@
 //! Sky geometry and sky indexes shared by Sherlock's catalogues, watchlists, watchmaps and
 //! the lightcurve features: angular separations and offsets, galactic coordinates,
-//! sexagesimal parsing; and gravitational-wave sky maps with their credible regions.
+//! sexagesimal parsing; gravitational-wave sky maps with their credible regions; and the
+//! images of FITS cutouts.
 
 pub mod area;
 pub mod cones;
@@ -14,6 +15,7 @@ pub use cones::{
     parse_cones, read_cones, Cone, ConeError, ConeId, Hit, ParseReport, Watchlist, WatchlistId,
     WatchlistSet, WatchlistSetBuilder,
 };
+pub use fits::image::{read_image, FitsImage, ImageError, MAX_IMAGE_PIXELS};
 pub use geometry::{
     dec_sexagesimal, ecliptic, equatorial, galactic, offsets_arcsec, parse_dec, parse_ra,
     ra_sexagesimal, separation_arcsec, CoordError,

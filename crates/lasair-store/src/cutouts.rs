@@ -5,6 +5,14 @@
 //! The objectId comes from the alert, so it never becomes a path as it is: an id that is not
 //! a plain name (letters, digits, `_`, `-`; not starting with `.`; at most 64 bytes) is encoded
 //! into one (see [`folder_name`]), so no alert can climb out of the root.
+//!
+//! A stored cutout is drawn for the web pages as a PNG by [`render`] (zscale in [`zscale`]).
+
+mod render;
+mod zscale;
+
+pub use render::{grey, render_file, render_png, RenderError, MAX_CUTOUT_FILE_BYTES};
+pub use zscale::zscale;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -82,6 +90,20 @@ impl CutoutStore {
             .iter()
             .map(|ext| dir.join(format!("{source_id}_{}.{ext}", kind.as_str())))
             .find(|p| p.is_file())
+    }
+
+    /// The PNG of the stored cutout [`CutoutStore::find`] finds, drawn by [`render_file`];
+    /// `None` when there is no such cutout.
+    pub fn png(
+        &self,
+        survey: Survey,
+        object_id: &str,
+        source_id: i64,
+        kind: CutoutKind,
+    ) -> Result<Option<Vec<u8>>, RenderError> {
+        self.find(survey, object_id, source_id, kind)
+            .map(|path| render_file(&path))
+            .transpose()
     }
 
     /// Writes an alert's cutouts and returns their paths by kind. Each file is written to a

@@ -5,5 +5,5 @@
 pub mod cutouts;
 pub mod lightcurve;
 
-pub use cutouts::CutoutStore;
+pub use cutouts::{render_file, render_png, zscale, CutoutStore, RenderError};
 pub use lightcurve::{open_lightcurves, LightcurveStore, StoreError, StoredPoint};

@@ -42,6 +42,10 @@ pub enum StreamError {
         source: KafkaError,
     },
 
+    /// The operators' side could not be set up: the metrics' address, the alarms' webhook.
+    #[error("{what}: {reason}")]
+    Monitoring { what: &'static str, reason: String },
+
     /// Some produced messages were not delivered; `first` is the first failure's cause.
     #[error("kafka {topic}: {failed} message(s) not delivered, first failure: {first}")]
     Delivery {

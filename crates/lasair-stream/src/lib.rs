@@ -48,7 +48,9 @@ pub use error::StreamError;
 pub use origin::Origin;
 pub use sink::{open_appending, open_sink, open_topics};
 pub use source::{at_most, open_source};
-pub use stage::{parse_args, run_stage, BatchError, StageDefaults, StageRun, StreamArgs};
+pub use stage::{
+    parse_args, run_stage, BatchError, Failed, MonitorArgs, StageDefaults, StageRun, StreamArgs,
+};
 
 /// One record read from a source.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -52,6 +52,11 @@ pub struct StreamArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
 
+    /// Metrics and alarms.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub monitor: MonitorArgs,
+
     /// Progress and counts on stderr are silenced; errors are still reported.
     #[arg(long, short, global = true)]
     #[serde(skip)]
@@ -102,7 +107,13 @@ impl StreamArgs {
         self.batch = self.batch.or(file.batch).or(Some(defaults.batch));
         self.wait_ms = self.wait_ms.or(file.wait_ms).or(Some(defaults.wait_ms));
         self.threads = self.threads.or(file.threads).or(Some(0));
+        self.monitor = self.monitor.merged(file.monitor);
         self
+    }
+
+    /// Starts what operators watch, as these options ask (see [`MonitorArgs::start`]).
+    pub fn monitor(&self, tool: &str, version: &str) -> Result<(), StreamError> {
+        self.monitor.start(tool, version)
     }
 
     /// Records per batch.
@@ -143,6 +154,61 @@ impl StreamArgs {
     }
 }
 
+/// What operators watch, the options of every long-running tool (the stages here, and
+/// lasair-serve and lasair-sync beside them): the metrics' address and the alarms' webhook.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args, Serialize, Deserialize)]
+pub struct MonitorArgs {
+    /// Serve Prometheus metrics on this address (`HOST:PORT`, e.g. `0.0.0.0:9310`) at
+    /// `/metrics`.
+    #[arg(long, value_name = "ADDR", global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<String>,
+
+    /// Post errors that need a person (a batch failed, Kafka unreachable, a disk full) to this
+    /// Slack incoming webhook.
+    #[arg(
+        long,
+        env = "LASAIR_SLACK_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true,
+        global = true
+    )]
+    // A secret: read from the file, never printed by --print-config.
+    #[serde(skip_serializing)]
+    pub slack_webhook: Option<String>,
+}
+
+impl MonitorArgs {
+    /// Fills what the command line left unset from the config file's.
+    pub fn merged(self, file: MonitorArgs) -> MonitorArgs {
+        MonitorArgs {
+            metrics_listen: self.metrics_listen.or(file.metrics_listen),
+            slack_webhook: self.slack_webhook.or(file.slack_webhook),
+        }
+    }
+
+    /// Serves the metrics and sets the alarms' webhook, each when given; `tool` and `version`
+    /// label the metrics and the alarms.
+    pub fn start(&self, tool: &str, version: &str) -> Result<(), StreamError> {
+        if let Some(url) = &self.slack_webhook {
+            lasair_metrics::alarm::configure(url, tool).map_err(|e| StreamError::Monitoring {
+                what: "the alarms",
+                reason: e.to_string(),
+            })?;
+        }
+        if let Some(addr) = &self.metrics_listen {
+            let at = lasair_metrics::listen(addr, tool, version).map_err(|e| {
+                StreamError::Monitoring {
+                    what: "the metrics",
+                    reason: e.to_string(),
+                }
+            })?;
+            eprintln!("{tool}: metrics on http://{}/metrics", at.addr);
+        }
+        Ok(())
+    }
+}
+
 /// Parses a stage's command line with its defaults written into `--help`.
 pub fn parse_args<A: clap::Parser>(defaults: &StageDefaults) -> A {
     let with_default = |a: clap::Arg, value: String| {
@@ -158,8 +224,38 @@ pub fn parse_args<A: clap::Parser>(defaults: &StageDefaults) -> A {
 
 /// An error of a batch's work; a broken pipe (the reader of our output went away) ends the
 /// stage quietly, with success, as Unix tools do.
-pub trait BatchError: From<StreamError> {
+pub trait BatchError: From<StreamError> + std::fmt::Display {
     fn is_broken_pipe(&self) -> bool;
+}
+
+/// A batch that failed, as most stages report it (any error, with its causes): the run stops
+/// without committing it. A closed pipe among its causes ends the stage quietly.
+#[derive(Debug)]
+pub struct Failed(pub anyhow::Error);
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for Failed {
+    fn from(e: E) -> Failed {
+        Failed(e.into())
+    }
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl BatchError for Failed {
+    fn is_broken_pipe(&self) -> bool {
+        self.0.chain().any(|cause| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+                || cause
+                    .downcast_ref::<StreamError>()
+                    .is_some_and(StreamError::is_broken_pipe)
+        })
+    }
 }
 
 impl BatchError for StreamError {
@@ -181,7 +277,9 @@ pub struct StageRun {
 /// to `process` (which returns how many records it made durable), commits after each, shows
 /// progress (a terminal only, unless quiet), counts reads and unreadable inputs in `counts`,
 /// and stops at the end of a finite input, at `shutdown` (after the batch in hand), or
-/// quietly when the reader of our output goes away.
+/// quietly when the reader of our output goes away. Each batch is counted in the stage's
+/// metrics; a failed one raises an alarm (the caller starts both with
+/// [`StreamArgs::monitor`]).
 pub fn run_stage<E: BatchError>(
     args: &StreamArgs,
     defaults: &StageDefaults,
@@ -193,7 +291,9 @@ pub fn run_stage<E: BatchError>(
 ) -> Result<StageRun, E> {
     let started = Instant::now();
     let progress = lasair_cli::progress::bar(None, defaults.unit, !args.quiet);
+    let metrics = lasair_metrics::Stage::new(tool);
     let mut records = 0;
+    let mut failed_batch = false;
     let drained = run_batches(
         source,
         args.batch(defaults),
@@ -202,18 +302,38 @@ pub fn run_stage<E: BatchError>(
         tool,
         |messages| {
             counts.add_read(messages.len() as u64);
+            let began = Instant::now();
             match process(messages) {
                 Ok(n) => {
                     records += n;
                     progress.inc(n);
+                    metrics.batch(messages.len(), began.elapsed().as_secs_f64());
+                    metrics.totals(counts.read(), records, counts.bad());
                     Ok(Step::Commit)
                 }
                 Err(e) if e.is_broken_pipe() => Ok(Step::Stop),
-                Err(e) => Err(e),
+                Err(e) => {
+                    metrics.failed();
+                    failed_batch = true;
+                    Err(e)
+                }
             }
         },
-    )?;
+    );
+    metrics.totals(counts.read(), records, counts.bad());
+    let drained = drained.inspect_err(|e| {
+        // A batch that failed, or the stream itself (committing offsets, a source that
+        // cannot go on): the stage stops, and a person should know.
+        let what = if failed_batch {
+            "a batch failed"
+        } else {
+            "the stream failed"
+        };
+        let reason = lasair_metrics::alarm::describe_failure(&format!("{e:#}"));
+        lasair_metrics::alarm::raise(&format!("{what}: {reason}"));
+    })?;
     counts.add_bad(drained.bad_inputs);
+    metrics.totals(counts.read(), records, counts.bad());
     progress.finish_and_clear();
     Ok(StageRun {
         records,

@@ -26,7 +26,7 @@ use lasair_service::mma::active::{ActiveMap, ActiveMaps};
 use lasair_service::sky::Sky;
 use lasair_sql::catalog::Catalog;
 use lasair_sql::Limits;
-use lasair_stream::{open_topics, run_stage, KafkaOptions, Message, Source, SourceKind};
+use lasair_stream::{open_topics, run_stage, Failed, KafkaOptions, Message, Source, SourceKind};
 
 pub use args::{Args, DEFAULTS};
 pub use batch::{Batch, Stages, BATCH_TABLES};
@@ -104,15 +104,21 @@ struct Node {
 pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
     if args.annotations {
         let (mut source, mut node) = annotations::open(&args)?;
+        args.stream
+            .monitor(ANNOTATION_STAGE, env!("CARGO_PKG_VERSION"))?;
         return drive(&args, source.as_mut(), &shutdown, |m, counts| {
             node.batch(m, counts)
         });
     }
     let (mut source, mut node) = open(&args)?;
+    args.stream.monitor(TOOL, env!("CARGO_PKG_VERSION"))?;
     drive(&args, source.as_mut(), &shutdown, |m, counts| {
         node.batch(m, counts)
     })
 }
+
+/// The annotation mode's name in the metrics and alarms, beside the alert stage's [`TOOL`].
+const ANNOTATION_STAGE: &str = "lasair-filter-annotations";
 
 /// The batch loop of either mode: `batch` gives the objects it made durable and the results
 /// it sent; the input offsets are committed after it returns.
@@ -124,10 +130,15 @@ fn drive(
 ) -> anyhow::Result<Report> {
     let counts = Counts::default();
     let mut results = 0;
+    let stage = if args.annotations {
+        ANNOTATION_STAGE
+    } else {
+        TOOL
+    };
     let run = run_stage(
         &args.stream,
         &DEFAULTS,
-        TOOL,
+        stage,
         source,
         shutdown,
         &counts,
@@ -147,22 +158,6 @@ fn drive(
     })
 }
 
-/// A batch that failed: the run stops without committing it.
-struct Failed(anyhow::Error);
-
-impl From<lasair_stream::StreamError> for Failed {
-    fn from(e: lasair_stream::StreamError) -> Failed {
-        Failed(e.into())
-    }
-}
-
-impl lasair_stream::BatchError for Failed {
-    /// The filter writes to topics and the database, never to a pipe.
-    fn is_broken_pipe(&self) -> bool {
-        false
-    }
-}
-
 impl Node {
     /// One batch, in the order that makes a crash harmless: results out (flushed), digests
     /// written, main database upserted; the caller then commits the input offsets.
@@ -176,7 +171,12 @@ impl Node {
         }
         let t0 = Instant::now();
         let latest = self.stages.read(messages);
-        let gw = self.gw_maps(latest.times(self.catalog))?;
+        let times = latest.times(self.catalog);
+        if let Some((oldest, newest)) = times {
+            let now = mjd_now();
+            lasair_metrics::alert_age(TOOL, (now - newest) * 86400.0, (now - oldest) * 86400.0);
+        }
+        let gw = self.gw_maps(times)?;
         let batch = self.stages.prepare(latest, messages, &self.sky, &gw);
         counts.add_bad(batch.bad);
         let t1 = Instant::now();
@@ -206,18 +206,44 @@ impl Node {
         let t4 = Instant::now();
         counts.add_written(objects as u64);
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
-        let stats = [
+        let steps = [
+            ("features", t0, t1),
+            ("batch_tables", t1, t2),
+            ("filters", t2, t_flush),
+            ("results_flush", t_flush, t3),
+            ("main_upsert", t3, t4),
+        ];
+        // Each step's time: in the metrics, as the last batch's (ms) and as the night's (s).
+        let mut names = Vec::new();
+        for (step, from, to) in steps {
+            lasair_metrics::step(TOOL, step, (to - from).as_secs_f64());
+            names.push((format!("filter.{step}_ms"), format!("filter_{step}_s")));
+        }
+        let mut stats = vec![
             ("filter.batch_alerts", messages.len() as f64),
             ("filter.batch_objects", objects as f64),
             ("filter.batch_results", found.results as f64),
             ("filter.batch_filters_failed", found.failed as f64),
-            ("filter.features_ms", ms(t0, t1)),
-            ("filter.batch_tables_ms", ms(t1, t2)),
-            ("filter.filters_ms", ms(t2, t_flush)),
-            ("filter.results_flush_ms", ms(t_flush, t3)),
-            ("filter.main_upsert_ms", ms(t3, t4)),
         ];
+        let mut night = vec![
+            ("filter_alerts", messages.len() as f64),
+            ("filter_objects", objects as f64),
+            ("filter_results", found.results as f64),
+            ("filter_batches", 1.0),
+        ];
+        for ((last, tonight), (_, from, to)) in names.iter().zip(steps) {
+            stats.push((last, ms(from, to)));
+            night.push((tonight, (to - from).as_secs_f64()));
+        }
+        // Each users' filter's results tonight, for its page.
+        let per_filter: Vec<(String, f64)> = found
+            .by_topic
+            .iter()
+            .map(|(topic, n)| (format!("results.{topic}"), *n as f64))
+            .collect();
+        night.extend(per_filter.iter().map(|(name, n)| (name.as_str(), *n)));
         lasair_service::statistics::record(&mut self.main, &stats, &utc)?;
+        lasair_service::statistics::add_to_night(&mut self.main, &night, &utc)?;
         if !self.quiet {
             eprintln!(
                 "{TOOL}: batch of {} alerts: {} objects ({} skipped, {} superseded, {} bad), {} filters gave {} results ({} failed); features+hits {:.0} ms, batch tables {:.0} ms, filters {:.0} ms, results flushed {:.0} ms, main database {:.0} ms",

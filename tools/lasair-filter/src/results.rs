@@ -39,7 +39,7 @@ impl Outputs {
 }
 
 /// What the filters gave on one batch.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct FilterCounts {
     /// Filters run.
     pub run: u64,
@@ -47,6 +47,8 @@ pub struct FilterCounts {
     pub results: u64,
     /// Filters that failed (a bad clause, the time limit).
     pub failed: u64,
+    /// Each filter that gave results: its topic and how many rows.
+    pub by_topic: Vec<(String, u64)>,
 }
 
 /// What the filters' results are made with.
@@ -99,6 +101,7 @@ pub fn run_filters(
             Ok(rows) => rows,
             Err(error) => {
                 counts.failed += 1;
+                lasair_metrics::filter_failed(&f.topic);
                 if outputs.reported.insert(f.id) {
                     eprintln!(
                         "lasair-filter: filter {} ({}) failed: {error}",
@@ -111,6 +114,12 @@ pub fn run_filters(
                 continue;
             }
         };
+        lasair_metrics::filter_result(&f.topic, rows.rows.len() as u64);
+        if !rows.rows.is_empty() {
+            counts
+                .by_topic
+                .push((f.topic.clone(), rows.rows.len() as u64));
+        }
         let key_col = rows.columns.iter().position(|c| c == catalog.key);
         // The column names as JSON keys, rendered once per filter.
         let keys: Vec<String> = rows.columns.iter().map(|c| json_key(c)).collect();

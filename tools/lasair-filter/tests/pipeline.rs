@@ -315,6 +315,61 @@ fn a_night_through_the_filter() {
     );
     assert!(n("SELECT COUNT(*) FROM statistics WHERE name = 'filter.batch_objects'") == 1);
 
+    // The metrics the run counted (this test binary's only run so far): each filter's
+    // results as its topic holds them, the broken one's failures, the stage's records.
+    let metrics = lasair_metrics::render();
+    let sample = |series: String| {
+        metrics.lines().find_map(|l| {
+            l.strip_prefix(series.as_str())?
+                .strip_prefix(' ')?
+                .parse::<f64>()
+                .ok()
+        })
+    };
+    for (topic, sent) in [
+        ("lasair_7all2021", all21.len()),
+        ("lasair_7nearmycones", near.len()),
+        ("lasair_7SNhosts", hosts.len()),
+    ] {
+        let series = format!("lasair_filter_results_total{{filter=\"{topic}\"}}");
+        assert_eq!(sample(series), Some(sent as f64), "{topic}: {metrics}");
+    }
+    let batches = report.batches as f64;
+    let failures = sample("lasair_filter_failures_total{filter=\"lasair_7broken\"}".into());
+    assert_eq!(failures, Some(batches), "{metrics}");
+    let read = sample("lasair_stage_records_read_total{stage=\"filter\"}".into());
+    assert_eq!(read, Some(report.counts.read() as f64));
+    let done = sample("lasair_stage_records_done_total{stage=\"filter\"}".into());
+    assert_eq!(done, Some(report.objects as f64));
+    let bad = sample("lasair_stage_records_bad_total{stage=\"filter\"}".into());
+    assert_eq!(bad, Some(1.0));
+    for step in [
+        "features",
+        "batch_tables",
+        "filters",
+        "results_flush",
+        "main_upsert",
+    ] {
+        let series = format!("lasair_stage_step_seconds_count{{stage=\"filter\",step=\"{step}\"}}");
+        assert_eq!(sample(series), Some(batches), "{step}: {metrics}");
+    }
+    // The night's counts for the status page: every line read, every batch.
+    let night = |name: &str| match &dump(
+        &url,
+        &format!("SELECT SUM(value) FROM statistics WHERE name LIKE 'night.%.{name}'"),
+    )[0][0]
+    {
+        Value::Real(v) => *v,
+        Value::Int(v) => *v as f64,
+        v => panic!("{name}: {v:?}"),
+    };
+    assert_eq!(night("filter_alerts"), report.counts.read() as f64);
+    assert_eq!(night("filter_batches"), batches);
+    assert_eq!(night("filter_objects"), report.objects as f64);
+    // Real alerts of 2021 are years old.
+    let age = sample("lasair_alert_age_seconds{stage=\"filter\",which=\"oldest\"}".into());
+    assert!(age.is_some_and(|a| a > 3.0 * 365.0 * 86400.0), "{metrics}");
+
     // A replay (at-least-once delivery) leaves the main database as it was.
     let tables = [
         "objects",

@@ -45,6 +45,7 @@ impl Stages {
         sink: &mut dyn Sink,
         counts: &Counts,
     ) -> Result<u64, StageError> {
+        let mut steps = lasair_metrics::Steps::new("lasair-ingest");
         let decoder = &self.decoder;
         let decoded: Vec<_> = self.pool.install(|| {
             messages
@@ -64,10 +65,13 @@ impl Stages {
                 }
             }
         }
+        steps.lap("decode");
         let paths = self.write_cutouts(&alerts)?;
+        steps.lap("cutouts");
         if let Some(store) = self.lightcurves.as_mut() {
             store.upsert(&alerts)?;
         }
+        steps.lap("lightcurves");
         let lines: Vec<_> = self.pool.install(|| {
             alerts
                 .par_iter()
@@ -79,6 +83,7 @@ impl Stages {
             sink.send(Some(alert.object_id.0.as_bytes()), line)?;
         }
         sink.flush()?;
+        steps.lap("produce");
         counts.add_written(lines.len() as u64);
         Ok(alerts.len() as u64)
     }

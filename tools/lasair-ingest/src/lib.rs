@@ -54,6 +54,7 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
 /// Runs the ingest until the input ends or `shutdown` is set (then drains the current batch).
 pub fn run(args: Args, shutdown: Arc<AtomicBool>) -> anyhow::Result<Report> {
     let (mut source, mut sink, mut stages) = open(&args)?;
+    args.stream.monitor(TOOL, env!("CARGO_PKG_VERSION"))?;
     let counts = Counts::default();
     let run = run_stage(
         &args.stream,

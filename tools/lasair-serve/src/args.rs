@@ -61,6 +61,30 @@ pub struct Args {
     #[arg(long)]
     pub listen: Option<String>,
 
+    /// Metrics and alarms.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub monitor: lasair_stream::MonitorArgs,
+
+    /// The public Kafka broker users read their filters' topics from, as the filter pages
+    /// show it (`HOST:PORT`) [default: localhost:9092].
+    #[arg(long)]
+    pub public_kafka: Option<String>,
+
+    /// The SMTP server (`HOST:PORT`) that mails the accounts' activation and reset codes
+    /// [default: none: accounts are made by staff only].
+    #[arg(long, env = "LASAIR_SMTP")]
+    pub smtp: Option<String>,
+
+    /// The sender of those mails [default: lasair@localhost].
+    #[arg(long)]
+    pub mail_from: Option<String>,
+
+    /// The folder npm installed the web pages' browser libraries into (`npm ci` in web/ makes
+    /// web/node_modules) [default: none: the pages draw no plots].
+    #[arg(long)]
+    pub web_assets: Option<PathBuf>,
+
     /// The server's address as users reach it, for the cutout links in answers
     /// [default: http:// and --listen].
     #[arg(long)]
@@ -173,6 +197,10 @@ impl lasair_cli::config::Section for Args {
             store,
             search,
             listen,
+            web_assets,
+            smtp,
+            mail_from,
+            public_kafka,
             public_url,
             annotations,
             calls_demo,
@@ -181,6 +209,7 @@ impl lasair_cli::config::Section for Args {
             query_timeout,
             threads
         );
+        self.monitor = self.monitor.merged(file.monitor);
         // The defaults, so --print-config shows what the server will do.
         let calls = ApiClass::ALL.map(ApiClass::calls_per_hour);
         self.listen.get_or_insert_with(|| LISTEN.to_owned());

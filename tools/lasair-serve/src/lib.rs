@@ -13,6 +13,7 @@ mod params;
 mod reply;
 mod staff;
 mod state;
+mod web;
 
 use std::sync::Arc;
 
@@ -38,6 +39,7 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(|| args::LISTEN.to_owned());
     let app = Arc::new(App::open(&args)?);
+    args.monitor.start(TOOL, env!("CARGO_PKG_VERSION"))?;
     let threads = args.threads.unwrap_or(0);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if threads > 0 {

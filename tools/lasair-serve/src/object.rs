@@ -68,15 +68,48 @@ const ZTF_FORCED_LITE: &[&str] = &[
 
 /// The answer for object `id`.
 pub fn answer(app: &App, id: &str, lite: bool, added: bool) -> Result<Json, ApiError> {
+    Ok(answer_with_points(app, id, lite, added)?.0)
+}
+
+/// The stored lightcurve of object `id` (empty without a lightcurve store).
+pub fn points(app: &App, id: &str) -> Result<Vec<StoredPoint>, ApiError> {
+    Ok(app
+        .with_lightcurves(|store| store.lightcurve(app.survey, &ObjectId(id.to_owned())))?
+        .transpose()
+        .map_err(|e| ApiError::Internal(format!("reading the lightcurve of {id}: {e}")))?
+        .unwrap_or_default())
+}
+
+/// The answer for object `id`, and the stored lightcurve it was made from (the object's
+/// web page draws it).
+pub fn answer_with_points(
+    app: &App,
+    id: &str,
+    lite: bool,
+    added: bool,
+) -> Result<(Json, Vec<StoredPoint>), ApiError> {
     let mut db = app.db.get()?;
     let catalog = db.catalog();
     let key = lasair_service::objects::key(catalog, id)?;
     let row = one_row(&mut db, "objects", catalog.key, &key)?.ok_or_else(ApiError::not_found)?;
-    let points = app
-        .with_lightcurves(|store| store.lightcurve(app.survey, &ObjectId(id.to_owned())))?
-        .transpose()
-        .map_err(|e| ApiError::Internal(format!("reading the lightcurve of {id}: {e}")))?
-        .unwrap_or_default();
+    let points = points(app, id)?;
+    let answer = assemble(app, &mut db, id, key, row, &points, lite, added)?;
+    Ok((answer, points))
+}
+
+/// The answer from the object's row and lightcurve.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    app: &App,
+    db: &mut lasair_db::Pooled,
+    id: &str,
+    key: Value,
+    row: Map<String, Json>,
+    points: &[StoredPoint],
+    lite: bool,
+    added: bool,
+) -> Result<Json, ApiError> {
+    let catalog = db.catalog();
     let records = |kinds: &[PointKind], keep: Option<&[&str]>| -> Vec<Json> {
         points
             .iter()
@@ -142,15 +175,15 @@ pub fn answer(app: &App, id: &str, lite: bool, added: bool) -> Result<Json, ApiE
         });
     }
     add_positions(&mut data, ra, dec);
-    add_epochs(&mut data, &points, lsst);
-    let sherlock = one_row(&mut db, "sherlock_classifications", catalog.key, &key)?;
-    let tns = one_row(&mut db, "crossmatch_tns", catalog.key, &key)?;
+    add_epochs(&mut data, points, lsst);
+    let sherlock = one_row(db, "sherlock_classifications", catalog.key, &key)?;
+    let tns = one_row(db, "crossmatch_tns", catalog.key, &key)?;
     data.insert(
         "sherlock".into(),
         Json::Object(sherlock.unwrap_or_default()),
     );
     data.insert("TNS".into(), Json::Object(tns.unwrap_or_default()));
-    let annotations: Vec<Json> = Annotation::of_object(&mut db, key.clone())?
+    let annotations: Vec<Json> = Annotation::of_object(db, key.clone())?
         .into_iter()
         .map(|a| {
             json!({
@@ -162,7 +195,7 @@ pub fn answer(app: &App, id: &str, lite: bool, added: bool) -> Result<Json, ApiE
         })
         .collect();
     data.insert("annotations".into(), Json::Array(annotations));
-    let links = image_urls(app, id, &points, lsst);
+    let links = image_urls(app, id, points, lsst);
     if lsst {
         data.insert("imageUrls".into(), Json::Array(links));
         Ok(fields([

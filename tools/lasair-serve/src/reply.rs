@@ -26,6 +26,8 @@ pub enum ApiError {
     Parse(String),
     /// Lasair's `{"error": message}` (400).
     Error(String),
+    /// Refused whoever asks (403): a form without its CSRF token.
+    Forbidden(String),
     /// Not there (404), with the body to say so.
     NotFound(Json),
     /// Our fault (500): logged, not shown.
@@ -77,6 +79,43 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+/// What a user is told of our own fault.
+const INTERNAL: &str = "internal error; the server's log says more";
+
+/// Our own fault: logged, and raised as an alarm.
+fn internal(message: &str) {
+    eprintln!("{}: internal error: {message}", crate::TOOL);
+    raise_alarm(format!("an answer failed: {message}"));
+}
+
+impl ApiError {
+    /// The status and a sentence for a person (the web pages' error page); our own faults
+    /// are logged and raised, not shown.
+    pub fn status_and_text(self) -> (StatusCode, String) {
+        match self {
+            ApiError::NoCredentials | ApiError::BadToken => {
+                (StatusCode::UNAUTHORIZED, "Please log in.".into())
+            }
+            ApiError::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, THROTTLED.into()),
+            ApiError::Fields(fields) => (
+                StatusCode::BAD_REQUEST,
+                fields
+                    .iter()
+                    .map(|(f, m)| format!("{f}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ApiError::Parse(m) | ApiError::Error(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found.".into()),
+            ApiError::Internal(message) => {
+                internal(&message);
+                (StatusCode::INTERNAL_SERVER_ERROR, INTERNAL.into())
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
@@ -110,12 +149,13 @@ impl IntoResponse for ApiError {
             }
             ApiError::Parse(message) => (StatusCode::BAD_REQUEST, json!({"detail": message})),
             ApiError::Error(message) => (StatusCode::BAD_REQUEST, json!({"error": message})),
+            ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, json!({"detail": message})),
             ApiError::NotFound(body) => (StatusCode::NOT_FOUND, body),
             ApiError::Internal(message) => {
-                eprintln!("{}: internal error: {message}", crate::TOOL);
+                internal(&message);
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({"error": "internal error; the server's log says more"}),
+                    json!({"error": INTERNAL}),
                 )
             }
         };
@@ -125,5 +165,15 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
         }
         r
+    }
+}
+
+/// An error inside the server goes to the alarms (repeats suppressed there), posted off the
+/// async workers since a post may take seconds.
+fn raise_alarm(message: String) {
+    let message = lasair_metrics::alarm::describe_failure(&message);
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => drop(runtime.spawn_blocking(move || lasair_metrics::alarm::raise(&message))),
+        Err(_) => lasair_metrics::alarm::raise(&message),
     }
 }

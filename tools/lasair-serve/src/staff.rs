@@ -56,6 +56,7 @@ pub fn run(args: &Args, command: &Command, out: &mut dyn Write) -> anyhow::Resul
                 is_staff: false,
                 api_class,
                 password,
+                inactive: false,
             };
             let user = User::create(&mut db, &new)?;
             writeln!(out, "{}", User::token(&mut db, user.id)?)?;

@@ -61,6 +61,12 @@ pub struct App {
     pub annotations: Option<Mutex<Box<dyn Sink>>>,
     /// Prefix of the links in answers (`http://host:port`).
     pub public_url: String,
+    /// The public Kafka broker users read their filters' topics from (`HOST:PORT`).
+    pub public_kafka: String,
+    /// The mailer of the accounts' codes (`--smtp`), if any.
+    pub mailer: Option<lasair_mail::Mailer>,
+    /// Where npm installed the pages' browser libraries (`web/node_modules`).
+    pub web_assets: Option<std::path::PathBuf>,
     pub limits: Limits,
     /// Tokens recently looked up, so a busy client costs no read per call.
     tokens: Mutex<HashMap<String, (Option<User>, Instant)>>,
@@ -107,6 +113,17 @@ impl App {
         let db_pool = Pool::open(url, catalog, false)?;
         let readonly = Pool::open(args.readonly_db.as_deref().unwrap_or(url), catalog, true)?;
         let answering = db_pool.capacity().min(readonly.capacity());
+        let mailer = match &args.smtp {
+            Some(server) => Some(
+                lasair_mail::Mailer::new(
+                    server,
+                    args.mail_from.as_deref(),
+                    args.public_url.as_deref(),
+                )
+                .with_context(|| format!("--smtp {server}"))?,
+            ),
+            None => None,
+        };
         let lightcurves = match &args.lightcurves {
             Some(url) => {
                 let first = open_lightcurves(url)
@@ -170,6 +187,12 @@ impl App {
                 .unwrap_or_else(|| format!("http://{listen}"))
                 .trim_end_matches('/')
                 .to_owned(),
+            web_assets: args.web_assets.clone(),
+            mailer,
+            public_kafka: args
+                .public_kafka
+                .clone()
+                .unwrap_or_else(|| "localhost:9092".to_owned()),
             limits,
             tokens: Mutex::new(HashMap::new()),
             calls: Mutex::new(HashMap::new()),

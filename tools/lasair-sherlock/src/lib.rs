@@ -153,6 +153,7 @@ pub fn run(args: &Args, stage: &Stage, shutdown: Arc<AtomicBool>) -> anyhow::Res
     let mut source = args.stream.source(SourceKind::Lines, &kafka)?;
     let mut sink = open_sink(args.output.as_deref().unwrap_or("-"), &kafka)?;
     let pool = args.stream.pool()?;
+    args.stream.monitor(TOOL, env!("CARGO_PKG_VERSION"))?;
     let counts = Counts::default();
     let run = run_stage(
         &args.stream,

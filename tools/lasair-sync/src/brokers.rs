@@ -17,8 +17,8 @@ use lasair_service::brokers::{Broker, Reader, Reading};
 use lasair_service::users::User;
 use lasair_service::Record;
 use lasair_stream::{
-    at_most, open_appending, open_source, run_stage, KafkaOptions, Message, Origin, Sink,
-    SourceKind, StageDefaults, StreamArgs, StreamError,
+    at_most, open_appending, open_source, run_stage, Failed, KafkaOptions, Message, Origin, Sink,
+    SourceKind, StageDefaults, StreamArgs,
 };
 
 use crate::{Args, TOOL};
@@ -250,20 +250,4 @@ impl Job<'_> {
 fn bad(counts: &Counts, origin: &Origin, why: &str) {
     counts.add_bad(1);
     eprintln!("{TOOL}: {origin}: {why}");
-}
-
-/// A batch that failed: the run stops without committing it.
-struct Failed(anyhow::Error);
-
-impl From<StreamError> for Failed {
-    fn from(e: StreamError) -> Failed {
-        Failed(e.into())
-    }
-}
-
-impl lasair_stream::BatchError for Failed {
-    /// The stream goes to a file or Kafka, never to a pipe.
-    fn is_broken_pipe(&self) -> bool {
-        false
-    }
 }

@@ -12,7 +12,7 @@ use lasair_service::mma::notice::{self, Applied};
 use lasair_service::mma::{self, Event, Rule};
 use lasair_service::ServiceError;
 use lasair_sky::skymap::Skymap;
-use lasair_stream::{run_stage, SourceKind, StageDefaults, StreamArgs, StreamError};
+use lasair_stream::{run_stage, Failed, SourceKind, StageDefaults, StreamArgs};
 
 /// The notices a batch takes at most, and how long it waits for them: notices are rare and
 /// each is a map to register.
@@ -183,37 +183,4 @@ fn stream(
     )
     .map_err(|Failed(e)| e)?;
     Ok(Outcome::from_counts(&counts))
-}
-
-/// A batch that failed: not committed.
-struct Failed(anyhow::Error);
-
-impl From<StreamError> for Failed {
-    fn from(e: StreamError) -> Failed {
-        Failed(e.into())
-    }
-}
-
-impl From<std::io::Error> for Failed {
-    fn from(e: std::io::Error) -> Failed {
-        Failed(e.into())
-    }
-}
-
-impl From<serde_json::Error> for Failed {
-    fn from(e: serde_json::Error) -> Failed {
-        Failed(e.into())
-    }
-}
-
-impl lasair_stream::BatchError for Failed {
-    fn is_broken_pipe(&self) -> bool {
-        self.0
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            || self
-                .0
-                .downcast_ref::<StreamError>()
-                .is_some_and(StreamError::is_broken_pipe)
-    }
 }

@@ -84,6 +84,11 @@ pub struct Args {
     #[serde(rename = "kafka_options")]
     pub kafka_option: Vec<String>,
 
+    /// Metrics and alarms.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub monitor: lasair_stream::MonitorArgs,
+
     #[command(subcommand)]
     #[serde(skip)]
     pub command: Option<Command>,
@@ -150,6 +155,7 @@ impl lasair_cli::config::Section for Args {
         if self.kafka_option.is_empty() {
             self.kafka_option = file.kafka_option;
         }
+        self.monitor = self.monitor.merged(file.monitor);
         if self.radius.is_none() {
             self.radius = Some(3.0);
         }
@@ -165,6 +171,29 @@ pub fn run(args: &Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let Some(command) = &args.command else {
         anyhow::bail!("name a job: tns, copies, brokers, expire, stats or gw (see --help)");
     };
+    args.monitor.start(TOOL, env!("CARGO_PKG_VERSION"))?;
+    job(args, command, out).inspect_err(|e| {
+        let reason = lasair_metrics::alarm::describe_failure(&lasair_cli::exit::describe(e));
+        lasair_metrics::alarm::raise(&format!("{} failed: {reason}", command.name()));
+    })
+}
+
+impl Command {
+    /// The job's name, as its subcommand is written.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Tns(_) => "tns",
+            Command::Brokers(_) => "brokers",
+            Command::Copies { .. } => "copies",
+            Command::Expire(_) => "expire",
+            Command::Stats { .. } => "stats",
+            Command::Gw(_) => "gw",
+        }
+    }
+}
+
+/// Runs one job.
+fn job(args: &Args, command: &Command, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let mut db = open(args)?;
     let mut outcome = Outcome::Ok;
     let report = match command {

@@ -319,6 +319,42 @@ pub fn older_rows_never_replace_newer(db: &mut Db) {
     assert!(err.is_err(), "the ordering column must be given");
 }
 
+/// Counts kept as they grow: the added column sums, the others are replaced, a new row takes
+/// its value as given; the added column must be a non-key column given.
+pub fn added_columns_sum(db: &mut Db) {
+    let cols = ["name", "value", "updated"];
+    let add = |db: &mut Db, rows: &[(&str, f64, &str)]| {
+        let rows: Vec<Vec<Value>> = rows
+            .iter()
+            .map(|(n, v, u)| vec![(*n).into(), (*v).into(), (*u).into()])
+            .collect();
+        db.upsert_adding("statistics", &cols, &rows, "value")
+            .expect("upsert_adding");
+    };
+    add(
+        db,
+        &[("night.x.alerts", 3.0, "t1"), ("night.x.bad", 1.0, "t1")],
+    );
+    add(db, &[("night.x.alerts", 4.5, "t2")]);
+    let rows = db
+        .query_readonly(
+            "SELECT name, value, updated FROM statistics WHERE name LIKE 'night.x.%' ORDER BY name",
+            Duration::from_secs(5),
+        )
+        .expect("read back");
+    assert_eq!(
+        rows.rows,
+        [
+            vec!["night.x.alerts".into(), Value::Real(7.5), "t2".into()],
+            vec!["night.x.bad".into(), Value::Real(1.0), "t1".into()],
+        ]
+    );
+    assert!(
+        db.upsert_adding("statistics", &cols, &[], "name").is_err(),
+        "a key column is not added to"
+    );
+}
+
 /// Deleting by a column takes exactly the matching rows, and names must be the catalogue's.
 pub fn delete_where_takes_only_matching_rows(db: &mut Db) {
     let cols = ["cone_id", "wl_id", "name", "ra", "decl"];

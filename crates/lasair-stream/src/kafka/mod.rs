@@ -6,13 +6,50 @@ mod source;
 pub(crate) use sink::KafkaSink;
 pub(crate) use source::KafkaSource;
 
-use rdkafka::ClientConfig;
+use rdkafka::consumer::ConsumerContext;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::statistics::Statistics;
+use rdkafka::{ClientConfig, ClientContext};
 
 use crate::spec::KafkaSpec;
 use crate::KafkaOptions;
 
 /// Big enough for LSST alerts with cutouts, which pass Kafka's 1 MB default.
 const MAX_MESSAGE_BYTES: &str = "10485760";
+
+/// How often librdkafka reports a consumer's statistics (its partitions' lag) to [`Watched`].
+const STATS_INTERVAL_MS: &str = "15000";
+
+/// What a consumer tells the operators: each assigned partition's lag behind its high
+/// watermark (from librdkafka's statistics) in the metrics, and an alarm when no broker can
+/// be reached.
+pub(crate) struct Watched {
+    client: String,
+}
+
+impl ClientContext for Watched {
+    fn stats(&self, statistics: Statistics) {
+        for (topic, t) in &statistics.topics {
+            for (partition, p) in &t.partitions {
+                if *partition >= 0 {
+                    // librdkafka says -1 of a partition this consumer does not read (any
+                    // more, after a rebalance): its figure is dropped, not left stale.
+                    let lag = (p.consumer_lag >= 0).then_some(p.consumer_lag);
+                    lasair_metrics::consumer_lag(&self.client, topic, *partition, lag);
+                }
+            }
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
+            eprintln!("{}: cannot reach any Kafka broker: {reason}", self.client);
+            lasair_metrics::alarm::raise(&format!("cannot reach any Kafka broker: {reason}"));
+        }
+    }
+}
+
+impl ConsumerContext for Watched {}
 
 /// Consumer settings: offsets are stored and committed only by [`Source::commit`](crate::Source::commit),
 /// after the tool has made a batch's effects durable (at-least-once delivery).
@@ -24,7 +61,8 @@ fn consumer_config(spec: &KafkaSpec, group: &str, options: &KafkaOptions) -> Cli
         .set("group.id", group)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest");
+        .set("auto.offset.reset", "earliest")
+        .set("statistics.interval.ms", STATS_INTERVAL_MS);
     with_extra(config, options)
 }
 

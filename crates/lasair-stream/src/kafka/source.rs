@@ -13,7 +13,7 @@ use crate::spec::KafkaSpec;
 use crate::{KafkaOptions, Message, Origin, Source, StreamError};
 
 pub(crate) struct KafkaSource {
-    consumer: BaseConsumer,
+    consumer: BaseConsumer<super::Watched>,
     /// The subscription as written, for error messages.
     topics: String,
     /// Per partition, the offset after the last message returned: what `commit` commits.
@@ -37,8 +37,11 @@ impl KafkaSource {
             spec: spec.spec.clone(),
         })?;
         let config = super::consumer_config(spec, group, options);
-        let consumer: BaseConsumer = config
-            .create()
+        let watched = super::Watched {
+            client: options.client_id.clone(),
+        };
+        let consumer: BaseConsumer<super::Watched> = config
+            .create_with_context(watched)
             .map_err(|e| failed(&topics, "creating consumer", e))?;
         consumer
             .subscribe(&spec.topics.subscription())

@@ -4,14 +4,15 @@
 
 mod annotate;
 mod objects;
-mod search;
+pub(crate) mod search;
 mod sherlock;
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -76,9 +77,26 @@ pub fn app(app: Arc<App>) -> Router {
             );
     }
     router
+        .merge(crate::web::routes())
         .fallback(|| async { ApiError::not_found() })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(counted))
         .with_state(app)
+}
+
+/// Counts every answer in the metrics by its route's pattern (`/fits/{object}/{file}`, never
+/// the path asked for, so the labels stay few; `unmatched` for the rest) and status.
+async fn counted(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let began = std::time::Instant::now();
+    let response = next.run(req).await;
+    let status = response.status().as_u16();
+    lasair_metrics::http_request(&route, status, began.elapsed().as_secs_f64());
+    response
 }
 
 /// Reads the request, then on the blocking pool finds the user, throttles them and answers.

@@ -72,29 +72,8 @@ pub fn query(app: &App, user: &User, p: &Params) -> Result<Json, ApiError> {
         offset,
         ..UserQuery::default()
     };
-    let limits = QueryLimits {
-        sql: Limits {
-            max_rows: cap,
-            ..Limits::default()
-        },
-        timeout: app.limits.query_timeout,
-    };
-    // Checked on our own connection, which may read the watchlists' owners; run on the
-    // read-only one, which may not.
-    let compiled = compile_as(&mut *app.db.get()?, &query, &limits, user.id)?;
-    let rows = app
-        .readonly
-        .get()?
-        .query_readonly(&compiled.sql, limits.timeout)
-        // Whatever the database says of a user's query is theirs to read and fix.
-        .map_err(|e| ApiError::error(e.to_string()))?;
-    let names = if compiled.columns.len() == rows.columns.len() {
-        &compiled.columns
-    } else {
-        &rows.columns
-    };
+    let (names, rows) = run_query(app, &query, cap, user.id)?;
     let list: Vec<Json> = rows
-        .rows
         .iter()
         .map(|row| {
             let map: Map<String, Json> = names
@@ -106,4 +85,36 @@ pub fn query(app: &App, user: &User, p: &Params) -> Result<Json, ApiError> {
         })
         .collect();
     Ok(Json::Array(list))
+}
+
+/// Runs a user's query, at most `cap` rows, as user `user_id` (whose private watchlists and
+/// watchmaps it may name; an id no user has may name only public ones): compiled and checked
+/// on our own connection, which may read the watchlists' owners, then run on the read-only
+/// one, which may not. The output columns' names and the rows; what the database says of the
+/// query is the user's to read and fix.
+pub(crate) fn run_query(
+    app: &App,
+    query: &UserQuery,
+    cap: u64,
+    user_id: i64,
+) -> Result<(Vec<String>, Vec<Vec<lasair_db::Value>>), ApiError> {
+    let limits = QueryLimits {
+        sql: Limits {
+            max_rows: cap,
+            ..Limits::default()
+        },
+        timeout: app.limits.query_timeout,
+    };
+    let compiled = compile_as(&mut *app.db.get()?, query, &limits, user_id)?;
+    let rows = app
+        .readonly
+        .get()?
+        .query_readonly(&compiled.sql, limits.timeout)
+        .map_err(|e| ApiError::error(e.to_string()))?;
+    let names = if compiled.columns.len() == rows.columns.len() {
+        compiled.columns
+    } else {
+        rows.columns
+    };
+    Ok((names, rows.rows))
 }

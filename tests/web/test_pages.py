@@ -1,0 +1,506 @@
+#!/usr/bin/env python3
+"""lasair-serve's web pages in a real headless Chromium (Debian's chromium and chromedriver,
+driven by Selenium over WebDriver), on a live server over a database the real pipeline filled
+with the real ZTF alerts of ../shared/data.
+
+What a page shows is checked against the API's answer for the same object (/api/object/), a
+different path through the server that the official lasair client's tests hold to Lasair's:
+- the object page's plot draws every point of every band (detections, limits, forced
+  photometry), a range of MJD narrows it to the points inside, the flux scale relabels it;
+- the CSV download holds every point; the search box finds an object, a position, and says
+  what is wrong with nonsense (escaped, not run);
+- the home page draws the newest objects on the sky.
+Screenshots of the pages are kept in --work as artefacts, not compared.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHECKS = []
+
+
+def check(what, ok, detail=""):
+    if not ok:
+        print(f"FAILED: {what} {detail}")
+        sys.exit(1)
+    CHECKS.append(what)
+    print(f"ok: {what}")
+
+
+def run(*cmd, stdin=None):
+    out = subprocess.run(cmd, input=stdin, capture_output=True, text=True)
+    if out.returncode not in (0, 1):
+        print(out.stderr)
+        raise SystemExit(f"{cmd[0]} failed with {out.returncode}")
+    return out.stdout
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return r.status, r.read().decode()
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600",
+                "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    driver_path = "/usr/bin/chromedriver"
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+def drawn_points(driver):
+    """{trace name: markers drawn} of the lightcurve, read from the SVG Plotly made."""
+    return driver.execute_script("""
+        const el = document.getElementById('lightcurve');
+        const traces = el.querySelectorAll('g.scatterlayer g.trace');
+        const names = el.data.map(d => d.name);
+        const out = {};
+        traces.forEach((t, i) => { out[names[i]] = t.querySelectorAll('path.point').length; });
+        return out;
+    """)
+
+
+def wait_drawn(driver, element_id):
+    WebDriverWait(driver, 30).until(
+        lambda d: d.find_element(By.ID, element_id).get_attribute("data-drawn") == "1")
+
+
+def expected_points(api_answer):
+    """{trace name: points} the plot must draw, from the API's ZTF answer: detections
+    (candidates with a candid), limits (without), forced photometry with a flux."""
+    bands = {1: "g", 2: "r", 3: "i"}
+    want = {}
+
+    def add(name, mjd):
+        want.setdefault(name, []).append(mjd)
+
+    for c in api_answer["candidates"]:
+        band = bands[c["fid"]]
+        mjd = c["jd"] - 2400000.5
+        if c.get("candid"):
+            if c.get("magpsf") is not None:
+                add(band, mjd)
+        elif c.get("diffmaglim") is not None:
+            add(f"{band} limit", mjd)
+    for f in api_answer["forcedphot"]:
+        flux = f.get("forcediffimflux")
+        if flux is not None and flux > 0 and f.get("magzpsci") is not None and flux != -99999:
+            add(f"{bands[f['fid']]} forced", f["jd"] - 2400000.5)
+    return want
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--assets", default="web/node_modules")
+    ap.add_argument("--smtp", help="HOST:PORT of an SMTP server delivering into --maildir (accounts' codes)")
+    ap.add_argument("--maildir", help="the maildir --smtp delivers into")
+    args = ap.parse_args()
+    alerts_dir = f"{args.data}/ztf/alerts"
+    if not os.path.isdir(alerts_dir):
+        print(f"skipped: {alerts_dir} not found (the real alerts live in ../shared/data)")
+        return
+    if not os.path.exists(f"{args.assets}/plotly.js-dist-min/plotly.min.js"):
+        raise SystemExit(f"{args.assets}: the browser libraries are not installed (npm ci in web/)")
+    b = lambda tool: os.path.join(args.bin, tool)  # noqa: E731
+    work = args.work
+    os.makedirs(work, exist_ok=True)
+    db = f"sqlite:{work}/lasair.db"
+    lc = f"sqlite:{work}/lightcurves.db"
+
+    # The real pipeline: ingest, Sherlock, filter.
+    run(b("lasair-ingest"), "--survey", "ztf", f"{alerts_dir}/ZTF21abiuvdk/*.avro",
+        f"{alerts_dir}/ztf_public_2021_mixed/*.avro", "--lightcurves", lc, "--cutouts", f"{work}/cutouts",
+        "--output", f"{work}/ztf.jsonl", "--quiet")
+    cats = f"{work}/catalogues.db"
+    run(b("lasair-sherlock"), "--store", cats, "catalogue", "add", "gcvs", f"{args.data}/catalogues/gcvs.csv",
+        "--map", "crates/lasair-context/catalogues.toml", "--no-progress")
+    run(b("lasair-sherlock"), "--store", cats, f"{work}/ztf.jsonl", "--output", f"{work}/ztf-sherlock.jsonl", "--quiet")
+    run(b("lasair-filter"), "--survey", "ztf", "--db", db, f"{work}/ztf-sherlock.jsonl", "--quiet")
+    token = run(b("lasair-serve"), "--survey", "ztf", "--db", db, "user", "add", "ada").strip()
+
+    port = free_port()
+    log = open(f"{work}/serve.log", "w")
+    server = subprocess.Popen([b("lasair-serve"), "--survey", "ztf", "--db", db, "--lightcurves", lc,
+                               "--cutouts", f"{work}/cutouts", "--store", cats, "--web-assets", args.assets,
+                               *(["--smtp", args.smtp] if args.smtp else []),
+                               "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    driver = None
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        driver = browser()
+        checks(driver, base, token, work)
+        query_checks(driver, base, work, lambda *a: run(b("lasair-query"), "--db", db, *a))
+        status_checks(driver, base, sum(1 for _ in open(f"{work}/ztf-sherlock.jsonl")))
+        if args.smtp and args.maildir:
+            account_checks(driver, base, args.maildir, work)
+            filter_checks(driver, base, work, lambda *a: run(b("lasair-filter"), "--survey", "ztf", "--db", db, *a))
+            watchlist_checks(driver, base, work)
+        else:
+            print("skipped: accounts (no --smtp and --maildir: scripts/test starts aiosmtpd)")
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"== {len(CHECKS)} checks passed")
+
+
+def checks(driver, base, token, work):
+    oid = "ZTF21abiuvdk"
+    _, body = get(f"{base}/api/object/?objectId={oid}&token={token}")
+    answer = json.loads(body)
+    want = expected_points(answer)
+    check("the object has detections in two bands and limits",
+          len([k for k in want if " " not in k]) >= 2 and any(k.endswith("limit") for k in want), want.keys())
+
+    # The object page: every point of every band drawn.
+    driver.get(f"{base}/objects/{oid}/")
+    wait_drawn(driver, "lightcurve")
+    drawn = drawn_points(driver)
+    check("the plot draws every band and kind the object has", set(drawn) == set(want),
+          f"{sorted(drawn)} vs {sorted(want)}")
+    for name, mjds in sorted(want.items()):
+        check(f"trace {name!r} draws all {len(mjds)} points", drawn[name] == len(mjds), f"drew {drawn[name]}")
+    check("the identity card names the object",
+          driver.find_element(By.ID, "object-id").text.startswith(oid))
+    check("the detection count is the API's",
+          driver.find_element(By.ID, "n-detections").text == str(sum(len(v) for k, v in want.items() if " " not in k)))
+    # The cutouts: every detection with them offered, the three images drawn (PNG from the
+    # stored FITS), another detection's drawn when chosen.
+    with_cutouts = answer["objectData"]["image_urls"]
+    options = driver.find_elements(By.CSS_SELECTOR, "#cutout-choice option")
+    check("every detection with cutouts is offered", len(options) == len(with_cutouts) > 1,
+          f"{len(options)} vs {len(with_cutouts)}")
+    loaded = lambda d: d.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('img.cutout')].map(i => i.complete ? i.naturalWidth : 0)")
+    WebDriverWait(driver, 20).until(lambda d: all(w > 0 for w in loaded(d)))
+    widths = loaded(driver)
+    check("the three cutout images load, drawn at the cutout's size", len(widths) == 3 and set(widths) == {63}, widths)
+    first_src = driver.find_element(By.ID, "cutout-Science").get_attribute("src")
+    driver.execute_script("const s=document.getElementById('cutout-choice'); s.value='1'; s.dispatchEvent(new Event('change'))")
+    WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "cutout-Science").get_attribute("src") != first_src
+                                    and all(w > 0 for w in loaded(d)))
+    check("choosing another detection draws its cutouts", str(with_cutouts[1]["candid"]) in
+          driver.find_element(By.ID, "cutout-Science").get_attribute("src"))
+    driver.save_screenshot(f"{work}/object.png")
+
+    # A range of MJD narrows the plot to the points inside it.
+    detections = sorted(m for k, v in want.items() if " " not in k for m in v)
+    lo, hi = detections[len(detections) // 4], detections[3 * len(detections) // 4]
+    driver.find_element(By.ID, "lc-from").send_keys(f"{lo:.6f}")
+    driver.find_element(By.ID, "lc-to").send_keys(f"{hi:.6f}")
+    driver.execute_script("document.getElementById('lightcurve').removeAttribute('data-drawn')")
+    driver.find_element(By.ID, "lc-apply").click()
+    wait_drawn(driver, "lightcurve")
+    narrowed = drawn_points(driver)
+    for name, mjds in sorted(want.items()):
+        inside = sum(1 for m in mjds if lo - 1e-6 <= m <= hi + 1e-6)
+        check(f"the range keeps the {inside} points of {name!r} inside it", narrowed.get(name, 0) == inside,
+              f"drew {narrowed.get(name, 0)}")
+    check("the range drew fewer points", sum(narrowed.values()) < sum(drawn.values()))
+
+    # Flux instead of magnitude.
+    driver.execute_script("document.getElementById('lightcurve').removeAttribute('data-drawn')")
+    driver.find_element(By.CSS_SELECTOR, 'input[name="lc-scale"][value="flux"]').click()
+    wait_drawn(driver, "lightcurve")
+    title = driver.execute_script("return document.getElementById('lightcurve').layout.yaxis.title.text")
+    check("the flux scale relabels the plot", title == "flux (nJy)", title)
+
+    # The lightcurve to download holds every point the store has.
+    _, text = get(f"{base}/objects/{oid}/lightcurve/?format=csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    n_api = len(answer["candidates"]) + len(answer["forcedphot"])
+    check("the CSV download holds every point", len(rows) == n_api, f"{len(rows)} vs {n_api}")
+    _, text = get(f"{base}/objects/{oid}/lightcurve/?format=json")
+    check("the JSON download holds every point", len(json.loads(text)) == n_api)
+
+    # The search box: an object, a position, nonsense.
+    driver.get(f"{base}/")
+    box = driver.find_element(By.CSS_SELECTOR, "header input[name=q]")
+    box.send_keys(oid)
+    box.submit()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith(f"/objects/{oid}/"))
+    check("searching an object ID opens its page", True)
+    c = answer["candidates"][-1]
+    ra, dec = next((x["ra"], x["dec"]) for x in reversed(answer["candidates"]) if x.get("candid"))
+    driver.get(f"{base}/search/?q={urllib.parse.quote(f'{ra} {dec} 5')}")
+    found = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#results a")]
+    check("searching its position finds it", oid in found, found)
+    driver.get(f"{base}/search/?q={urllib.parse.quote('<script>window.hacked=1</script>')}")
+    message = driver.find_element(By.ID, "error").text
+    check("nonsense is refused, named, and not run",
+          "<script>" in message and driver.execute_script("return window.hacked === undefined"), message)
+    del c
+
+    # The home page: the newest objects on the sky.
+    driver.get(f"{base}/")
+    wait_drawn(driver, "sky")
+    recent = json.loads(driver.find_element(By.ID, "sky-data").get_attribute("textContent"))
+    on_sky = driver.execute_script("""
+        const el = document.getElementById('sky');
+        let n = 0;
+        el.querySelectorAll('g.scatterlayer g.trace').forEach((t, i) => {
+            if (el.data[i].mode === 'markers') n += t.querySelectorAll('path.point').length;
+        });
+        return n;
+    """)
+    check("the home page draws every recent object on the sky", on_sky == len(recent) > 0, f"{on_sky} vs {len(recent)}")
+    driver.save_screenshot(f"{work}/home.png")
+
+
+def query_checks(driver, base, work, query_cli):
+    """The query builder: rows as lasair-query reads them from the database, sorting, the
+    schema browser, an error that names its clause, downloads."""
+    where = "objects.ncand >= 2 ORDER BY objects.ncand"
+    want = [json.loads(line) for line in
+            query_cli("--select", "objects.objectId, objects.ncand", "--tables", "objects", "--where", where,
+                      "--max-rows", "1000", "--format", "json").splitlines()]
+    driver.get(f"{base}/query/")
+    select = driver.find_element(By.ID, "select")
+    select.clear()
+    select.send_keys("objects.objectId")
+    driver.find_element(By.CSS_SELECTOR, 'a.column[data-column="objects.ncand"]').click()
+    check("a column clicked in the schema joins the SELECT",
+          select.get_attribute("value") == "objects.objectId, objects.ncand", select.get_attribute("value"))
+    driver.find_element(By.ID, "where").send_keys(where)
+    limit = driver.find_element(By.NAME, "limit")
+    limit.clear()
+    limit.send_keys("1000")
+    driver.find_element(By.CSS_SELECTOR, "#query-form button[type=submit]").click()
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "results"))
+    rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+    got = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
+    check("the page's rows are lasair-query's", got == [[w["objectId"], str(w["ncand"])] for w in want] and len(got) > 3,
+          f"{len(got)} rows vs {len(want)}")
+    header = driver.find_elements(By.CSS_SELECTOR, "#results thead th")[1]
+    header.click()
+    header.click()
+    ncand = [int(r.find_elements(By.TAG_NAME, "td")[1].text) for r in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")]
+    check("a header clicked twice sorts its column down", ncand == sorted(ncand, reverse=True) and ncand != sorted(ncand),
+          ncand[:5])
+    driver.save_screenshot(f"{work}/query.png")
+    csv_url = driver.find_element(By.ID, "download-csv").get_attribute("href")
+    _, text = get(csv_url)
+    check("the CSV download holds the rows", len(list(csv.DictReader(io.StringIO(text)))) == len(want))
+    driver.get(f"{base}/query/?select={urllib.parse.quote('objects.objectId, sleep(1)')}&tables=objects")
+    error = driver.find_element(By.ID, "error").text
+    check("a refused query names its clause", error.startswith("SELECT:") and "sleep" in error, error)
+
+
+def status_checks(driver, base, lines):
+    """The status page: tonight's filter counts are the lines the filter read; the night
+    before has nothing, and links back."""
+    driver.get(f"{base}/status/")
+    cells = driver.find_elements(By.CSS_SELECTOR, "#figure-filter_alerts td")
+    check("tonight's status counts every alert the filter read", cells and cells[1].text == str(lines),
+          [c.text for c in cells])
+    check("the filter's steps are timed", len(driver.find_elements(By.CSS_SELECTOR, "#stages tr")) == 6)
+    driver.find_element(By.ID, "previous").click()
+    WebDriverWait(driver, 10).until(lambda d: "Nothing recorded" in d.find_element(By.ID, "night").text)
+    check("the night before has nothing and links to the next", driver.find_elements(By.ID, "next") != [])
+
+
+def mailed_code(maildir, address, before):
+    """The six-digit code in the newest mail to `address` not among `before`."""
+    import mailbox
+    import re
+    for _ in range(100):
+        box = mailbox.Maildir(maildir, create=False)
+        for key in box.keys():
+            if key in before:
+                continue
+            msg = box[key]
+            if address in (msg["To"] or ""):
+                body = msg.get_payload(decode=True).decode()
+                return re.search(r"\b(\d{6})\b", body).group(1)
+        time.sleep(0.1)
+    raise SystemExit(f"no mail reached {address}")
+
+
+def post_form(url, fields, cookie=None):
+    data = urllib.parse.urlencode(fields).encode()
+    req = urllib.request.Request(url, data=data, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def account_checks(driver, base, maildir, work):
+    """Register, the mailed code, activate, the profile's token on the API, log out and in;
+    forms without the CSRF token refused; no redirect off the site."""
+    import mailbox
+    name = f"eve{os.getpid()}"
+    email = f"{name}@example.org"
+    password = "correct horse battery"
+    before = set(mailbox.Maildir(maildir, create=False).keys())
+    driver.get(f"{base}/accounts/register/")
+    for field, value in [("username", name), ("email", email), ("first_name", "Eve"), ("last_name", "Tester"),
+                         ("password", password), ("password2", password)]:
+        driver.find_element(By.ID, field).send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, "#register button[type=submit]").click()
+    notice = driver.find_element(By.ID, "notice").text
+    check("registering mails a code", email in notice, notice)
+    code = mailed_code(maildir, email, before)
+    wrong = "000000" if code != "000000" else "111111"
+    driver.find_element(By.ID, "code").send_keys(wrong)
+    driver.find_element(By.CSS_SELECTOR, "#activate button[type=submit]").click()
+    check("a wrong code is refused", "wrong" in driver.find_element(By.ID, "error").text)
+    driver.find_element(By.ID, "username").clear()
+    driver.find_element(By.ID, "username").send_keys(name)
+    driver.find_element(By.ID, "code").send_keys(code)
+    driver.find_element(By.CSS_SELECTOR, "#activate button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/accounts/profile/"))
+    token = driver.find_element(By.ID, "api-token").text
+    check("the right code activates the account and logs in", driver.find_element(By.ID, "whoami").text == name)
+    status, _ = get(f"{base}/api/cone/?ra=0&dec=0&radius=1&requestType=count&token={token}")
+    check("the profile's token works on the API", status == 200 and len(token) == 40, token)
+    session = driver.get_cookie("lasair_session")
+    check("the session cookie is HttpOnly and SameSite", session["httpOnly"] and session.get("sameSite") == "Lax", session)
+    driver.find_element(By.ID, "logout").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "login-link"))
+    check("logging out ends the session", driver.get_cookie("lasair_session") is None)
+    driver.get(f"{base}/accounts/login/?next=https://evil.example/")
+    driver.find_element(By.ID, "username").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.execute_script(
+        "const f=document.getElementById('login'); const n=document.createElement('input');"
+        "n.type='hidden'; n.name='next'; n.value='https://evil.example/'; f.appendChild(n);")
+    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: "/accounts/profile/" in d.current_url)
+    check("logging in again works, and never leaves the site", d_host(driver.current_url) == d_host(base))
+    driver.save_screenshot(f"{work}/profile.png")
+    csrf = driver.get_cookie("lasair_csrf")["value"]
+    check("a form without the CSRF token is refused",
+          post_form(f"{base}/accounts/login/", {"username": name, "password": password}, f"lasair_csrf={csrf}") == 403)
+    check("a form whose token is not the cookie's is refused",
+          post_form(f"{base}/accounts/login/", {"username": name, "password": password, "csrf": csrf}) == 403)
+    check("a form with the token is taken",
+          post_form(f"{base}/accounts/login/", {"username": name, "password": "wrong password", "csrf": csrf},
+                    f"lasair_csrf={csrf}") == 400)
+
+
+def filter_checks(driver, base, work, run_filter):
+    """Logged in: a query saved as a filter, its page with its topic; the pipeline run again
+    fills the topic and the page counts today's results as the topic holds them; a private
+    filter is no one else's; the owner deletes one."""
+    where = "objects.ncand >= 2"
+    driver.get(f"{base}/query/?select={urllib.parse.quote('objects.objectId, objects.ncand')}&tables=objects"
+               f"&where={urllib.parse.quote(where)}")
+    driver.find_element(By.CSS_SELECTOR, "#save-section summary").click()
+    name = f"multi{os.getpid()}"
+    driver.find_element(By.ID, "filter-name").send_keys(name)
+    driver.find_element(By.ID, "filter-description").send_keys("objects seen twice or more")
+    driver.find_element(By.CSS_SELECTOR, "#save-filter input[name=public]").click()
+    driver.find_element(By.CSS_SELECTOR, "#save-filter button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "topic"))
+    topic = driver.find_element(By.ID, "topic").text
+    check("a saved filter shows its topic", topic.startswith("lasair_") and topic.endswith(name), topic)
+    check("its page says where results go and has the consumer snippet",
+          driver.find_element(By.ID, "delivery").text == "a Kafka stream"
+          and topic in driver.find_element(By.ID, "snippet-lasair").text)
+    filter_url = driver.current_url
+    run_filter("--topics", f"{work}/streams", f"{work}/ztf-sherlock.jsonl", "--quiet")
+    records = sum(1 for _ in open(f"{work}/streams/{topic}.jsonl"))
+    driver.get(filter_url)
+    today = driver.find_element(By.ID, "today").text
+    check("today's results are the records its topic got", records > 0 and today == str(records),
+          f"{today} vs {records}")
+    driver.get(f"{base}/filters/")
+    check("the filter is listed as mine and as public",
+          name in driver.find_element(By.ID, "mine").text and name in driver.find_element(By.ID, "public").text)
+    # A private one: another visitor (no cookies) is told it does not exist.
+    driver.get(f"{base}/query/?select=objects.objectId&tables=objects")
+    driver.find_element(By.CSS_SELECTOR, "#save-section summary").click()
+    driver.find_element(By.ID, "filter-name").send_keys(f"secret{os.getpid()}")
+    driver.find_element(By.CSS_SELECTOR, "#save-filter button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "topic"))
+    private_url = driver.current_url
+    try:
+        status, _ = get(private_url)
+    except urllib.error.HTTPError as e:
+        status = e.code
+    check("a private filter is refused to another visitor", status == 404, status)
+    driver.find_element(By.CSS_SELECTOR, "#delete-filter button").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/filters/"))
+    check("its owner deletes it", f"secret{os.getpid()}" not in driver.find_element(By.ID, "mine").text)
+    driver.get(filter_url)
+    driver.save_screenshot(f"{work}/filter.png")
+
+
+def watchlist_checks(driver, base, work):
+    """Logged in: a watchlist pasted with a bad line is refused with the line named; made,
+    its page shows the known objects in its cones as hits; a private one is refused to
+    another visitor."""
+    positions = {}
+    for line in open(f"{work}/ztf.jsonl"):
+        a = json.loads(line)
+        positions.setdefault(a["objectId"], (a["ra"], a["dec"]))
+    chosen = sorted(positions)[:3]
+    cones = "\n".join(f"{positions[o][0]}, {positions[o][1]}, cone-{o}" for o in chosen)
+    driver.get(f"{base}/watchlists/")
+    driver.find_element(By.CSS_SELECTOR, "#new-section summary").click()
+    name = f"near{os.getpid()}"
+    driver.find_element(By.ID, "wl-name").send_keys(name)
+    radius = driver.find_element(By.ID, "wl-radius")
+    radius.clear()
+    radius.send_keys("3")
+    driver.find_element(By.ID, "wl-cones").send_keys(cones + "\nnot a cone at all")
+    driver.find_element(By.CSS_SELECTOR, "#new-watchlist button[type=submit]").click()
+    error = driver.find_element(By.ID, "error").text
+    check("a watchlist with a bad line is refused, the line named", ":4:" in error and "not a cone" in error, error)
+    box = driver.find_element(By.ID, "wl-cones")
+    box.clear()
+    box.send_keys(cones)
+    driver.find_element(By.CSS_SELECTOR, "#new-watchlist button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "hits"))
+    hits = sorted(a.text for a in driver.find_elements(By.CSS_SELECTOR, "#hits tbody a"))
+    check("the watchlist's page shows the objects in its cones as hits", set(chosen) <= set(hits), f"{hits} vs {chosen}")
+    check("its cones are counted", driver.find_element(By.ID, "cone-count").text.startswith("3"))
+    driver.save_screenshot(f"{work}/watchlist.png")
+    try:
+        status, _ = get(driver.current_url)
+    except urllib.error.HTTPError as e:
+        status = e.code
+    check("a private watchlist is refused to another visitor", status == 404, status)
+
+
+def d_host(url):
+    return urllib.parse.urlsplit(url).netloc
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+//! Users' filters on the web: the list (mine and the public ones), a filter's page (its query,
+//! where its results go, its topic, today's results, how to read its stream), saving a query
+//! as a filter from the query page, and deleting one's own. A private filter is its owner's
+//! only: anyone else is told it does not exist.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use lasair_service::filter::{Delivery, Filter, NewFilter, Trigger};
+use lasair_service::query::{compile_as, QueryLimits};
+use lasair_service::Record;
+use lasair_sql::UserQuery;
+use minijinja::context;
+use serde_json::{json, Value as Json};
+
+use super::{blocking, check_csrf, see_other, Page};
+use crate::reply::ApiError;
+use crate::state::App;
+
+/// The longest name and description taken (Lasair's form's).
+const MAX_NAME: usize = 256;
+const MAX_DESCRIPTION: usize = 4096;
+
+fn delivery_text(d: Option<Delivery>) -> &'static str {
+    match d {
+        None => "nowhere: saved only",
+        Some(Delivery::Email) => "a daily email",
+        Some(Delivery::Kafka) => "a Kafka stream",
+        Some(Delivery::KafkaLite) => "a Kafka stream, each record with the lightcurve",
+        Some(Delivery::KafkaFull) => "a Kafka stream, each record with the whole alert",
+    }
+}
+
+fn summary(f: &Filter) -> Json {
+    json!({
+        "id": f.id, "name": f.name, "description": f.description, "topic": f.topic,
+        "public": f.public, "modified": f.date_modified,
+        "delivery": f.delivery.map_or("saved only", Delivery::as_str),
+    })
+}
+
+pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    blocking(app, &headers, |page| {
+        let all = Filter::list(&mut *page.app.db.get()?)?;
+        let me = page.visitor.user.as_ref().map(|u| u.id);
+        let mine: Vec<Json> = all
+            .iter()
+            .filter(|f| Some(f.user_id) == me)
+            .map(summary)
+            .collect();
+        let public: Vec<Json> = all.iter().filter(|f| f.public).map(summary).collect();
+        page.render("filters.html", context! { mine, public })
+    })
+    .await
+}
+
+/// Filter `id` when the visitor may see it: public, or theirs.
+fn visible(page: &Page, id: i64) -> Result<Filter, ApiError> {
+    let filter = Filter::get(&mut *page.app.db.get()?, id)?;
+    let mine = page.visitor.owns(filter.user_id);
+    if filter.public || mine {
+        Ok(filter)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+pub async fn detail(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    blocking(app, &headers, move |page| {
+        let f = visible(page, id)?;
+        let today = lasair_alert::time::utc_string(lasair_alert::time::mjd_now());
+        let night = lasair_service::statistics::of_night(&mut *page.app.db.get()?, &today[..10])?;
+        let results = format!("results.{}", f.topic);
+        let today = night
+            .iter()
+            .find(|(n, _)| *n == results)
+            .map_or(0, |(_, v)| *v as u64);
+        let trigger_text = match (f.trigger.on_alert, f.trigger.on_annotation) {
+            (true, true) => "on new alerts and on annotations",
+            (true, false) => "on new alerts",
+            (false, true) => "on annotations",
+            (false, false) => "never",
+        };
+        let mut run = form_urlencoded::Serializer::new(String::new());
+        run.append_pair("select", &f.query.select)
+            .append_pair("tables", &f.query.tables)
+            .append_pair("where", &f.query.conditions);
+        let mine = page.visitor.owns(f.user_id);
+        let shown = json!({
+            "id": f.id, "name": f.name, "description": f.description, "public": f.public,
+            "topic": f.topic, "modified": f.date_modified,
+            "delivery_text": delivery_text(f.delivery), "trigger_text": trigger_text,
+            "stream": f.delivery.is_some_and(Delivery::is_stream),
+            "select": f.query.select, "tables": f.query.tables, "conditions": f.query.conditions,
+        });
+        page.render(
+            "filter.html",
+            context! {
+                f => shown, today, mine, kafka => page.app.public_kafka.clone(),
+                run_link => format!("/query/?{}", run.finish()),
+            },
+        )
+    })
+    .await
+}
+
+pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let form: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(&body).into_owned().collect();
+    blocking(app, &headers, move |page| {
+        let field = |k: &str| form.get(k).map_or("", |v| v.trim());
+        check_csrf(page, form.get("csrf").map(String::as_str))?;
+        let Some(user) = &page.visitor.user else {
+            return Ok(see_other("/accounts/login/?next=/query/"));
+        };
+        let (name, description) = (field("name"), field("description"));
+        if name.is_empty() || name.chars().count() > MAX_NAME {
+            return Err(ApiError::error(format!(
+                "A filter's name is 1 to {MAX_NAME} characters."
+            )));
+        }
+        if description.chars().count() > MAX_DESCRIPTION {
+            return Err(ApiError::error(format!(
+                "A description is at most {MAX_DESCRIPTION} characters."
+            )));
+        }
+        let delivery = match field("output") {
+            "none" | "" => None,
+            other => Some(
+                other
+                    .parse::<Delivery>()
+                    .map_err(|e| ApiError::error(e.to_string()))?,
+            ),
+        };
+        let mut db = page.app.db.get()?;
+        let taken = Filter::list_where(&mut db, "user_id", user.id.into())?
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case(name));
+        if taken {
+            return Err(ApiError::error(format!(
+                "You have a filter called {name:?} already."
+            )));
+        }
+        let query = UserQuery {
+            select: field("select").to_owned(),
+            tables: field("tables").to_owned(),
+            conditions: field("where").to_owned(),
+            ..UserQuery::default()
+        };
+        // As the stream will run it, and naming only watchlists and watchmaps the user may.
+        compile_as(&mut db, &query, &QueryLimits::default(), user.id)?;
+        let new = NewFilter {
+            description: description.to_owned(),
+            public: field("public") == "1",
+            trigger: Trigger {
+                on_alert: field("on_alert") == "1",
+                on_annotation: field("on_annotation") == "1",
+            },
+            query,
+            ..NewFilter::new(user.id, name, "", "", "")
+        };
+        let filter = Filter::create(&mut db, &new, delivery)?;
+        Filter::set_trigger(&mut db, filter.id, new.trigger)?;
+        Ok(see_other(&format!("/filters/{}/", filter.id)))
+    })
+    .await
+}
+
+pub async fn delete(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let csrf: Option<String> = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned());
+    blocking(app, &headers, move |page| {
+        check_csrf(page, csrf.as_deref())?;
+        let filter = visible(page, id)?;
+        let mine = page.visitor.owns(filter.user_id);
+        if !mine {
+            return Err(ApiError::not_found());
+        }
+        Filter::delete(&mut *page.app.db.get()?, id)?;
+        Ok(see_other("/filters/"))
+    })
+    .await
+}
