@@ -77,6 +77,11 @@ start_cql() {
     say "CQL test server on $LASAIR_TEST_CQL"
 }
 
+# lasair-query: the binary $LASAIR_QUERY_BIN names (a release build, say), else cargo's debug one.
+lasair_query() {
+    if [ -n "${LASAIR_QUERY_BIN:-}" ]; then "$LASAIR_QUERY_BIN" "$@"; else cargo run --quiet -p lasair-query -- "$@"; fi
+}
+
 # MariaDB: a throw-away instance (its own datadir and socket) with the database `lasair`, a
 # read/write account and a read-only account (user queries run on the latter).
 start_mariadb() {
@@ -107,13 +112,13 @@ SQL
     export LASAIR_TEST_MYSQL_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair"
     # The read-only account may read the user-visible tables and nothing else (not users or
     # tokens): the schema is created first, then lasair-query prints the grants for it.
-    cargo run --quiet -p lasair-query -- --survey ztf --db "$LASAIR_TEST_MYSQL" \
+    lasair_query --survey ztf --db "$LASAIR_TEST_MYSQL" \
         --print-grants "'lasair_ro'@'127.0.0.1'" | mariadb --no-defaults --socket="$dir/sock" -uroot lasair
     # A database of its own for the end-to-end test of the lasair client (tests/client), which
     # fills it through the whole pipeline.
     export LASAIR_TEST_MYSQL_CLIENT="mysql://lasair:lasair@127.0.0.1:$port/lasair_client"
     export LASAIR_TEST_MYSQL_CLIENT_RO="mysql://lasair_ro:lasair_ro@127.0.0.1:$port/lasair_client"
-    cargo run --quiet -p lasair-query -- --survey ztf --db "$LASAIR_TEST_MYSQL_CLIENT" \
+    lasair_query --survey ztf --db "$LASAIR_TEST_MYSQL_CLIENT" \
         --print-grants "'lasair_ro'@'127.0.0.1'" | mariadb --no-defaults --socket="$dir/sock" -uroot lasair_client
     # Two empty databases for the backup test (scripts/test-backup): one the pipeline fills and
     # scripts/backup dumps, one scripts/restore loads. The server's root account on its socket,

@@ -158,3 +158,49 @@ fn kafka_sink_takes_exactly_one_topic() {
         assert!(err.to_string().contains("one topic"), "{err}");
     }
 }
+
+/// A batch being gathered while a second replica joins the group: the rebalance inside the
+/// batch's polls hands some partitions to the newcomer, which reads them from the committed
+/// offset. The batch must not keep those partitions' messages, or both replicas process them
+/// at once and the older member's effects can land after the newer's (an older alert's row
+/// written over a newer one's), and it commits offsets of partitions it no longer owns.
+#[test]
+fn a_batch_keeps_no_message_of_a_partition_given_away_while_it_filled() {
+    let (_cluster, brokers) = cluster(&["r"]);
+    let sent = payloads("m", 60);
+    produce(&brokers, "r", &sent);
+    let spec = format!("kafka://{brokers}/r?group=g");
+    let mut first = source(&spec);
+    // Joined and assigned every partition; what it read so far is done and committed, as the
+    // stage loop commits each batch before it reads the next.
+    read_until(first.as_mut(), sent.len(), |_| true);
+    first.commit().expect("commit");
+    produce(&brokers, "r", &payloads("later", 60));
+
+    let newcomer = std::thread::spawn({
+        let spec = spec.clone();
+        move || {
+            let mut second = source(&spec);
+            read_for(second.as_mut(), Duration::from_secs(12))
+        }
+    });
+    // Long enough for the newcomer to join and the rebalance to complete within it.
+    let in_hand = first
+        .next_batch(10_000, Duration::from_secs(10))
+        .expect("poll");
+    let theirs = newcomer.join().expect("newcomer");
+    assert!(!theirs.is_empty(), "the newcomer was given partitions");
+    let mine: std::collections::BTreeSet<String> = texts(&in_hand).into_iter().collect();
+    let both: Vec<String> = texts(&theirs)
+        .into_iter()
+        .filter(|t| mine.contains(t))
+        .collect();
+    assert!(
+        both.is_empty(),
+        "{} uncommitted messages handed to both members at once, e.g. {:?} (partitions {:?} vs {:?})",
+        both.len(),
+        both.first(),
+        common::partitions(&in_hand),
+        common::partitions(&theirs)
+    );
+}

@@ -94,6 +94,33 @@ impl KafkaSource {
         Ok(true)
     }
 
+    /// Drops from `batch`, and from what `commit` commits, the messages of partitions this
+    /// member no longer owns: a rebalance handled by one of the batch's polls gave them to
+    /// another member, which reads them again from the committed offset. Were they kept, two
+    /// members would work on the same messages at once and an older message's effects could
+    /// land after a newer one's (a stage's output out of order, an older alert's row last).
+    /// Nothing is lost: they were neither processed nor committed here.
+    fn keep_assigned(&mut self, batch: &mut Vec<Message>) {
+        // The assignment is the client's own state: reading it fails only with a broken
+        // client, and then the batch is kept whole.
+        let Ok(assigned) = self.consumer.assignment() else {
+            return;
+        };
+        let elements = assigned.elements();
+        let owned: HashSet<(&str, i32)> = elements
+            .iter()
+            .map(|e| (e.topic(), e.partition()))
+            .collect();
+        batch.retain(|m| match &m.origin {
+            Origin::Kafka {
+                topic, partition, ..
+            } => owned.contains(&(topic.as_ref(), *partition)),
+            _ => true,
+        });
+        self.returned
+            .retain(|(topic, partition), _| owned.contains(&(topic.as_ref(), *partition)));
+    }
+
     fn error(&self, what: &'static str, source: KafkaError) -> StreamError {
         failed(&self.topics, what, source)
     }
@@ -161,6 +188,7 @@ impl Source for KafkaSource {
                 }
             }
         }
+        self.keep_assigned(&mut batch);
         Ok(batch)
     }
 
