@@ -157,7 +157,11 @@ fn serve(
     }
 }
 
-/// Reads one shard's results, from its header to its footer.
+/// Reads one shard's results, from its header to its footer. The footer's counts are the
+/// check: a shard whose results or failures do not add up to them is not taken (it is run
+/// again elsewhere). A header not seen before the shard's first record is said, not fatal:
+/// under load over SSH it has been missed (the cause is not found yet), and the footer still
+/// vouches for every record.
 fn receive(
     link: &mut dyn Link,
     shard: &Shard,
@@ -168,29 +172,58 @@ fn receive(
     let mut started = false;
     let mut results = Vec::with_capacity(shard.objects.len());
     let mut failed = Vec::new();
+    let mut before = String::from("nothing");
+    let say = |text: String| {
+        let _ = events.send(Event::Said {
+            host: host.to_owned(),
+            text,
+        });
+    };
     loop {
         if !link.recv(line)? {
             bail!("the connection ended in the middle of shard {}", shard.id);
         }
-        match FromWorker::parse(line) {
-            FromWorker::Result(r) if started => results.push(r.to_vec()),
+        let parsed = FromWorker::parse(line);
+        let this = match &parsed {
+            FromWorker::Result(_) => "a result".to_owned(),
+            FromWorker::Control(c) => format!("{c:?}"),
+            FromWorker::Other(t) => format!("{t:?}"),
+        };
+        let record = matches!(
+            parsed,
+            FromWorker::Result(_) | FromWorker::Control(Control::Failed(_))
+        );
+        if record && !started {
+            say(format!(
+                "shard {}: its header was not seen (after {before}); the footer checks its records",
+                shard.id
+            ));
+            started = true;
+        }
+        match parsed {
+            FromWorker::Result(r) => results.push(r.to_vec()),
             FromWorker::Control(Control::Start(id)) if id == shard.id && !started => started = true,
-            FromWorker::Control(Control::Failed(f)) if started => failed.push(f),
-            FromWorker::Control(Control::Done(done)) if started && done.shard == shard.id => {
+            FromWorker::Control(Control::Failed(f)) => failed.push(f),
+            FromWorker::Control(Control::Done(done)) if done.shard == shard.id => {
+                let (got, lost) = (results.len() as u64, failed.len() as u64);
+                if (got, lost) != (done.results, done.failed) {
+                    bail!(
+                        "shard {}: {got} results and {lost} failures arrived, the worker sent {} and {}",
+                        shard.id,
+                        done.results,
+                        done.failed
+                    );
+                }
                 return Ok((results, failed, done));
             }
             FromWorker::Control(Control::Alive(_)) => {}
             FromWorker::Control(Control::Fatal(why)) => bail!("the worker: {why}"),
-            FromWorker::Other(text) => {
-                let _ = events.send(Event::Said {
-                    host: host.to_owned(),
-                    text: text.to_owned(),
-                });
-            }
+            FromWorker::Other(text) => say(text.to_owned()),
             other => bail!(
-                "the worker broke the protocol in shard {}: {other:?}",
+                "the worker broke the protocol in shard {} (after {before}): {other:?}",
                 shard.id
             ),
         }
+        before = this;
     }
 }
