@@ -83,6 +83,12 @@ def drawn_points(driver):
     """)
 
 
+def found(driver, element_id):
+    """The element, once the page a form submitted has loaded (a click does not wait for it)."""
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, element_id))
+    return driver.find_element(By.ID, element_id)
+
+
 def wait_drawn(driver, element_id):
     WebDriverWait(driver, 30).until(
         lambda d: d.find_element(By.ID, element_id).get_attribute("data-drawn") == "1")
@@ -372,13 +378,13 @@ def account_checks(driver, base, maildir, work):
                          ("password", password), ("password2", password)]:
         driver.find_element(By.ID, field).send_keys(value)
     driver.find_element(By.CSS_SELECTOR, "#register button[type=submit]").click()
-    notice = driver.find_element(By.ID, "notice").text
+    notice = found(driver, "notice").text
     check("registering mails a code", email in notice, notice)
     code = mailed_code(maildir, email, before)
     wrong = "000000" if code != "000000" else "111111"
     driver.find_element(By.ID, "code").send_keys(wrong)
     driver.find_element(By.CSS_SELECTOR, "#activate button[type=submit]").click()
-    check("a wrong code is refused", "wrong" in driver.find_element(By.ID, "error").text)
+    check("a wrong code is refused", "wrong" in found(driver, "error").text)
     driver.find_element(By.ID, "username").clear()
     driver.find_element(By.ID, "username").send_keys(name)
     driver.find_element(By.ID, "code").send_keys(code)
@@ -480,7 +486,7 @@ def watchlist_checks(driver, base, work):
     radius.send_keys("3")
     driver.find_element(By.ID, "wl-cones").send_keys(cones + "\nnot a cone at all")
     driver.find_element(By.CSS_SELECTOR, "#new-watchlist button[type=submit]").click()
-    error = driver.find_element(By.ID, "error").text
+    error = found(driver, "error").text
     check("a watchlist with a bad line is refused, the line named", ":4:" in error and "not a cone" in error, error)
     box = driver.find_element(By.ID, "wl-cones")
     box.clear()
