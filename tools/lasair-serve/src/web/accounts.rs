@@ -3,7 +3,6 @@
 //! by a mailed code. Sessions are HttpOnly, SameSite=Lax cookies (Secure behind HTTPS); every
 //! form carries the visitor's CSRF token and a form without it is refused.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -15,7 +14,7 @@ use lasair_service::users::{NewUser, User};
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{blocking, Page, SESSION_COOKIE};
+use super::{answers, blocking, Answers, Page, SESSION_COOKIE};
 use crate::reply::ApiError;
 use crate::state::App;
 
@@ -108,13 +107,6 @@ const RESET_CONFIRM: Form = Form {
     ],
     submit: "Set the password",
 };
-
-/// A form's answers, by field name.
-type Answers = HashMap<String, String>;
-
-fn answers(body: &[u8]) -> Answers {
-    form_urlencoded::parse(body).into_owned().collect()
-}
 
 fn answer<'a>(a: &'a Answers, name: &str) -> &'a str {
     a.get(name).map_or("", |v| v.trim())

@@ -16,7 +16,7 @@ use lasair_sql::UserQuery;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{blocking, check_csrf, see_other, Page};
+use super::{answers, blocking, check_csrf, see_other, Page};
 use crate::reply::ApiError;
 use crate::state::App;
 
@@ -112,8 +112,7 @@ pub async fn detail(
 }
 
 pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    let form: std::collections::HashMap<String, String> =
-        form_urlencoded::parse(&body).into_owned().collect();
+    let form = answers(&body);
     blocking(app, &headers, move |page| {
         let field = |k: &str| form.get(k).map_or("", |v| v.trim());
         check_csrf(page, form.get("csrf").map(String::as_str))?;
@@ -179,9 +178,7 @@ pub async fn delete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let csrf: Option<String> = form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned());
+    let csrf = answers(&body).remove("csrf");
     blocking(app, &headers, move |page| {
         check_csrf(page, csrf.as_deref())?;
         let filter = visible(page, id)?;

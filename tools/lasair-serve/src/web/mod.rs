@@ -359,6 +359,26 @@ fn cached(kind: &'static str, bytes: Vec<u8>) -> Response {
     r
 }
 
+/// `?format=csv` (the default) or `?format=json`: how a table is downloaded.
+#[derive(Debug, serde::Deserialize)]
+pub struct Format {
+    format: Option<String>,
+}
+
+impl Format {
+    /// The format asked for, CSV when none.
+    fn name(&self) -> &str {
+        self.format.as_deref().unwrap_or("csv")
+    }
+}
+
+/// A posted form's answers, by field name.
+type Answers = std::collections::HashMap<String, String>;
+
+fn answers(body: &[u8]) -> Answers {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
 /// A redirect to `to` (a path of this site) after a form was taken, or to a page found.
 fn see_other(to: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();

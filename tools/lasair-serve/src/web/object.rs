@@ -12,7 +12,7 @@ use lasair_store::StoredPoint;
 use minijinja::{context, Value};
 use serde_json::{json, Value as Json};
 
-use super::{blocking, fixed, Page};
+use super::{blocking, fixed, Format, Page};
 use crate::reply::ApiError;
 use crate::state::App;
 use axum::http::HeaderMap;
@@ -25,12 +25,6 @@ pub async fn page(
     blocking(app, &headers, move |page| object_page(page, &id)).await
 }
 
-/// `?format=csv` (the default) or `?format=json`.
-#[derive(Debug, serde::Deserialize)]
-pub struct Format {
-    format: Option<String>,
-}
-
 pub async fn download(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
@@ -38,7 +32,7 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Response {
     blocking(app, &headers, move |page| {
-        lightcurve_file(page.app, &id, format.format.as_deref())
+        lightcurve_file(page.app, &id, format.name())
     })
     .await
 }
@@ -281,7 +275,7 @@ fn links(survey: Survey, id: &str, ra: Option<f64>, dec: Option<f64>) -> Vec<Jso
 }
 
 /// The whole stored lightcurve as CSV or JSON, named after the object.
-fn lightcurve_file(app: &App, id: &str, format: Option<&str>) -> Result<Response, ApiError> {
+fn lightcurve_file(app: &App, id: &str, format: &str) -> Result<Response, ApiError> {
     const COLUMNS: [&str; 9] = [
         "kind", "id", "mjd", "utc", "band", "mag", "mag_err", "flux", "flux_err",
     ];
@@ -299,10 +293,5 @@ fn lightcurve_file(app: &App, id: &str, format: Option<&str>) -> Result<Response
         })
         .collect();
     let columns = COLUMNS.map(str::to_owned);
-    super::table_file(
-        format.unwrap_or("csv"),
-        &format!("{id}_lightcurve"),
-        &columns,
-        &rows,
-    )
+    super::table_file(format, &format!("{id}_lightcurve"), &columns, &rows)
 }

@@ -3,7 +3,6 @@
 //! watchlist's page (its hits, its cones and hits as CSV), deleting one's own. A private
 //! watchlist is its owner's only: anyone else is told it does not exist.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -16,7 +15,7 @@ use lasair_service::Record;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{blocking, check_csrf, see_other, Page};
+use super::{answers, blocking, check_csrf, see_other, Answers, Format, Page};
 use crate::api::json_of;
 use crate::reply::ApiError;
 use crate::state::App;
@@ -36,11 +35,7 @@ fn summary(db: &mut lasair_db::Db, w: &Watchlist) -> Result<Json, ApiError> {
 }
 
 /// The list page, with the form refilled and an error when a new list was refused.
-fn list_page(
-    page: &Page,
-    form: &HashMap<String, String>,
-    error: Option<String>,
-) -> Result<Response, ApiError> {
+fn list_page(page: &Page, form: &Answers, error: Option<String>) -> Result<Response, ApiError> {
     let mut db = page.app.db.get()?;
     let all = Watchlist::list(&mut db)?;
     let me = page.visitor.user.as_ref().map(|u| u.id);
@@ -74,11 +69,11 @@ fn list_page(
 }
 
 pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    blocking(app, &headers, |page| list_page(page, &HashMap::new(), None)).await
+    blocking(app, &headers, |page| list_page(page, &Answers::new(), None)).await
 }
 
 pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    let form: HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let form = answers(&body);
     blocking(app, &headers, move |page| {
         check_csrf(page, form.get("csrf").map(String::as_str))?;
         let Some(user) = page.visitor.user.clone() else {
@@ -184,11 +179,6 @@ pub async fn detail(
     .await
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct Format {
-    format: Option<String>,
-}
-
 pub async fn cones_file(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
@@ -210,12 +200,7 @@ pub async fn cones_file(
             })
             .collect();
         let columns = ["ra", "dec", "name", "radius"].map(str::to_owned);
-        super::table_file(
-            f.format.as_deref().unwrap_or("csv"),
-            &format!("watchlist_{id}_cones"),
-            &columns,
-            &rows,
-        )
+        super::table_file(f.name(), &format!("watchlist_{id}_cones"), &columns, &rows)
     })
     .await
 }
@@ -231,12 +216,7 @@ pub async fn hits_file(
         let key = lasair_service::catalog(page.app.survey).key;
         let columns = [key, "name", "arcsec"].map(str::to_owned);
         let rows = hits(page.app, id, None)?;
-        super::table_file(
-            f.format.as_deref().unwrap_or("csv"),
-            &format!("watchlist_{id}_hits"),
-            &columns,
-            &rows,
-        )
+        super::table_file(f.name(), &format!("watchlist_{id}_hits"), &columns, &rows)
     })
     .await
 }
@@ -247,9 +227,7 @@ pub async fn delete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let csrf: Option<String> = form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned());
+    let csrf = answers(&body).remove("csrf");
     blocking(app, &headers, move |page| {
         check_csrf(page, csrf.as_deref())?;
         let w = visible(page, id)?;
