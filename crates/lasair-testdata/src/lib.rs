@@ -6,6 +6,7 @@ pub mod brokers;
 use std::path::PathBuf;
 
 pub mod skymaps;
+pub mod webhook;
 
 /// `../shared/data/<rel>` beside the workspace, or `None` after printing a `skipped:` line
 /// naming what was looked for (a fresh clone has no `../shared`).

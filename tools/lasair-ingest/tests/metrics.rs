@@ -203,34 +203,6 @@ fn a_kafka_run_is_counted_on_tansu() {
     metrics_of_a_kafka_run(&boot, "lasair_metrics_in", "lasair_metrics_out", 2);
 }
 
-/// A local stand-in for Slack's incoming webhook: answers 200 to each POST and hands on its
-/// JSON body.
-fn webhook() -> (String, mpsc::Receiver<serde_json::Value>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!(
-        "http://{}/services/T/B/x",
-        listener.local_addr().expect("addr")
-    );
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(&stream);
-            let (mut length, mut line) = (0, String::new());
-            while reader.read_line(&mut line).expect("head") > 2 {
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().expect("length");
-                }
-                line.clear();
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).expect("body");
-            let _ = tx.send(serde_json::from_slice(&body).expect("JSON"));
-            let _ = (&stream).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        }
-    });
-    (url, rx)
-}
-
 #[test]
 fn an_undeliverable_batch_raises_an_alarm_naming_the_topic() {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -240,7 +212,7 @@ fn an_undeliverable_batch_raises_an_alarm_naming_the_topic() {
     let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
     let dead = closed.local_addr().expect("addr");
     drop(closed);
-    let (url, posts) = webhook();
+    let (url, posts) = lasair_testdata::webhook::webhook();
     let out = ingest_bin()
         .args(["--survey", "ztf", input.to_str().expect("utf8")])
         .args(["--output", &format!("kafka://{dead}/nowhere")])
