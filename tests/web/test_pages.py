@@ -30,31 +30,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-CHECKS = []
-
-
-def check(what, ok, detail=""):
-    if not ok:
-        print(f"FAILED: {what} {detail}")
-        sys.exit(1)
-    CHECKS.append(what)
-    print(f"ok: {what}")
-
-
-def run(*cmd, stdin=None):
-    out = subprocess.run(cmd, input=stdin, capture_output=True, text=True)
-    if out.returncode not in (0, 1):
-        print(out.stderr)
-        raise SystemExit(f"{cmd[0]} failed with {out.returncode}")
-    return out.stdout
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from testlib import CHECKS, check, free_port, run  # noqa: E402
 
 
 def get(url):
