@@ -6,7 +6,9 @@ mod source;
 pub(crate) use sink::KafkaSink;
 pub(crate) use source::KafkaSource;
 
-use rdkafka::consumer::ConsumerContext;
+use std::sync::Mutex;
+
+use rdkafka::consumer::{BaseConsumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::statistics::Statistics;
 use rdkafka::{ClientConfig, ClientContext};
@@ -25,6 +27,23 @@ const STATS_INTERVAL_MS: &str = "15000";
 /// be reached.
 pub(crate) struct Watched {
     client: String,
+    /// Partitions taken from this member by rebalances since [`KafkaSource`] last looked,
+    /// recorded as librdkafka revokes them (inside a poll, on the polling thread).
+    revoked: Mutex<Vec<(String, i32)>>,
+}
+
+impl Watched {
+    pub(crate) fn new(client: &str) -> Self {
+        Watched {
+            client: client.to_owned(),
+            revoked: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The partitions revoked since the last call.
+    pub(crate) fn take_revoked(&self) -> Vec<(String, i32)> {
+        std::mem::take(&mut *self.revoked.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 impl ClientContext for Watched {
@@ -49,7 +68,16 @@ impl ClientContext for Watched {
     }
 }
 
-impl ConsumerContext for Watched {}
+impl ConsumerContext for Watched {
+    fn pre_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(partitions) = rebalance {
+            let mut revoked = self.revoked.lock().unwrap_or_else(|e| e.into_inner());
+            for p in partitions.elements() {
+                revoked.push((p.topic().to_owned(), p.partition()));
+            }
+        }
+    }
+}
 
 /// Consumer settings: offsets are stored and committed only by [`Source::commit`](crate::Source::commit),
 /// after the tool has made a batch's effects durable (at-least-once delivery).

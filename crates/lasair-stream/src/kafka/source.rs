@@ -37,9 +37,7 @@ impl KafkaSource {
             spec: spec.spec.clone(),
         })?;
         let config = super::consumer_config(spec, group, options);
-        let watched = super::Watched {
-            client: options.client_id.clone(),
-        };
+        let watched = super::Watched::new(&options.client_id);
         let consumer: BaseConsumer<super::Watched> = config
             .create_with_context(watched)
             .map_err(|e| failed(&topics, "creating consumer", e))?;
@@ -94,33 +92,6 @@ impl KafkaSource {
         Ok(true)
     }
 
-    /// Drops from `batch`, and from what `commit` commits, the messages of partitions this
-    /// member no longer owns: a rebalance handled by one of the batch's polls gave them to
-    /// another member, which reads them again from the committed offset. Were they kept, two
-    /// members would work on the same messages at once and an older message's effects could
-    /// land after a newer one's (a stage's output out of order, an older alert's row last).
-    /// Nothing is lost: they were neither processed nor committed here.
-    fn keep_assigned(&mut self, batch: &mut Vec<Message>) {
-        // The assignment is the client's own state: reading it fails only with a broken
-        // client, and then the batch is kept whole.
-        let Ok(assigned) = self.consumer.assignment() else {
-            return;
-        };
-        let elements = assigned.elements();
-        let owned: HashSet<(&str, i32)> = elements
-            .iter()
-            .map(|e| (e.topic(), e.partition()))
-            .collect();
-        batch.retain(|m| match &m.origin {
-            Origin::Kafka {
-                topic, partition, ..
-            } => owned.contains(&(topic.as_ref(), *partition)),
-            _ => true,
-        });
-        self.returned
-            .retain(|(topic, partition), _| owned.contains(&(topic.as_ref(), *partition)));
-    }
-
     fn error(&self, what: &'static str, source: KafkaError) -> StreamError {
         failed(&self.topics, what, source)
     }
@@ -132,6 +103,40 @@ fn failed(topics: &str, what: &'static str, source: KafkaError) -> StreamError {
         what,
         source,
     }
+}
+
+/// Drops from `batch`, and from what `commit` commits, the messages of partitions a
+/// rebalance revoked since they were read: the partition's new owner reads them again
+/// from the committed offset. Were they kept, two members would work on the same messages
+/// at once and an older message's effects could land after a newer one's (a stage's
+/// output out of order, an older alert's row last). A partition handed back to this member
+/// is read again from the committed offset too (an eager rebalance revokes every partition
+/// and then assigns), so what its later polls return is kept and nothing is lost or
+/// doubled: the dropped messages were neither processed nor committed here.
+///
+/// It takes the source's parts, not the source, so it can run while a polled message still
+/// borrows the consumer.
+fn drop_revoked(
+    context: &super::Watched,
+    returned: &mut HashMap<(Arc<str>, i32), i64>,
+    batch: &mut Vec<Message>,
+) {
+    let revoked = context.take_revoked();
+    if revoked.is_empty() {
+        return;
+    }
+    let gone = |topic: &str, partition: i32| {
+        revoked
+            .iter()
+            .any(|(t, p)| t.as_str() == topic && *p == partition)
+    };
+    batch.retain(|m| match &m.origin {
+        Origin::Kafka {
+            topic, partition, ..
+        } => !gone(topic, *partition),
+        _ => true,
+    });
+    returned.retain(|(topic, partition), _| !gone(topic, *partition));
 }
 
 /// The shared name of a topic, so messages do not each allocate one.
@@ -164,10 +169,14 @@ impl Source for KafkaSource {
         }
         let deadline = Instant::now() + wait;
         let mut batch = Vec::new();
+        // Revoked between batches: the last batch's offsets are not this member's to commit.
+        drop_revoked(self.consumer.context(), &mut self.returned, &mut batch);
         while batch.len() < max.max(1) {
             let left = deadline.saturating_duration_since(Instant::now());
             // A poll also ends early, with nothing, when it handled a rebalance.
-            let polled = match self.consumer.poll(left) {
+            let polled = self.consumer.poll(left);
+            drop_revoked(self.consumer.context(), &mut self.returned, &mut batch);
+            let polled = match polled {
                 None if left.is_zero() => break,
                 None => continue,
                 Some(Err(KafkaError::PartitionEOF(_))) => continue,
@@ -188,7 +197,6 @@ impl Source for KafkaSource {
                 }
             }
         }
-        self.keep_assigned(&mut batch);
         Ok(batch)
     }
 
