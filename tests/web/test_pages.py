@@ -150,6 +150,9 @@ def main():
             account_checks(driver, base, args.maildir, work)
             filter_checks(driver, base, work, lambda *a: run(b("lasair-filter"), "--survey", "ztf", "--db", db, *a))
             watchlist_checks(driver, base, work)
+            watchmap_checks(driver, base, work, args.data,
+                            lambda *a: run(b("lasair-filter"), "--survey", "ztf", "--db", db, *a),
+                            lambda *a: run(b("lasair-query"), "--db", db, *a))
         else:
             print("skipped: accounts (no --smtp and --maildir: scripts/test starts aiosmtpd)")
     finally:
@@ -479,6 +482,59 @@ def watchlist_checks(driver, base, work):
     except urllib.error.HTTPError as e:
         status = e.code
     check("a private watchlist is refused to another visitor", status == 404, status)
+
+
+def watchmap_checks(driver, base, work, data, run_filter, query_cli):
+    """Logged in: a file that is not a MOC is refused, named; a MOC uploaded makes a watchmap
+    whose page draws its area and gives its size; the pipeline run again records the objects
+    inside it, and the page lists the hits a query of `area:ID` finds; the MOC downloads as it
+    was sent; a private watchmap is refused to another visitor; its owner deletes it."""
+    driver.get(f"{base}/watchmaps/")
+    driver.find_element(By.CSS_SELECTOR, "#new-section summary").click()
+    name = f"north{os.getpid()}"
+    driver.find_element(By.ID, "wm-name").send_keys(name)
+    driver.find_element(By.ID, "wm-file").send_keys(os.path.abspath(f"{data}/mocs/bad/gbpusd.png"))
+    driver.find_element(By.CSS_SELECTOR, "#new-watchmap button[type=submit]").click()
+    error = found(driver, "error").text
+    check("a file that is not a MOC is refused, named", "gbpusd.png" in error and "not a MOC" in error, error)
+    # The four northern base cells of HEALPix: about a third of the sky, some objects in, some out.
+    moc = f"{work}/north.txt"
+    with open(moc, "w") as f:
+        f.write("0/0-3\n")
+    driver.find_element(By.ID, "wm-file").send_keys(os.path.abspath(moc))
+    driver.find_element(By.CSS_SELECTOR, "#new-watchmap button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "watchmap-area"))
+    area = driver.find_element(By.ID, "watchmap-area").text
+    check("the page gives the area's size (a third of 41,253 deg²)", area.startswith("13751.") or area.startswith("13750."), area)
+    WebDriverWait(driver, 10).until(
+        lambda d: d.execute_script("return document.getElementById('watchmap-sky').naturalWidth") > 0)
+    width = driver.execute_script("return document.getElementById('watchmap-sky').naturalWidth")
+    check("the area is drawn on the sky", width == 720, width)
+    url = driver.current_url
+    ar_id = url.rstrip("/").rsplit("/", 1)[1]
+    run_filter(f"{work}/ztf-sherlock.jsonl", "--quiet")
+    want = sorted(json.loads(line)["objectId"] for line in
+                  query_cli("--select", "objects.objectId", "--tables", f"objects, area:{ar_id}",
+                            "--max-rows", "10000", "--format", "json").splitlines())
+    everything = query_cli("--select", "objects.objectId", "--tables", "objects", "--max-rows", "10000",
+                           "--format", "json").splitlines()
+    driver.get(url)
+    hits = sorted(a.text for a in driver.find_elements(By.CSS_SELECTOR, "#hits tbody a"))
+    check("the page's hits are what a query of the area finds, some objects and not all",
+          hits == want and 0 < len(hits) < len(everything), f"{len(hits)} hits, {len(want)} found, {len(everything)} objects")
+    text = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text()).then(done);",
+        f"{url}file/")
+    check("the MOC downloads as it was sent", text == "0/0-3\n", text)
+    driver.save_screenshot(f"{work}/watchmap.png")
+    try:
+        status, _ = get(url)
+    except urllib.error.HTTPError as e:
+        status = e.code
+    check("a private watchmap is refused to another visitor", status == 404, status)
+    driver.find_element(By.CSS_SELECTOR, "#delete-watchmap button").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/watchmaps/"))
+    check("its owner deletes it", name not in driver.find_element(By.ID, "mine").text)
 
 
 def d_host(url):

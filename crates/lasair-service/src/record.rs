@@ -107,3 +107,29 @@ impl Cells<'_> {
         self.int(i).unwrap_or(0) != 0
     }
 }
+
+/// A record a user owns and may share with everyone: a filter, a watchlist, a watchmap.
+pub trait Shared: Record {
+    /// Its owner's user id.
+    fn owner(&self) -> i64;
+    /// Whether everyone may see it.
+    fn is_public(&self) -> bool;
+}
+
+macro_rules! shared {
+    ($($t:ty),*) => {$(
+        impl Shared for $t {
+            fn owner(&self) -> i64 {
+                self.user_id
+            }
+            fn is_public(&self) -> bool {
+                self.public
+            }
+        }
+    )*};
+}
+shared!(
+    crate::filter::Filter,
+    crate::watch::Watchlist,
+    crate::watch::Watchmap
+);

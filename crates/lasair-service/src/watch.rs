@@ -256,6 +256,11 @@ pub fn encode_moc(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// A watchmap's MOC file from its stored base64, [`encode_moc`]'s inverse.
+pub fn decode_moc(stored: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    base64::engine::general_purpose::STANDARD.decode(stored.trim())
+}
+
 /// A watchmap: a sky area, kept as its MOC file (FITS, ASCII or JSON) in base64, as Lasair
 /// keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -341,8 +346,7 @@ impl Watchmap {
     /// Its area, from the stored MOC.
     pub fn area(&self) -> Result<Area, ServiceError> {
         let what = format!("watchmap {} ({})", self.id, self.name);
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(self.moc.trim())
+        let bytes = decode_moc(&self.moc)
             .map_err(|e| ServiceError::invalid(&what, format!("its MOC is not base64: {e}")))?;
         Area::from_bytes(&bytes, &what).map_err(|e| ServiceError::invalid(what, e.to_string()))
     }

@@ -1,13 +1,14 @@
 //! Sky geometry and sky indexes shared by Sherlock's catalogues, watchlists, watchmaps and
 //! the lightcurve features: angular separations and offsets, galactic coordinates,
 //! sexagesimal parsing; gravitational-wave sky maps with their credible regions; and the
-//! images of FITS cutouts.
+//! images of FITS cutouts; the pictures the web pages show, as PNG.
 
 pub mod area;
 pub mod cones;
 mod fits;
 pub mod geometry;
 pub mod index;
+pub mod picture;
 pub mod skymap;
 
 pub use area::{Area, AreaError, AreaId, AreaSet};

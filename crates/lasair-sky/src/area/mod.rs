@@ -1,11 +1,13 @@
 //! Sky areas as MOCs (watchmaps): read from FITS (MOC 1.x and 2.0), ASCII or JSON, matched by
-//! containment of a position.
+//! containment of a position, and drawn on the sky for the web pages.
 
 mod check;
 mod fits;
+mod preview;
 mod read;
 mod set;
 
+pub use preview::MAX_WIDTH as MAX_PREVIEW_WIDTH;
 pub use set::{AreaId, AreaSet};
 
 use std::ops::Range;

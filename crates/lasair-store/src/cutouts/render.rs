@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+use lasair_sky::picture::{png, Colours, PngError};
 use lasair_sky::{read_image, FitsImage, ImageError, MAX_IMAGE_PIXELS};
 
 use super::zscale::zscale;
@@ -39,7 +40,7 @@ pub enum RenderError {
         /// The cutout.
         origin: String,
         /// What went wrong.
-        source: png::EncodingError,
+        source: PngError,
     },
 }
 
@@ -90,7 +91,7 @@ pub fn grey(value: f32, vmin: f32, vmax: f32) -> u8 {
 }
 
 /// The PNG bytes of `image` scaled by its zscale.
-fn encode(image: &FitsImage) -> Result<Vec<u8>, png::EncodingError> {
+fn encode(image: &FitsImage) -> Result<Vec<u8>, PngError> {
     let (vmin, vmax) = zscale(&image.values).unwrap_or((0.0, 0.0));
     let alpha = image.values.iter().any(|v| v.is_nan());
     let channels = if alpha { 2 } else { 1 };
@@ -105,21 +106,12 @@ fn encode(image: &FitsImage) -> Result<Vec<u8>, png::EncodingError> {
             }
         }
     }
-    let mut out = Vec::new();
-    let width = u32::try_from(image.columns).unwrap_or(u32::MAX);
-    let height = u32::try_from(image.rows).unwrap_or(u32::MAX);
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(if alpha {
-        png::ColorType::GrayscaleAlpha
+    let colours = if alpha {
+        Colours::GreyAlpha
     } else {
-        png::ColorType::Grayscale
-    });
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(&pixels)?;
-    writer.finish()?;
-    Ok(out)
+        Colours::Grey
+    };
+    png(image.columns, image.rows, colours, &pixels)
 }
 
 #[cfg(test)]

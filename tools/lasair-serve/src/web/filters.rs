@@ -16,7 +16,7 @@ use lasair_sql::UserQuery;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{answers, blocking, check_csrf, see_other, Page};
+use super::{answers, blocking, check_csrf, owned, see_other, visible};
 use crate::reply::ApiError;
 use crate::state::App;
 
@@ -57,24 +57,13 @@ pub async fn list(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     .await
 }
 
-/// Filter `id` when the visitor may see it: public, or theirs.
-fn visible(page: &Page, id: i64) -> Result<Filter, ApiError> {
-    let filter = Filter::get(&mut *page.app.db.get()?, id)?;
-    let mine = page.visitor.owns(filter.user_id);
-    if filter.public || mine {
-        Ok(filter)
-    } else {
-        Err(ApiError::not_found())
-    }
-}
-
 pub async fn detail(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Response {
     blocking(app, &headers, move |page| {
-        let f = visible(page, id)?;
+        let f: Filter = visible(page, id)?;
         let today = lasair_alert::time::utc_string(lasair_alert::time::mjd_now());
         let night = lasair_service::statistics::of_night(&mut *page.app.db.get()?, &today[..10])?;
         let results = format!("results.{}", f.topic);
@@ -181,12 +170,8 @@ pub async fn delete(
     let csrf = answers(&body).remove("csrf");
     blocking(app, &headers, move |page| {
         check_csrf(page, csrf.as_deref())?;
-        let filter = visible(page, id)?;
-        let mine = page.visitor.owns(filter.user_id);
-        if !mine {
-            return Err(ApiError::not_found());
-        }
-        Filter::delete(&mut *page.app.db.get()?, id)?;
+        let filter: Filter = owned(page, id)?;
+        Filter::delete(&mut *page.app.db.get()?, filter.id)?;
         Ok(see_other("/filters/"))
     })
     .await

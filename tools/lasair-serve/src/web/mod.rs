@@ -5,7 +5,9 @@
 //!
 //! Pages: `/` (home), `/objects/ID/` (an object), `/objects/ID/lightcurve/?format=csv|json`
 //! (its lightcurve to download), `/search/?q=...`, `/query/` (the query builder, its rows
-//! as CSV or JSON with `format=`), `/schema/`, `/status/` (tonight) and `/status/YYYY-MM-DD/`.
+//! as CSV or JSON with `format=`), `/schema/`, `/status/` (tonight) and `/status/YYYY-MM-DD/`;
+//! accounts (`/accounts/...`); users' filters, watchlists and watchmaps (`/filters/`,
+//! `/watchlists/`, `/watchmaps/`, each with its own page per resource).
 
 mod accounts;
 mod filters;
@@ -15,6 +17,7 @@ mod query;
 mod search;
 mod status;
 mod watchlists;
+mod watchmaps;
 
 use std::sync::{Arc, LazyLock};
 
@@ -24,6 +27,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use lasair_alert::Survey;
+use lasair_service::Shared;
 use minijinja::{context, Environment, Value};
 
 use crate::reply::ApiError;
@@ -35,7 +39,7 @@ macro_rules! templates {
         [$(($name, include_str!(concat!("../../../../web/templates/", $name)))),*]
     };
 }
-const TEMPLATE_FILES: [(&str, &str); 14] = templates!(
+const TEMPLATE_FILES: [(&str, &str); 16] = templates!(
     "base.html",
     "error.html",
     "filter.html",
@@ -50,6 +54,8 @@ const TEMPLATE_FILES: [(&str, &str); 14] = templates!(
     "status.html",
     "watchlist.html",
     "watchlists.html",
+    "watchmap.html",
+    "watchmaps.html",
 );
 
 /// The templates, parsed once; a template that does not parse is a bug a test catches.
@@ -145,6 +151,17 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/watchlists/{id}/cones/", get(watchlists::cones_file))
         .route("/watchlists/{id}/hits/", get(watchlists::hits_file))
         .route("/watchlists/{id}/delete/", post(watchlists::delete))
+        .route(
+            "/watchmaps/",
+            get(watchmaps::list).post(watchmaps::create).layer(
+                axum::extract::DefaultBodyLimit::max(watchmaps::MAX_MOC_BYTES + (64 << 10)),
+            ),
+        )
+        .route("/watchmaps/{id}/", get(watchmaps::detail))
+        .route("/watchmaps/{id}/sky.png", get(watchmaps::preview))
+        .route("/watchmaps/{id}/file/", get(watchmaps::moc_file))
+        .route("/watchmaps/{id}/hits/", get(watchmaps::hits_file))
+        .route("/watchmaps/{id}/delete/", post(watchmaps::delete))
         .route("/static/{file}", get(asset))
         .route("/static/vendor/{file}", get(vendor))
 }
@@ -386,6 +403,27 @@ fn see_other(to: &str) -> Response {
         r.headers_mut().insert(header::LOCATION, v);
     }
     r
+}
+
+/// Resource `id` (a filter, watchlist or watchmap) when the visitor may see it: public, or
+/// theirs. Anyone else is told it does not exist, as of an id never used.
+fn visible<R: Shared>(page: &Page, id: i64) -> Result<R, ApiError> {
+    let r = R::get(&mut *page.app.db.get()?, id)?;
+    if r.is_public() || page.visitor.owns(r.owner()) {
+        Ok(r)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// Resource `id` when it is the visitor's own, to change or delete.
+fn owned<R: Shared>(page: &Page, id: i64) -> Result<R, ApiError> {
+    let r: R = visible(page, id)?;
+    if page.visitor.owns(r.owner()) {
+        Ok(r)
+    } else {
+        Err(ApiError::not_found())
+    }
 }
 
 /// Refuses a form whose CSRF token is not the visitor's.

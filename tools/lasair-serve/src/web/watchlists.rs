@@ -15,7 +15,7 @@ use lasair_service::Record;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{answers, blocking, check_csrf, see_other, Answers, Format, Page};
+use super::{answers, blocking, check_csrf, owned, see_other, visible, Answers, Format, Page};
 use crate::api::json_of;
 use crate::reply::ApiError;
 use crate::state::App;
@@ -128,17 +128,6 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
     .await
 }
 
-/// Watchlist `id` when the visitor may see it: public, or theirs.
-fn visible(page: &Page, id: i64) -> Result<Watchlist, ApiError> {
-    let w = Watchlist::get(&mut *page.app.db.get()?, id)?;
-    let mine = page.visitor.owns(w.user_id);
-    if w.public || mine {
-        Ok(w)
-    } else {
-        Err(ApiError::not_found())
-    }
-}
-
 /// Its hits, at most `limit`: object, cone name, separation.
 fn hits(app: &App, id: i64, limit: Option<u64>) -> Result<Vec<Vec<Json>>, ApiError> {
     let mut db = app.db.get()?;
@@ -164,7 +153,7 @@ pub async fn detail(
     headers: HeaderMap,
 ) -> Response {
     blocking(app, &headers, move |page| {
-        let w = visible(page, id)?;
+        let w: Watchlist = visible(page, id)?;
         let shown = summary(&mut *page.app.db.get()?, &w)?;
         let hits: Vec<Json> = hits(page.app, id, Some(MAX_HITS))?
             .into_iter()
@@ -186,7 +175,7 @@ pub async fn cones_file(
     headers: HeaderMap,
 ) -> Response {
     blocking(app, &headers, move |page| {
-        let w = visible(page, id)?;
+        let w: Watchlist = visible(page, id)?;
         let cones = Watchlist::cones(&mut *page.app.db.get()?, w.id)?;
         let rows: Vec<Vec<Json>> = cones
             .iter()
@@ -212,7 +201,7 @@ pub async fn hits_file(
     headers: HeaderMap,
 ) -> Response {
     blocking(app, &headers, move |page| {
-        visible(page, id)?;
+        let _: Watchlist = visible(page, id)?;
         let key = lasair_service::catalog(page.app.survey).key;
         let columns = [key, "name", "arcsec"].map(str::to_owned);
         let rows = hits(page.app, id, None)?;
@@ -230,13 +219,10 @@ pub async fn delete(
     let csrf = answers(&body).remove("csrf");
     blocking(app, &headers, move |page| {
         check_csrf(page, csrf.as_deref())?;
-        let w = visible(page, id)?;
-        if !page.visitor.owns(w.user_id) {
-            return Err(ApiError::not_found());
-        }
+        let w: Watchlist = owned(page, id)?;
         let mut db = page.app.db.get()?;
-        db.delete_where("watchlist_hits", "wl_id", &lasair_db::Value::Int(id))?;
-        Watchlist::delete_with_cones(&mut db, id)?;
+        db.delete_where("watchlist_hits", "wl_id", &lasair_db::Value::Int(w.id))?;
+        Watchlist::delete_with_cones(&mut db, w.id)?;
         Ok(see_other("/watchlists/"))
     })
     .await
