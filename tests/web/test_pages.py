@@ -28,7 +28,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from testlib import CHECKS, check, free_port, run  # noqa: E402
@@ -153,6 +153,8 @@ def main():
             watchmap_checks(driver, base, work, args.data,
                             lambda *a: run(b("lasair-filter"), "--survey", "ztf", "--db", db, *a),
                             lambda *a: run(b("lasair-query"), "--db", db, *a))
+            staff_checks(driver, base, work, token, lambda *a, stdin=None: run(b("lasair-serve"), "--survey", "ztf",
+                                                                           "--db", db, *a, stdin=stdin))
         else:
             print("skipped: accounts (no --smtp and --maildir: scripts/test starts aiosmtpd)")
     finally:
@@ -535,6 +537,78 @@ def watchmap_checks(driver, base, work, data, run_filter, query_cli):
     driver.find_element(By.CSS_SELECTOR, "#delete-watchmap button").click()
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/watchmaps/"))
     check("its owner deletes it", name not in driver.find_element(By.ID, "mine").text)
+
+
+def status_of(url, cookie):
+    req = urllib.request.Request(url, headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def staff_checks(driver, base, work, ada_token, serve):
+    """The staff's page is no one else's; staff register annotators, stop and start one, set a
+    user's API class; an annotation sent through the API shows on its annotator's page and in
+    its download; the resources gallery lists what staff make public and not what others do."""
+    session = driver.get_cookie("lasair_session")["value"]
+    check("the staff page does not exist for a user who is not staff",
+          status_of(f"{base}/admin/", f"lasair_session={session}") == 404)
+    driver.get(f"{base}/accounts/profile/")
+    driver.find_element(By.ID, "logout").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "login-link"))
+    boss, password = f"boss{os.getpid()}", "a staff password"
+    serve("user", "add", boss, "--staff", "--password-stdin", stdin=password + "\n")
+    driver.get(f"{base}/accounts/login/?next=/admin/")
+    driver.find_element(By.ID, "username").send_keys(boss)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "users"))
+    check("staff reach their page from the bar", driver.find_elements(By.ID, "admin-link") != [])
+    mine, curated = f"web{os.getpid()}", f"curated{os.getpid()}"
+    for topic, owner in [(mine, "ada"), (curated, boss)]:
+        driver.find_element(By.CSS_SELECTOR, "#new-annotator-section summary").click()
+        driver.find_element(By.ID, "an-topic").send_keys(topic)
+        driver.find_element(By.ID, "an-owner").send_keys(owner)
+        driver.find_element(By.ID, "an-description").send_keys(f"{owner}'s classifier")
+        driver.find_element(By.CSS_SELECTOR, "#new-annotator input[name=public]").click()
+        driver.find_element(By.CSS_SELECTOR, "#new-annotator button[type=submit]").click()
+        WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, f"annotator-{topic}"))
+    row = lambda: driver.find_element(By.ID, f"annotator-{mine}").text  # noqa: E731
+    check("staff register annotators, active", "ada" in row() and "Stop" in row(), row())
+    driver.find_element(By.CSS_SELECTOR, f"#annotator-{mine} button").click()
+    WebDriverWait(driver, 10).until(lambda d: "Start" in row())
+    driver.find_element(By.CSS_SELECTOR, f"#annotator-{mine} button").click()
+    WebDriverWait(driver, 10).until(lambda d: "Stop" in row())
+    check("staff stop an annotator and start it again", "Stop" in row(), row())
+    ada = json.loads(serve("user", "show", "ada"))
+    Select(driver.find_element(By.CSS_SELECTOR, f"#user-{ada['id']} select")).select_by_value("power")
+    driver.find_element(By.CSS_SELECTOR, f"#user-{ada['id']} button").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "users"))
+    after = json.loads(serve("user", "show", "ada"))
+    check("staff make a user a power user", after.get("api_class") == "power", after)
+    fields = {"topic": mine, "objectId": "ZTF21abiuvdk", "classification": "SN Ia",
+              "explanation": "a test's", "classdict": json.dumps({"p": 0.9})}
+    req = urllib.request.Request(f"{base}/api/annotate/", data=urllib.parse.urlencode(fields).encode(),
+                                 headers={"Authorization": f"Token {ada_token}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        check("an annotation is taken by the API", r.status == 200)
+    driver.get(f"{base}/annotators/{mine}/")
+    count = driver.find_element(By.ID, "annotation-count").text
+    cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#annotations tbody td")]
+    check("the annotator's page shows it", count == "1" and cells[:2] == ["ZTF21abiuvdk", "SN Ia"], f"{count} {cells}")
+    _, text = get(driver.find_element(By.ID, "download-csv").get_attribute("href"))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    check("its annotations download", [(r["object"], r["classification"]) for r in rows] == [("ZTF21abiuvdk", "SN Ia")],
+          rows)
+    driver.get(f"{base}/resources/")
+    listed = driver.find_element(By.ID, "resource-annotators").text
+    check("the gallery lists what staff make public, not what others do", curated in listed and mine not in listed,
+          listed)
+    driver.get(f"{base}/annotators/")
+    check("both are listed as public annotators", mine in driver.find_element(By.ID, "public").text)
+    driver.save_screenshot(f"{work}/admin.png")
 
 
 def d_host(url):

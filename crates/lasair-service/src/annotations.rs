@@ -231,9 +231,38 @@ impl Annotation {
         let select = Select::from("annotations")
             .columns(&columns)
             .eq(catalog.key, key)
-            .order_by("timestamp");
+            .order_by_desc("timestamp");
+        Self::read(db, &select)
+    }
+
+    /// Annotator `topic`'s annotations, newest first, at most `limit` when given.
+    pub fn of_topic(
+        db: &mut Db,
+        topic: &str,
+        limit: Option<u64>,
+    ) -> Result<Vec<Annotation>, ServiceError> {
+        let columns = columns(db.catalog().key);
+        let mut select = Select::from("annotations")
+            .columns(&columns)
+            .eq("topic", topic)
+            .order_by_desc("timestamp");
+        if let Some(n) = limit {
+            select = select.limit(n);
+        }
+        Self::read(db, &select)
+    }
+
+    /// How many annotations annotator `topic` has made.
+    pub fn count_of_topic(db: &mut Db, topic: &str) -> Result<u64, ServiceError> {
+        let select = Select::from("annotations").count().eq("topic", topic);
         let rows = db.select(&select)?;
-        let mut all: Vec<Annotation> = rows
+        Ok(rows.rows.first().and_then(|r| r[0].as_i64()).unwrap_or(0) as u64)
+    }
+
+    /// The annotations `select` (of [`columns`]) names, in its order.
+    fn read(db: &mut Db, select: &Select<'_>) -> Result<Vec<Annotation>, ServiceError> {
+        Ok(db
+            .select(select)?
             .rows
             .iter()
             .map(|r| {
@@ -249,9 +278,7 @@ impl Annotation {
                     timestamp: c.text(7),
                 }
             })
-            .collect();
-        all.reverse();
-        Ok(all)
+            .collect())
     }
 }
 

@@ -157,6 +157,10 @@ pub enum UserCommand {
         /// The public demo account (Lasair's `dummy`): 1,000 rows, 10 calls an hour.
         #[arg(long)]
         demo: bool,
+        /// Staff: the web site's staff page (`/admin/`) is theirs, and what they make public
+        /// is listed among the broker's resources.
+        #[arg(long)]
+        staff: bool,
     },
     /// Prints a user's API token (made on first asking).
     Token { name: String },

@@ -27,6 +27,7 @@ pub fn run(args: &Args, command: &Command, out: &mut dyn Write) -> anyhow::Resul
                     password_stdin,
                     power,
                     demo,
+                    staff,
                 },
         } => {
             let password = if *password_stdin {
@@ -53,7 +54,7 @@ pub fn run(args: &Args, command: &Command, out: &mut dyn Write) -> anyhow::Resul
                 email: email.clone(),
                 first_name: first_name.clone(),
                 last_name: last_name.clone(),
-                is_staff: false,
+                is_staff: *staff,
                 api_class,
                 password,
                 inactive: false,

@@ -144,11 +144,13 @@ fn show(
     } else {
         StatusCode::OK
     };
+    // Where logging in goes on to (a page of this site only), carried from `?next=`.
+    let next = (form.id == LOGIN.id).then(|| next_of(filled));
     let mut r = page.render(
         "form.html",
         context! {
             title => form.title, action => form.action, form_id => form.id, intro => form.intro,
-            fields, submit => form.submit, links, error, notice,
+            fields, submit => form.submit, links, error, notice, next,
         },
     )?;
     *r.status_mut() = status;

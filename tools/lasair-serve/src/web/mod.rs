@@ -7,13 +7,18 @@
 //! (its lightcurve to download), `/search/?q=...`, `/query/` (the query builder, its rows
 //! as CSV or JSON with `format=`), `/schema/`, `/status/` (tonight) and `/status/YYYY-MM-DD/`;
 //! accounts (`/accounts/...`); users' filters, watchlists and watchmaps (`/filters/`,
-//! `/watchlists/`, `/watchmaps/`, each with its own page per resource).
+//! `/watchlists/`, `/watchmaps/`, each with its own page per resource); annotators
+//! (`/annotators/`), the staff's gallery of resources (`/resources/`) and the staff's own page
+//! (`/admin/`).
 
 mod accounts;
+mod admin;
+mod annotators;
 mod filters;
 mod home;
 mod object;
 mod query;
+mod resources;
 mod search;
 mod status;
 mod watchlists;
@@ -39,7 +44,10 @@ macro_rules! templates {
         [$(($name, include_str!(concat!("../../../../web/templates/", $name)))),*]
     };
 }
-const TEMPLATE_FILES: [(&str, &str); 16] = templates!(
+const TEMPLATE_FILES: [(&str, &str); 20] = templates!(
+    "admin.html",
+    "annotator.html",
+    "annotators.html",
     "base.html",
     "error.html",
     "filter.html",
@@ -49,6 +57,7 @@ const TEMPLATE_FILES: [(&str, &str); 16] = templates!(
     "object.html",
     "profile.html",
     "query.html",
+    "resources.html",
     "schema.html",
     "search.html",
     "status.html",
@@ -162,6 +171,21 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/watchmaps/{id}/file/", get(watchmaps::moc_file))
         .route("/watchmaps/{id}/hits/", get(watchmaps::hits_file))
         .route("/watchmaps/{id}/delete/", post(watchmaps::delete))
+        .route("/annotators/", get(annotators::list))
+        .route("/annotators/{topic}/", get(annotators::detail))
+        .route(
+            "/annotators/{topic}/annotations/",
+            get(annotators::download),
+        )
+        .route("/resources/", get(resources::page))
+        .route("/comres/", get(resources::lasair_address))
+        .route("/admin/", get(admin::page))
+        .route("/admin/users/{id}/", post(admin::user))
+        .route("/admin/annotators/", post(admin::register_annotator))
+        .route(
+            "/admin/annotators/{topic}/active/",
+            post(admin::annotator_active),
+        )
         .route("/static/{file}", get(asset))
         .route("/static/vendor/{file}", get(vendor))
 }
@@ -251,7 +275,8 @@ impl Page<'_> {
     /// logged in, the forms' CSRF token); sets the CSRF cookie when it is new.
     fn render(&self, name: &str, ctx: Value) -> Result<Response, ApiError> {
         let user = self.visitor.user.as_ref().map(|u| u.username.clone());
-        let ctx = context! { user, csrf => self.visitor.csrf.clone(), ..ctx };
+        let staff = self.visitor.user.as_ref().is_some_and(|u| u.is_staff);
+        let ctx = context! { user, staff, csrf => self.visitor.csrf.clone(), ..ctx };
         let mut page = render(self.app.survey, name, ctx)?;
         if self.visitor.new_csrf {
             let cookie = format!(
