@@ -410,8 +410,8 @@ def filter_checks(driver, base, work, run_filter):
                f"&where={urllib.parse.quote(where)}")
     driver.find_element(By.CSS_SELECTOR, "#save-section summary").click()
     name = f"multi{os.getpid()}"
-    driver.find_element(By.ID, "filter-name").send_keys(name)
-    driver.find_element(By.ID, "filter-description").send_keys("objects seen twice or more")
+    driver.find_element(By.ID, "save-filter-name").send_keys(name)
+    driver.find_element(By.ID, "save-filter-description").send_keys("objects seen twice or more")
     driver.find_element(By.CSS_SELECTOR, "#save-filter input[name=public]").click()
     driver.find_element(By.CSS_SELECTOR, "#save-filter button[type=submit]").click()
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "topic"))
@@ -427,13 +427,42 @@ def filter_checks(driver, base, work, run_filter):
     today = driver.find_element(By.ID, "today").text
     check("today's results are the records its topic got", records > 0 and today == str(records),
           f"{today} vs {records}")
-    driver.get(f"{base}/filters/")
+    check("its page says when it stops unless saved again", found(driver, "expires").text > time.strftime("%Y-%m-%d"))
+    # Its owner changes it: where results go, and its WHERE clause.
+    driver.find_element(By.CSS_SELECTOR, "#edit-section summary").click()
+    Select(driver.find_element(By.ID, "edit-filter-output")).select_by_value("email")
+    clause = driver.find_element(By.ID, "edit-filter-where")
+    clause.clear()
+    clause.send_keys("objects.ncand >= 3")
+    driver.find_element(By.CSS_SELECTOR, "#edit-filter button[type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "delivery").text == "a daily email")
+    check("its owner changes it, and the page shows the change",
+          "objects.ncand >= 3" in driver.find_element(By.CSS_SELECTOR, "pre.query").text
+          and driver.find_element(By.ID, "topic").text == topic)
+    driver.find_element(By.CSS_SELECTOR, "#edit-section summary").click()
+    clause = driver.find_element(By.ID, "edit-filter-where")
+    clause.clear()
+    clause.send_keys("objects.nosuchcolumn > 1")
+    driver.find_element(By.CSS_SELECTOR, "#edit-filter button[type=submit]").click()
+    refused = driver.find_element(By.TAG_NAME, "main").text
+    check("a change the compiler refuses is refused, saying why", "nosuchcolumn" in refused, refused[:300])
+    driver.get(filter_url)
+    check("and the filter is as it was", "objects.ncand >= 3" in driver.find_element(By.CSS_SELECTOR, "pre.query").text)
+    driver.find_element(By.CSS_SELECTOR, "#copy-filter button").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url != filter_url and d.find_elements(By.ID, "delivery"))
+    check("a copy is a new filter of mine, private and saved only",
+          driver.find_element(By.ID, "filter-name").text.startswith(f"{name} (copy)")
+          and driver.find_element(By.ID, "delivery").text == "nowhere: saved only"
+          and "objects.ncand >= 3" in driver.find_element(By.CSS_SELECTOR, "pre.query").text,
+          driver.find_element(By.ID, "filter-name").text)
+    driver.find_element(By.CSS_SELECTOR, "#delete-filter button").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/filters/"))
     check("the filter is listed as mine and as public",
           name in driver.find_element(By.ID, "mine").text and name in driver.find_element(By.ID, "public").text)
     # A private one: another visitor (no cookies) is told it does not exist.
     driver.get(f"{base}/query/?select=objects.objectId&tables=objects")
     driver.find_element(By.CSS_SELECTOR, "#save-section summary").click()
-    driver.find_element(By.ID, "filter-name").send_keys(f"secret{os.getpid()}")
+    driver.find_element(By.ID, "save-filter-name").send_keys(f"secret{os.getpid()}")
     driver.find_element(By.CSS_SELECTOR, "#save-filter button[type=submit]").click()
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "topic"))
     private_url = driver.current_url

@@ -15,6 +15,12 @@ pub const ACTIVE_DAYS: f64 = 180.0;
 /// Lasair's warning ahead of expiry, days.
 pub const WARN_DAYS: f64 = 28.0;
 
+/// When a resource saved at `saved` (UTC, `YYYY-MM-DD HH:MM:SS`) stops unless saved again:
+/// [`ACTIVE_DAYS`] later. `None` for a date that cannot be read.
+pub fn expires(saved: &str) -> Option<String> {
+    mjd_of_utc(saved).map(|mjd| utc_string(mjd + ACTIVE_DAYS))
+}
+
 /// The owner of what the services keep for everyone, such as TNS's watchlist.
 pub const SERVICES: i64 = 0;
 

@@ -284,6 +284,37 @@ impl Filter {
         Ok(Filter { id, ..filter })
     }
 
+    /// Saves filter `id` again as `new` (checked first, as [`Filter::create`] checks it), with
+    /// `delivery`: its topic follows its name, as Lasair's does, and the save renews it for
+    /// [`ACTIVE_DAYS`](crate::expiry::ACTIVE_DAYS) (expiry counts from `date_modified`).
+    pub fn save(
+        db: &mut Db,
+        id: i64,
+        new: &NewFilter,
+        delivery: Option<Delivery>,
+    ) -> Result<Filter, ServiceError> {
+        check(db, &new.name, &new.query)?;
+        let old = Filter::get(db, id)?;
+        let filter = Filter {
+            name: new.name.clone(),
+            description: new.description.clone(),
+            query: new.query.clone(),
+            delivery,
+            public: new.public,
+            topic: topic_name(old.user_id, &new.name),
+            date_modified: crate::now(),
+            trigger: new.trigger,
+            ..old
+        };
+        let sets: Vec<(&str, Value)> = Self::COLUMNS[2..]
+            .iter()
+            .copied()
+            .zip(filter.fields().into_iter().skip(2))
+            .collect();
+        Filter::update(db, id, &sets)?;
+        Ok(filter)
+    }
+
     /// Runs it on the stream with `delivery`, or (`None`) mutes it.
     pub fn set_delivery(
         db: &mut Db,

@@ -16,7 +16,7 @@ use lasair_sql::UserQuery;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{answers, blocking, check_csrf, owned, see_other, visible};
+use super::{answers, blocking, check_csrf, owned, see_other, visible, Answers, Page};
 use crate::reply::ApiError;
 use crate::state::App;
 
@@ -85,6 +85,9 @@ pub async fn detail(
         let shown = json!({
             "id": f.id, "name": f.name, "description": f.description, "public": f.public,
             "topic": f.topic, "modified": f.date_modified,
+            "expires": f.delivery.and_then(|_| lasair_service::expiry::expires(&f.date_modified)),
+            "output": f.delivery.map_or("none", Delivery::as_str),
+            "on_alert": f.trigger.on_alert, "on_annotation": f.trigger.on_annotation,
             "delivery_text": delivery_text(f.delivery), "trigger_text": trigger_text,
             "stream": f.delivery.is_some_and(Delivery::is_stream),
             "select": f.query.select, "tables": f.query.tables, "conditions": f.query.conditions,
@@ -100,62 +103,131 @@ pub async fn detail(
     .await
 }
 
+/// The filter a posted form describes, for user `user_id`, checked: name and description
+/// bounded, the name not another of theirs (`except`: the filter being saved again), the
+/// query compiled as the stream will run it, naming only watchlists and watchmaps the user
+/// may.
+fn read_form(
+    page: &Page,
+    form: &Answers,
+    user_id: i64,
+    except: Option<i64>,
+) -> Result<(NewFilter, Option<Delivery>), ApiError> {
+    let field = |k: &str| form.get(k).map_or("", |v| v.trim());
+    let (name, description) = (field("name"), field("description"));
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(ApiError::error(format!(
+            "A filter's name is 1 to {MAX_NAME} characters."
+        )));
+    }
+    if description.chars().count() > MAX_DESCRIPTION {
+        return Err(ApiError::error(format!(
+            "A description is at most {MAX_DESCRIPTION} characters."
+        )));
+    }
+    let delivery = match field("output") {
+        "none" | "" => None,
+        other => Some(
+            other
+                .parse::<Delivery>()
+                .map_err(|e| ApiError::error(e.to_string()))?,
+        ),
+    };
+    let mut db = page.app.db.get()?;
+    let taken = Filter::list_where(&mut db, "user_id", user_id.into())?
+        .iter()
+        .any(|f| Some(f.id) != except && f.name.eq_ignore_ascii_case(name));
+    if taken {
+        return Err(ApiError::error(format!(
+            "You have a filter called {name:?} already."
+        )));
+    }
+    let query = UserQuery {
+        select: field("select").to_owned(),
+        tables: field("tables").to_owned(),
+        conditions: field("where").to_owned(),
+        ..UserQuery::default()
+    };
+    compile_as(&mut db, &query, &QueryLimits::default(), user_id)?;
+    let new = NewFilter {
+        description: description.to_owned(),
+        public: field("public") == "1",
+        trigger: Trigger {
+            on_alert: field("on_alert") == "1",
+            on_annotation: field("on_annotation") == "1",
+        },
+        query,
+        ..NewFilter::new(user_id, name, "", "", "")
+    };
+    Ok((new, delivery))
+}
+
 pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     let form = answers(&body);
     blocking(app, &headers, move |page| {
-        let field = |k: &str| form.get(k).map_or("", |v| v.trim());
         check_csrf(page, form.get("csrf").map(String::as_str))?;
         let Some(user) = &page.visitor.user else {
             return Ok(see_other("/accounts/login/?next=/query/"));
         };
-        let (name, description) = (field("name"), field("description"));
-        if name.is_empty() || name.chars().count() > MAX_NAME {
-            return Err(ApiError::error(format!(
-                "A filter's name is 1 to {MAX_NAME} characters."
-            )));
-        }
-        if description.chars().count() > MAX_DESCRIPTION {
-            return Err(ApiError::error(format!(
-                "A description is at most {MAX_DESCRIPTION} characters."
-            )));
-        }
-        let delivery = match field("output") {
-            "none" | "" => None,
-            other => Some(
-                other
-                    .parse::<Delivery>()
-                    .map_err(|e| ApiError::error(e.to_string()))?,
-            ),
+        let (new, delivery) = read_form(page, &form, user.id, None)?;
+        let filter = Filter::create(&mut *page.app.db.get()?, &new, delivery)?;
+        Ok(see_other(&format!("/filters/{}/", filter.id)))
+    })
+    .await
+}
+
+/// The owner saves their filter again, changed: the save renews it.
+pub async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = answers(&body);
+    blocking(app, &headers, move |page| {
+        check_csrf(page, form.get("csrf").map(String::as_str))?;
+        let filter: Filter = owned(page, id)?;
+        let (new, delivery) = read_form(page, &form, filter.user_id, Some(filter.id))?;
+        Filter::save(&mut *page.app.db.get()?, filter.id, &new, delivery)?;
+        Ok(see_other(&format!("/filters/{}/", filter.id)))
+    })
+    .await
+}
+
+/// A logged-in visitor copies a filter they may see (theirs, or a public one) as a new one
+/// of their own: private, saved only, until they choose where its results go.
+pub async fn copy(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let csrf = answers(&body).remove("csrf");
+    blocking(app, &headers, move |page| {
+        check_csrf(page, csrf.as_deref())?;
+        let Some(user) = &page.visitor.user else {
+            return Ok(see_other(&format!("/accounts/login/?next=/filters/{id}/")));
         };
+        let original: Filter = visible(page, id)?;
         let mut db = page.app.db.get()?;
-        let taken = Filter::list_where(&mut db, "user_id", user.id.into())?
-            .iter()
-            .any(|f| f.name.eq_ignore_ascii_case(name));
-        if taken {
-            return Err(ApiError::error(format!(
-                "You have a filter called {name:?} already."
-            )));
-        }
-        let query = UserQuery {
-            select: field("select").to_owned(),
-            tables: field("tables").to_owned(),
-            conditions: field("where").to_owned(),
-            ..UserQuery::default()
-        };
-        // As the stream will run it, and naming only watchlists and watchmaps the user may.
-        compile_as(&mut db, &query, &QueryLimits::default(), user.id)?;
+        let names: Vec<String> = Filter::list_where(&mut db, "user_id", user.id.into())?
+            .into_iter()
+            .map(|f| f.name.to_lowercase())
+            .collect();
+        let name = (1..)
+            .map(|n| match n {
+                1 => format!("{} (copy)", original.name),
+                n => format!("{} (copy {n})", original.name),
+            })
+            .find(|n| !names.contains(&n.to_lowercase()))
+            .unwrap_or_default();
         let new = NewFilter {
-            description: description.to_owned(),
-            public: field("public") == "1",
-            trigger: Trigger {
-                on_alert: field("on_alert") == "1",
-                on_annotation: field("on_annotation") == "1",
-            },
-            query,
-            ..NewFilter::new(user.id, name, "", "", "")
+            description: original.description.clone(),
+            query: original.query.clone(),
+            trigger: original.trigger,
+            ..NewFilter::new(user.id, &name, "", "", "")
         };
-        let filter = Filter::create(&mut db, &new, delivery)?;
-        Filter::set_trigger(&mut db, filter.id, new.trigger)?;
+        let filter = Filter::create(&mut db, &new, None)?;
         Ok(see_other(&format!("/filters/{}/", filter.id)))
     })
     .await

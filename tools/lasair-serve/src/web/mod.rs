@@ -44,13 +44,14 @@ macro_rules! templates {
         [$(($name, include_str!(concat!("../../../../web/templates/", $name)))),*]
     };
 }
-const TEMPLATE_FILES: [(&str, &str); 20] = templates!(
+const TEMPLATE_FILES: [(&str, &str); 21] = templates!(
     "admin.html",
     "annotator.html",
     "annotators.html",
     "base.html",
     "error.html",
     "filter.html",
+    "filter_form.html",
     "filters.html",
     "form.html",
     "home.html",
@@ -151,6 +152,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/filters/", get(filters::list))
         .route("/filters/create/", post(filters::create))
         .route("/filters/{id}/", get(filters::detail))
+        .route("/filters/{id}/update/", post(filters::update))
+        .route("/filters/{id}/copy/", post(filters::copy))
         .route("/filters/{id}/delete/", post(filters::delete))
         .route(
             "/watchlists/",
