@@ -3,7 +3,9 @@
 -- ROUTE is `cone` (POST /api/cone/ at a random position over ZTF's sky, Dec -30 to +90,
 -- radius 5") or `object` (POST /api/object/ lite, a random one of the OBJECTS that
 -- bench_objects wrote, or of the FIRST of them: those it gave lightcurves), or `page` (GET the
--- object's web page /objects/ID/, HTML with its whole lightcurve). Every answer not
+-- object's web page /objects/ID/, HTML with its whole lightcurve), or `cutout` (GET one of
+-- the object's three cutouts drawn as PNG: bench_objects files object i's as source i). Every
+-- answer not
 -- 2xx, or 2xx with an empty body, is counted; `done` prints one line:
 --   result REQUESTS SECONDS P50_MS P99_MS BAD SOCKET_ERRORS
 
@@ -47,9 +49,14 @@ function request()
         local body = string.format("ra=%.6f&dec=%.6f&radius=5&requestType=all", ra, dec)
         return wrk.format("POST", "/api/cone/", headers, body)
     end
-    local id = object_id(math.random(0, first - 1), objects)
+    local i = math.random(0, first - 1)
+    local id = object_id(i, objects)
     if route == "page" then
         return wrk.format("GET", "/objects/" .. id .. "/")
+    end
+    if route == "cutout" then
+        local kinds = { "science", "template", "difference" }
+        return wrk.format("GET", "/objects/" .. id .. "/cutouts/" .. i .. "/" .. kinds[math.random(1, 3)] .. "/")
     end
     return wrk.format("POST", "/api/object/", headers, "objectId=" .. id .. "&lite=True")
 end

@@ -3,9 +3,10 @@
 //! (Dec -30 to +90), and a Sherlock row for one object in ten.
 //!
 //! `bench_objects objects DB_URL N`; progress on stderr. `bench_objects lightcurves STORE_URL
-//! N M` gives the first M of the N objects lightcurves in a lightcurve store: the points of
-//! the real ZTF alerts of `../shared/data` (each alert's history and forced photometry, every
-//! field as ZTF sent it), one alert's points per object, cycling through the alerts.
+//! N M [CUTOUT_DIR]` gives the first M of the N objects lightcurves in a lightcurve store: the
+//! points of the real ZTF alerts of `../shared/data` (each alert's history and forced
+//! photometry, every field as ZTF sent it), one alert's points per object, cycling through the
+//! alerts; and, given a cutout folder, that alert's three cutouts as object i's source i.
 //!
 //! The names are Lasair's, assigned in order as ZTF assigns them: the N objects are spread
 //! over eight years (`ZTF18` to `ZTF25`), each year's numbered from `aaaaaaa` in base 26;
@@ -124,15 +125,16 @@ fn main() -> Result<(), Error> {
     let count = |i: usize| args.get(i).and_then(|n| n.parse().ok());
     match (args.first().map(String::as_str), args.get(1)) {
         (Some("objects"), Some(url)) if args.len() == 3 => objects(url, count(2).ok_or(USAGE)?),
-        (Some("lightcurves"), Some(url)) if args.len() == 4 => {
-            lightcurves(url, count(2).ok_or(USAGE)?, count(3).ok_or(USAGE)?)
+        (Some("lightcurves"), Some(url)) if args.len() == 4 || args.len() == 5 => {
+            let cutouts = args.get(4).map(lasair_store::CutoutStore::new);
+            lightcurves(url, count(2).ok_or(USAGE)?, count(3).ok_or(USAGE)?, cutouts)
         }
         _ => Err(USAGE.into()),
     }
 }
 
 const USAGE: &str =
-    "usage: bench_objects objects DB_URL N | bench_objects lightcurves STORE_URL N M";
+    "usage: bench_objects objects DB_URL N | bench_objects lightcurves STORE_URL N M [CUTOUT_DIR]";
 
 fn objects(url: &str, n: usize) -> Result<(), Error> {
     let seed = 42;
@@ -175,15 +177,24 @@ fn objects(url: &str, n: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Lightcurves for the first `m` of `n` objects, from the real ZTF alerts.
-fn lightcurves(url: &str, n: usize, m: usize) -> Result<(), Error> {
+/// Lightcurves for the first `m` of `n` objects, from the real ZTF alerts; with a cutout
+/// store, each of those objects also gets its alert's three cutouts, filed under source id
+/// `i` for object `i` (the rule serve.lua asks them by).
+fn lightcurves(
+    url: &str,
+    n: usize,
+    m: usize,
+    cutouts: Option<lasair_store::CutoutStore>,
+) -> Result<(), Error> {
     let folder = lasair_testdata::shared_data("ztf/alerts").ok_or("no real ZTF alerts")?;
     let decoder = Decoder::new(Survey::Ztf, None);
     let mut alerts: Vec<Alert> = Vec::new();
     for path in avro_files(&folder)? {
         for alert in decoder.decode(&std::fs::read(&path)?) {
             let mut alert = alert.map_err(|e| format!("{}: {e}", path.display()))?;
-            alert.cutouts.clear();
+            if cutouts.is_none() {
+                alert.cutouts.clear();
+            }
             alerts.push(alert);
         }
     }
@@ -203,6 +214,16 @@ fn lightcurves(url: &str, n: usize, m: usize) -> Result<(), Error> {
             })
             .collect();
         store.upsert(&batch)?;
+        if let Some(cutouts) = &cutouts {
+            for (i, alert) in (from..).zip(&batch) {
+                let mut alert = alert.clone();
+                alert.source_id = i as i64;
+                cutouts.write(&alert)?;
+            }
+        }
+    }
+    if let Some(cutouts) = &cutouts {
+        cutouts.sync()?;
     }
     eprintln!(
         "bench_objects: lightcurves of {m} objects from {} real ZTF alerts: {:.1} points each",

@@ -81,6 +81,9 @@ pub struct App {
     /// closing them and filling their empty page caches again took about a third of the
     /// server's time (perf).
     pub answering: Arc<tokio::sync::Semaphore>,
+    /// The home page's figures and recent objects, and when they were read (the counts over
+    /// the whole database are too dear to make for every visitor).
+    pub home: Mutex<Option<(Instant, Arc<serde_json::Value>)>>,
 }
 
 impl std::fmt::Debug for App {
@@ -200,6 +203,7 @@ impl App {
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             ),
             answering: Arc::new(tokio::sync::Semaphore::new(answering)),
+            home: Mutex::new(None),
         })
     }
 

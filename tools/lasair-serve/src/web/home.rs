@@ -1,12 +1,13 @@
 //! The home page: tonight's figures, objects by Sherlock's class, and the most recently
 //! updated objects on the sky.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::response::Response;
-use lasair_db::{Select, Value};
-use minijinja::context;
+use lasair_db::Select;
+use minijinja::Value;
 use serde_json::json;
 
 use super::{blocking, fixed, Page};
@@ -36,8 +37,31 @@ pub async fn page(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     blocking(app, &headers, home).await
 }
 
+/// How long the home page's figures are shown before they are read again (Lasair's front
+/// page keeps its query for 30 minutes).
+const STALE: Duration = Duration::from_secs(60);
+
 fn home(page: &Page) -> Result<Response, ApiError> {
-    let app = page.app;
+    let cached = {
+        let home = page.app.home.lock().unwrap_or_else(PoisonError::into_inner);
+        home.as_ref()
+            .filter(|(made, _)| made.elapsed() < STALE)
+            .map(|(_, shown)| Arc::clone(shown))
+    };
+    let shown = match cached {
+        Some(shown) => shown,
+        None => {
+            let shown = Arc::new(read(page.app)?);
+            *page.app.home.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some((Instant::now(), Arc::clone(&shown)));
+            shown
+        }
+    };
+    page.render("home.html", Value::from_serialize(&*shown))
+}
+
+/// The home page's figures, classes and recent objects, read from the database.
+fn read(app: &App) -> Result<serde_json::Value, ApiError> {
     let mut db = app.db.get()?;
     let catalog = db.catalog();
     let today = lasair_alert::time::utc_string(lasair_alert::time::mjd_now());
@@ -85,7 +109,7 @@ fn home(page: &Page) -> Result<Response, ApiError> {
             lasair_alert::time::utc_string(mjd)
         });
         let id = match &key {
-            Value::Int(n) => n.to_string(),
+            lasair_db::Value::Int(n) => n.to_string(),
             other => other.as_str().unwrap_or_default().to_owned(),
         };
         recent.push(json!({
@@ -93,6 +117,5 @@ fn home(page: &Page) -> Result<Response, ApiError> {
             "ra_text": fixed(ra, 5), "dec_text": fixed(dec, 5), "latest": latest,
         }));
     }
-    let ctx = context! { figures, classes, recent };
-    page.render("home.html", ctx)
+    Ok(json!({ "figures": figures, "classes": classes, "recent": recent }))
 }
