@@ -55,7 +55,7 @@ function request()
         return wrk.format("GET", "/objects/" .. id .. "/")
     end
     if route == "cutout" then
-        local kinds = { "science", "template", "difference" }
+        local kinds = { "Science", "Template", "Difference" }
         return wrk.format("GET", "/objects/" .. id .. "/cutouts/" .. i .. "/" .. kinds[math.random(1, 3)] .. "/")
     end
     return wrk.format("POST", "/api/object/", headers, "objectId=" .. id .. "&lite=True")

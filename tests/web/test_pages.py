@@ -28,6 +28,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -58,6 +59,13 @@ def drawn_points(driver):
         traces.forEach((t, i) => { out[names[i]] = t.querySelectorAll('path.point').length; });
         return out;
     """)
+
+
+def settled(driver, condition, timeout=10):
+    """Waits until `condition(driver)` holds, through the page being replaced under it (an
+    element read as the next page loads goes stale)."""
+    WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,
+                                                       NoSuchElementException)).until(condition)
 
 
 def found(driver, element_id):
@@ -316,7 +324,7 @@ def status_checks(driver, base, lines):
           [c.text for c in cells])
     check("the filter's steps are timed", len(driver.find_elements(By.CSS_SELECTOR, "#stages tr")) == 6)
     driver.find_element(By.ID, "previous").click()
-    WebDriverWait(driver, 10).until(lambda d: "Nothing recorded" in d.find_element(By.ID, "night").text)
+    settled(driver, lambda d: "Nothing recorded" in d.find_element(By.ID, "night").text)
     check("the night before has nothing and links to the next", driver.find_elements(By.ID, "next") != [])
 
 
@@ -435,7 +443,7 @@ def filter_checks(driver, base, work, run_filter):
     clause.clear()
     clause.send_keys("objects.ncand >= 3")
     driver.find_element(By.CSS_SELECTOR, "#edit-filter button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "delivery").text == "a daily email")
+    settled(driver, lambda d: d.find_element(By.ID, "delivery").text == "a daily email")
     check("its owner changes it, and the page shows the change",
           "objects.ncand >= 3" in driver.find_element(By.CSS_SELECTOR, "pre.query").text
           and driver.find_element(By.ID, "topic").text == topic)
@@ -513,6 +521,15 @@ def watchlist_checks(driver, base, work):
     except urllib.error.HTTPError as e:
         status = e.code
     check("a private watchlist is refused to another visitor", status == 404, status)
+    check("its page says when it stops unless saved again", found(driver, "expires").text > time.strftime("%Y-%m-%d"))
+    driver.find_element(By.CSS_SELECTOR, "#edit-section summary").click()
+    driver.find_element(By.ID, "edit-name").send_keys(" renamed")
+    driver.find_element(By.CSS_SELECTOR, "#edit-settings input[name=public]").click()
+    driver.find_element(By.CSS_SELECTOR, "#edit-settings button[type=submit]").click()
+    settled(driver, lambda d: "renamed" in d.find_element(By.ID, "watchlist-name").text)
+    status, _ = get(driver.current_url)
+    check("its owner renames it and makes it public: now anyone sees it",
+          "public" in driver.find_element(By.ID, "watchlist-name").text and status == 200, status)
 
 
 def watchmap_checks(driver, base, work, data, run_filter, query_cli):
@@ -563,6 +580,11 @@ def watchmap_checks(driver, base, work, data, run_filter, query_cli):
     except urllib.error.HTTPError as e:
         status = e.code
     check("a private watchmap is refused to another visitor", status == 404, status)
+    driver.find_element(By.CSS_SELECTOR, "#edit-section summary").click()
+    driver.find_element(By.CSS_SELECTOR, "#edit-settings input[name=active]").click()
+    driver.find_element(By.CSS_SELECTOR, "#edit-settings button[type=submit]").click()
+    settled(driver, lambda d: "resting" in d.find_element(By.ID, "watchmap-name").text)
+    check("its owner rests it: it no longer stops", driver.find_elements(By.ID, "expires") == [])
     driver.find_element(By.CSS_SELECTOR, "#delete-watchmap button").click()
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/watchmaps/"))
     check("its owner deletes it", name not in driver.find_element(By.ID, "mine").text)
@@ -607,9 +629,9 @@ def staff_checks(driver, base, work, ada_token, serve):
     row = lambda: driver.find_element(By.ID, f"annotator-{mine}").text  # noqa: E731
     check("staff register annotators, active", "ada" in row() and "Stop" in row(), row())
     driver.find_element(By.CSS_SELECTOR, f"#annotator-{mine} button").click()
-    WebDriverWait(driver, 10).until(lambda d: "Start" in row())
+    settled(driver, lambda d: "Start" in row())
     driver.find_element(By.CSS_SELECTOR, f"#annotator-{mine} button").click()
-    WebDriverWait(driver, 10).until(lambda d: "Stop" in row())
+    settled(driver, lambda d: "Stop" in row())
     check("staff stop an annotator and start it again", "Stop" in row(), row())
     ada = json.loads(serve("user", "show", "ada"))
     Select(driver.find_element(By.CSS_SELECTOR, f"#user-{ada['id']} select")).select_by_value("power")

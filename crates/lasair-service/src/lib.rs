@@ -36,7 +36,7 @@ use lasair_db::{Db, DbError};
 use lasair_sql::catalog::{self, Catalog};
 use lasair_sql::SqlError;
 
-pub use record::{Record, Shared};
+pub use record::{Record, Settings, Shared};
 
 /// What went wrong, and with what.
 #[derive(Debug, thiserror::Error)]

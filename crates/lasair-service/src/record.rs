@@ -114,6 +114,29 @@ pub trait Shared: Record {
     fn owner(&self) -> i64;
     /// Whether everyone may see it.
     fn is_public(&self) -> bool;
+
+    /// Saves its name, description, and whether it is public and active, again: a save, so
+    /// it is renewed for [`ACTIVE_DAYS`](crate::expiry::ACTIVE_DAYS). (A filter's `active`
+    /// says where its results go: it is saved whole, by `Filter::save`.)
+    fn save_settings(db: &mut Db, id: i64, settings: &Settings) -> Result<(), ServiceError> {
+        let sets = [
+            ("name", Value::from(settings.name.as_str())),
+            ("description", settings.description.as_str().into()),
+            ("public", i64::from(settings.public).into()),
+            ("active", i64::from(settings.active).into()),
+            ("date_modified", crate::now().into()),
+        ];
+        Self::update(db, id, &sets)
+    }
+}
+
+/// What an owner may change of a watchlist or a watchmap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub name: String,
+    pub description: String,
+    pub public: bool,
+    pub active: bool,
 }
 
 macro_rules! shared {

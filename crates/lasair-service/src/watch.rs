@@ -34,6 +34,8 @@ pub struct Watchlist {
     pub active: bool,
     pub public: bool,
     pub date_created: String,
+    /// When it was last saved: it stops 180 days later unless saved again.
+    pub date_modified: String,
 }
 
 impl Record for Watchlist {
@@ -48,6 +50,7 @@ impl Record for Watchlist {
         "active",
         "public",
         "date_created",
+        "date_modified",
     ];
 
     fn from_row(row: &[Value]) -> Option<Watchlist> {
@@ -61,6 +64,7 @@ impl Record for Watchlist {
             active: c.flag(5),
             public: c.flag(6),
             date_created: c.text(7),
+            date_modified: c.text(8),
         })
     }
 
@@ -74,6 +78,7 @@ impl Record for Watchlist {
             i64::from(self.active).into(),
             i64::from(self.public).into(),
             self.date_created.as_str().into(),
+            self.date_modified.as_str().into(),
         ]
     }
 }
@@ -98,6 +103,7 @@ impl Watchlist {
         if cones.is_empty() {
             return Err(ServiceError::invalid(what, "no cones"));
         }
+        let now = crate::now();
         let list = Watchlist {
             id: 0,
             user_id: entry.user_id,
@@ -106,7 +112,8 @@ impl Watchlist {
             radius,
             active: true,
             public: entry.public,
-            date_created: crate::now(),
+            date_created: now.clone(),
+            date_modified: now,
         };
         let id = db.insert(Self::TABLE, &Self::COLUMNS[1..], &list.fields()[1..])?;
         let cones: Vec<(Option<i64>, &Cone)> = cones.iter().map(|c| (None, c)).collect();
@@ -274,6 +281,8 @@ pub struct Watchmap {
     pub active: bool,
     pub public: bool,
     pub date_created: String,
+    /// When it was last saved: it stops 180 days later unless saved again.
+    pub date_modified: String,
 }
 
 impl Record for Watchmap {
@@ -288,6 +297,7 @@ impl Record for Watchmap {
         "active",
         "public",
         "date_created",
+        "date_modified",
     ];
 
     fn from_row(row: &[Value]) -> Option<Watchmap> {
@@ -301,6 +311,7 @@ impl Record for Watchmap {
             active: c.flag(5),
             public: c.flag(6),
             date_created: c.text(7),
+            date_modified: c.text(8),
         })
     }
 
@@ -314,6 +325,7 @@ impl Record for Watchmap {
             i64::from(self.active).into(),
             i64::from(self.public).into(),
             self.date_created.as_str().into(),
+            self.date_modified.as_str().into(),
         ]
     }
 }
@@ -329,6 +341,7 @@ impl Watchmap {
     ) -> Result<(Watchmap, Area), ServiceError> {
         let area = Area::from_bytes(moc, source)
             .map_err(|e| ServiceError::invalid("watchmap", e.to_string()))?;
+        let now = crate::now();
         let map = Watchmap {
             id: 0,
             user_id: entry.user_id,
@@ -337,7 +350,8 @@ impl Watchmap {
             moc: encode_moc(moc),
             active: true,
             public: entry.public,
-            date_created: crate::now(),
+            date_created: now.clone(),
+            date_modified: now,
         };
         let id = db.insert(Self::TABLE, &Self::COLUMNS[1..], &map.fields()[1..])?;
         Ok((Watchmap { id, ..map }, area))

@@ -44,7 +44,7 @@ macro_rules! templates {
         [$(($name, include_str!(concat!("../../../../web/templates/", $name)))),*]
     };
 }
-const TEMPLATE_FILES: [(&str, &str); 21] = templates!(
+const TEMPLATE_FILES: [(&str, &str); 22] = templates!(
     "admin.html",
     "annotator.html",
     "annotators.html",
@@ -61,6 +61,7 @@ const TEMPLATE_FILES: [(&str, &str); 21] = templates!(
     "resources.html",
     "schema.html",
     "search.html",
+    "settings_form.html",
     "status.html",
     "watchlist.html",
     "watchlists.html",
@@ -162,6 +163,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/watchlists/{id}/", get(watchlists::detail))
         .route("/watchlists/{id}/cones/", get(watchlists::cones_file))
         .route("/watchlists/{id}/hits/", get(watchlists::hits_file))
+        .route("/watchlists/{id}/update/", post(watchlists::update))
         .route("/watchlists/{id}/delete/", post(watchlists::delete))
         .route(
             "/watchmaps/",
@@ -173,6 +175,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/watchmaps/{id}/sky.png", get(watchmaps::preview))
         .route("/watchmaps/{id}/file/", get(watchmaps::moc_file))
         .route("/watchmaps/{id}/hits/", get(watchmaps::hits_file))
+        .route("/watchmaps/{id}/update/", post(watchmaps::update))
         .route("/watchmaps/{id}/delete/", post(watchmaps::delete))
         .route("/annotators/", get(annotators::list))
         .route("/annotators/{topic}/", get(annotators::detail))
@@ -452,6 +455,49 @@ fn owned<R: Shared>(page: &Page, id: i64) -> Result<R, ApiError> {
     } else {
         Err(ApiError::not_found())
     }
+}
+
+/// The longest name and description of a filter, watchlist or watchmap (Lasair's forms').
+const MAX_NAME: usize = 256;
+const MAX_DESCRIPTION: usize = 4096;
+
+/// A name and description from a form, trimmed and checked.
+fn named(form: &Answers) -> Result<(String, String), ApiError> {
+    let field = |k: &str| form.get(k).map_or("", |v| v.trim());
+    let (name, description) = (field("name"), field("description"));
+    if name.is_empty() || name.chars().count() > MAX_NAME {
+        return Err(ApiError::error(format!(
+            "A name is 1 to {MAX_NAME} characters."
+        )));
+    }
+    if description.chars().count() > MAX_DESCRIPTION {
+        return Err(ApiError::error(format!(
+            "A description is at most {MAX_DESCRIPTION} characters."
+        )));
+    }
+    Ok((name.to_owned(), description.to_owned()))
+}
+
+/// The owner saves their watchlist or watchmap `id` again from the settings form (name,
+/// description, public, active), renewing it; then its page.
+fn save_settings<R: Shared>(
+    page: &Page,
+    id: i64,
+    form: &Answers,
+    path: &str,
+) -> Result<Response, ApiError> {
+    check_csrf(page, form.get("csrf").map(String::as_str))?;
+    let r: R = owned(page, id)?;
+    let (name, description) = named(form)?;
+    let settings = lasair_service::Settings {
+        name,
+        description,
+        public: form.get("public").is_some_and(|v| v == "1"),
+        active: form.get("active").is_some_and(|v| v == "1"),
+    };
+    R::save_settings(&mut *page.app.db.get()?, id, &settings)?;
+    drop(r);
+    Ok(see_other(&format!("/{path}/{id}/")))
 }
 
 /// Refuses a form whose CSRF token is not the visitor's.

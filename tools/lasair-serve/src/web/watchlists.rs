@@ -30,6 +30,8 @@ fn summary(db: &mut lasair_db::Db, w: &Watchlist) -> Result<Json, ApiError> {
     Ok(json!({
         "id": w.id, "name": w.name, "description": w.description, "radius": w.radius,
         "public": w.public, "active": w.active, "created": w.date_created,
+        "modified": w.date_modified,
+        "expires": w.active.then(|| lasair_service::expiry::expires(&w.date_modified)).flatten(),
         "cones": Watchlist::cone_count(db, w.id)?,
     }))
 }
@@ -206,6 +208,20 @@ pub async fn hits_file(
         let columns = [key, "name", "arcsec"].map(str::to_owned);
         let rows = hits(page.app, id, None)?;
         super::table_file(f.name(), &format!("watchlist_{id}_hits"), &columns, &rows)
+    })
+    .await
+}
+
+/// The owner saves it again, changed.
+pub async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = answers(&body);
+    blocking(app, &headers, move |page| {
+        super::save_settings::<Watchlist>(page, id, &form, "watchlists")
     })
     .await
 }

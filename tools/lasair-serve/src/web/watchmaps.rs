@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -37,6 +38,8 @@ fn summary(w: &Watchmap) -> Json {
     json!({
         "id": w.id, "name": w.name, "description": w.description, "public": w.public,
         "active": w.active, "created": w.date_created,
+        "modified": w.date_modified,
+        "expires": w.active.then(|| lasair_service::expiry::expires(&w.date_modified)).flatten(),
         "deg2": area.as_ref().map(|a| format!("{:.2}", a.sky_fraction() * SKY_DEG2)),
         "order": area.as_ref().map(|a| a.depth()),
     })
@@ -263,11 +266,25 @@ pub async fn hits_file(
     .await
 }
 
+/// The owner saves it again, changed.
+pub async fn update(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = answers(&body);
+    blocking(app, &headers, move |page| {
+        super::save_settings::<Watchmap>(page, id, &form, "watchmaps")
+    })
+    .await
+}
+
 pub async fn delete(
     State(app): State<Arc<App>>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Bytes,
 ) -> Response {
     let csrf = answers(&body).remove("csrf");
     blocking(app, &headers, move |page| {
