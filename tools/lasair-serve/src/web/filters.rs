@@ -20,10 +20,6 @@ use super::{answers, blocking, check_csrf, owned, see_other, visible, Answers, P
 use crate::reply::ApiError;
 use crate::state::App;
 
-/// The longest name and description taken (Lasair's form's).
-const MAX_NAME: usize = 256;
-const MAX_DESCRIPTION: usize = 4096;
-
 fn delivery_text(d: Option<Delivery>) -> &'static str {
     match d {
         None => "nowhere: saved only",
@@ -114,17 +110,7 @@ fn read_form(
     except: Option<i64>,
 ) -> Result<(NewFilter, Option<Delivery>), ApiError> {
     let field = |k: &str| form.get(k).map_or("", |v| v.trim());
-    let (name, description) = (field("name"), field("description"));
-    if name.is_empty() || name.chars().count() > MAX_NAME {
-        return Err(ApiError::error(format!(
-            "A filter's name is 1 to {MAX_NAME} characters."
-        )));
-    }
-    if description.chars().count() > MAX_DESCRIPTION {
-        return Err(ApiError::error(format!(
-            "A description is at most {MAX_DESCRIPTION} characters."
-        )));
-    }
+    let (name, description) = super::named(form).map_err(ApiError::error)?;
     let delivery = match field("output") {
         "none" | "" => None,
         other => Some(
@@ -136,7 +122,7 @@ fn read_form(
     let mut db = page.app.db.get()?;
     let taken = Filter::list_where(&mut db, "user_id", user_id.into())?
         .iter()
-        .any(|f| Some(f.id) != except && f.name.eq_ignore_ascii_case(name));
+        .any(|f| Some(f.id) != except && f.name.eq_ignore_ascii_case(&name));
     if taken {
         return Err(ApiError::error(format!(
             "You have a filter called {name:?} already."
@@ -150,14 +136,14 @@ fn read_form(
     };
     compile_as(&mut db, &query, &QueryLimits::default(), user_id)?;
     let new = NewFilter {
-        description: description.to_owned(),
+        description,
         public: field("public") == "1",
         trigger: Trigger {
             on_alert: field("on_alert") == "1",
             on_annotation: field("on_annotation") == "1",
         },
         query,
-        ..NewFilter::new(user_id, name, "", "", "")
+        ..NewFilter::new(user_id, &name, "", "", "")
     };
     Ok((new, delivery))
 }
@@ -229,22 +215,6 @@ pub async fn copy(
         };
         let filter = Filter::create(&mut db, &new, None)?;
         Ok(see_other(&format!("/filters/{}/", filter.id)))
-    })
-    .await
-}
-
-pub async fn delete(
-    State(app): State<Arc<App>>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let csrf = answers(&body).remove("csrf");
-    blocking(app, &headers, move |page| {
-        check_csrf(page, csrf.as_deref())?;
-        let filter: Filter = owned(page, id)?;
-        Filter::delete(&mut *page.app.db.get()?, filter.id)?;
-        Ok(see_other("/filters/"))
     })
     .await
 }

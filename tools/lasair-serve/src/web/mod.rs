@@ -32,7 +32,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use lasair_alert::Survey;
-use lasair_service::Shared;
+use lasair_service::filter::Filter;
+use lasair_service::watch::{Watchlist, Watchmap};
+use lasair_service::{Record, Shared};
 use minijinja::{context, Environment, Value};
 
 use crate::reply::ApiError;
@@ -155,7 +157,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/filters/{id}/", get(filters::detail))
         .route("/filters/{id}/update/", post(filters::update))
         .route("/filters/{id}/copy/", post(filters::copy))
-        .route("/filters/{id}/delete/", post(filters::delete))
+        .route("/filters/{id}/delete/", post(delete::<Filter>))
         .route(
             "/watchlists/",
             get(watchlists::list).post(watchlists::create),
@@ -163,8 +165,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/watchlists/{id}/", get(watchlists::detail))
         .route("/watchlists/{id}/cones/", get(watchlists::cones_file))
         .route("/watchlists/{id}/hits/", get(watchlists::hits_file))
-        .route("/watchlists/{id}/update/", post(watchlists::update))
-        .route("/watchlists/{id}/delete/", post(watchlists::delete))
+        .route("/watchlists/{id}/update/", post(save_settings::<Watchlist>))
+        .route("/watchlists/{id}/delete/", post(delete::<Watchlist>))
         .route(
             "/watchmaps/",
             get(watchmaps::list).post(watchmaps::create).layer(
@@ -175,8 +177,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/watchmaps/{id}/sky.png", get(watchmaps::preview))
         .route("/watchmaps/{id}/file/", get(watchmaps::moc_file))
         .route("/watchmaps/{id}/hits/", get(watchmaps::hits_file))
-        .route("/watchmaps/{id}/update/", post(watchmaps::update))
-        .route("/watchmaps/{id}/delete/", post(watchmaps::delete))
+        .route("/watchmaps/{id}/update/", post(save_settings::<Watchmap>))
+        .route("/watchmaps/{id}/delete/", post(delete::<Watchmap>))
         .route("/annotators/", get(annotators::list))
         .route("/annotators/{topic}/", get(annotators::detail))
         .route(
@@ -461,43 +463,94 @@ fn owned<R: Shared>(page: &Page, id: i64) -> Result<R, ApiError> {
 const MAX_NAME: usize = 256;
 const MAX_DESCRIPTION: usize = 4096;
 
-/// A name and description from a form, trimmed and checked.
-fn named(form: &Answers) -> Result<(String, String), ApiError> {
+/// A name and description from a form, trimmed and checked; else what is wrong, to show.
+fn named(form: &Answers) -> Result<(String, String), String> {
     let field = |k: &str| form.get(k).map_or("", |v| v.trim());
     let (name, description) = (field("name"), field("description"));
     if name.is_empty() || name.chars().count() > MAX_NAME {
-        return Err(ApiError::error(format!(
-            "A name is 1 to {MAX_NAME} characters."
-        )));
+        return Err(format!("A name is 1 to {MAX_NAME} characters."));
     }
     if description.chars().count() > MAX_DESCRIPTION {
-        return Err(ApiError::error(format!(
+        return Err(format!(
             "A description is at most {MAX_DESCRIPTION} characters."
-        )));
+        ));
     }
     Ok((name.to_owned(), description.to_owned()))
 }
 
-/// The owner saves their watchlist or watchmap `id` again from the settings form (name,
+/// A resource users share, as the pages handle it: where its pages are, and how it goes
+/// with what hangs on it.
+trait OnTheWeb: Shared + Send + 'static {
+    /// Its pages' folder: `/PATH/ID/`.
+    const PATH: &'static str;
+    /// Deletes it, and its hits and cones.
+    fn remove(db: &mut lasair_db::Db, id: i64) -> Result<(), ApiError>;
+}
+
+impl OnTheWeb for lasair_service::filter::Filter {
+    const PATH: &'static str = "filters";
+    fn remove(db: &mut lasair_db::Db, id: i64) -> Result<(), ApiError> {
+        Ok(Self::delete(db, id)?)
+    }
+}
+
+impl OnTheWeb for lasair_service::watch::Watchlist {
+    const PATH: &'static str = "watchlists";
+    fn remove(db: &mut lasair_db::Db, id: i64) -> Result<(), ApiError> {
+        db.delete_where("watchlist_hits", "wl_id", &lasair_db::Value::Int(id))?;
+        Ok(Self::delete_with_cones(db, id)?)
+    }
+}
+
+impl OnTheWeb for lasair_service::watch::Watchmap {
+    const PATH: &'static str = "watchmaps";
+    fn remove(db: &mut lasair_db::Db, id: i64) -> Result<(), ApiError> {
+        db.delete_where("area_hits", "ar_id", &lasair_db::Value::Int(id))?;
+        Ok(Self::delete(db, id)?)
+    }
+}
+
+/// The owner saves their watchlist or watchmap again from the settings form (name,
 /// description, public, active), renewing it; then its page.
-fn save_settings<R: Shared>(
-    page: &Page,
-    id: i64,
-    form: &Answers,
-    path: &str,
-) -> Result<Response, ApiError> {
-    check_csrf(page, form.get("csrf").map(String::as_str))?;
-    let r: R = owned(page, id)?;
-    let (name, description) = named(form)?;
-    let settings = lasair_service::Settings {
-        name,
-        description,
-        public: form.get("public").is_some_and(|v| v == "1"),
-        active: form.get("active").is_some_and(|v| v == "1"),
-    };
-    R::save_settings(&mut *page.app.db.get()?, id, &settings)?;
-    drop(r);
-    Ok(see_other(&format!("/{path}/{id}/")))
+async fn save_settings<R: OnTheWeb>(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = answers(&body);
+    blocking(app, &headers, move |page| {
+        check_csrf(page, form.get("csrf").map(String::as_str))?;
+        let r: R = owned(page, id)?;
+        let (name, description) = named(&form).map_err(ApiError::error)?;
+        let settings = lasair_service::Settings {
+            name,
+            description,
+            public: form.get("public").is_some_and(|v| v == "1"),
+            active: form.get("active").is_some_and(|v| v == "1"),
+        };
+        drop(r);
+        R::save_settings(&mut *page.app.db.get()?, id, &settings)?;
+        Ok(see_other(&format!("/{}/{id}/", R::PATH)))
+    })
+    .await
+}
+
+/// The owner deletes their filter, watchlist or watchmap; then the list.
+async fn delete<R: OnTheWeb>(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let csrf = answers(&body).remove("csrf");
+    blocking(app, &headers, move |page| {
+        check_csrf(page, csrf.as_deref())?;
+        let _: R = owned(page, id)?;
+        R::remove(&mut *page.app.db.get()?, id)?;
+        Ok(see_other(&format!("/{}/", R::PATH)))
+    })
+    .await
 }
 
 /// Refuses a form whose CSRF token is not the visitor's.
@@ -559,6 +612,25 @@ fn table_file(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
+}
+
+/// The rows `select` reads from the main database, as JSON cells; at most `limit` when given.
+fn json_rows(
+    app: &App,
+    mut select: lasair_db::Select<'_>,
+    limit: Option<u64>,
+) -> Result<Vec<Vec<serde_json::Value>>, ApiError> {
+    if let Some(n) = limit {
+        select = select.limit(n);
+    }
+    Ok(app
+        .db
+        .get()?
+        .select(&select)?
+        .rows
+        .iter()
+        .map(|r| r.iter().map(crate::api::json_of).collect())
+        .collect())
 }
 
 /// A number as a page shows it, or an empty cell.

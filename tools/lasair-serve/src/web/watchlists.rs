@@ -15,8 +15,7 @@ use lasair_service::Record;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{answers, blocking, check_csrf, owned, see_other, visible, Answers, Format, Page};
-use crate::api::json_of;
+use super::{answers, blocking, check_csrf, see_other, visible, Answers, Format, Page};
 use crate::reply::ApiError;
 use crate::state::App;
 
@@ -82,14 +81,10 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
             return Ok(see_other("/accounts/login/?next=/watchlists/"));
         };
         let field = |k: &str| form.get(k).map_or("", |v| v.trim());
-        let name = field("name");
-        if name.is_empty() || name.chars().count() > 256 {
-            return list_page(
-                page,
-                &form,
-                Some("A watchlist's name is 1 to 256 characters.".into()),
-            );
-        }
+        let (name, description) = match super::named(&form) {
+            Ok(named) => named,
+            Err(why) => return list_page(page, &form, Some(why)),
+        };
         let radius = match field("radius") {
             "" => DEFAULT_RADIUS,
             r => match r.parse::<f64>() {
@@ -116,8 +111,8 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
         }
         let entry = NewEntry {
             user_id: user.id,
-            name: name.to_owned(),
-            description: field("description").to_owned(),
+            name,
+            description,
             public: field("public") == "1",
         };
         let mut db = page.app.db.get()?;
@@ -132,21 +127,12 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes
 
 /// Its hits, at most `limit`: object, cone name, separation.
 fn hits(app: &App, id: i64, limit: Option<u64>) -> Result<Vec<Vec<Json>>, ApiError> {
-    let mut db = app.db.get()?;
-    let key = db.catalog().key;
-    let mut select = Select::from("watchlist_hits")
+    let key = lasair_service::catalog(app.survey).key;
+    let select = Select::from("watchlist_hits")
         .columns(&[key, "name", "arcsec"])
         .eq("wl_id", id)
         .order_by("arcsec");
-    if let Some(n) = limit {
-        select = select.limit(n);
-    }
-    Ok(db
-        .select(&select)?
-        .rows
-        .iter()
-        .map(|r| r.iter().map(json_of).collect())
-        .collect())
+    super::json_rows(app, select, limit)
 }
 
 pub async fn detail(
@@ -208,38 +194,6 @@ pub async fn hits_file(
         let columns = [key, "name", "arcsec"].map(str::to_owned);
         let rows = hits(page.app, id, None)?;
         super::table_file(f.name(), &format!("watchlist_{id}_hits"), &columns, &rows)
-    })
-    .await
-}
-
-/// The owner saves it again, changed.
-pub async fn update(
-    State(app): State<Arc<App>>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = answers(&body);
-    blocking(app, &headers, move |page| {
-        super::save_settings::<Watchlist>(page, id, &form, "watchlists")
-    })
-    .await
-}
-
-pub async fn delete(
-    State(app): State<Arc<App>>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let csrf = answers(&body).remove("csrf");
-    blocking(app, &headers, move |page| {
-        check_csrf(page, csrf.as_deref())?;
-        let w: Watchlist = owned(page, id)?;
-        let mut db = page.app.db.get()?;
-        db.delete_where("watchlist_hits", "wl_id", &lasair_db::Value::Int(w.id))?;
-        Watchlist::delete_with_cones(&mut db, w.id)?;
-        Ok(see_other("/watchlists/"))
     })
     .await
 }

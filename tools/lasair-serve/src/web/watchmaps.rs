@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,8 +14,7 @@ use lasair_service::Record;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{answers, blocking, check_csrf, see_other, visible, Answers, Format, Page};
-use crate::api::json_of;
+use super::{blocking, check_csrf, see_other, visible, Answers, Format, Page};
 use crate::reply::ApiError;
 use crate::state::App;
 
@@ -127,21 +125,17 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, form: Multi
             return Ok(see_other("/accounts/login/?next=/watchmaps/"));
         };
         let field = |k: &str| form.get(k).map_or("", |v| v.trim());
-        let name = field("name");
-        if name.is_empty() || name.chars().count() > 256 {
-            return list_page(
-                page,
-                &form,
-                Some("A watchmap's name is 1 to 256 characters.".into()),
-            );
-        }
+        let (name, description) = match super::named(&form) {
+            Ok(named) => named,
+            Err(why) => return list_page(page, &form, Some(why)),
+        };
         let Some((file_name, bytes)) = upload.file.filter(|(_, b)| !b.is_empty()) else {
             return list_page(page, &form, Some("Choose a MOC file to upload.".into()));
         };
         let entry = NewEntry {
             user_id: user.id,
-            name: name.to_owned(),
-            description: field("description").to_owned(),
+            name,
+            description,
             public: field("public") == "1",
         };
         // The file's own name is shown back in the error, never used as a path.
@@ -158,21 +152,12 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, form: Multi
 
 /// Its hits, at most `limit`.
 fn hits(app: &App, id: i64, limit: Option<u64>) -> Result<Vec<Vec<Json>>, ApiError> {
-    let mut db = app.db.get()?;
-    let key = db.catalog().key;
-    let mut select = Select::from("area_hits")
+    let key = lasair_service::catalog(app.survey).key;
+    let select = Select::from("area_hits")
         .columns(&[key])
         .eq("ar_id", id)
         .order_by(key);
-    if let Some(n) = limit {
-        select = select.limit(n);
-    }
-    Ok(db
-        .select(&select)?
-        .rows
-        .iter()
-        .map(|r| r.iter().map(json_of).collect())
-        .collect())
+    super::json_rows(app, select, limit)
 }
 
 pub async fn detail(
@@ -262,38 +247,6 @@ pub async fn hits_file(
             &[key.to_owned()],
             &rows,
         )
-    })
-    .await
-}
-
-/// The owner saves it again, changed.
-pub async fn update(
-    State(app): State<Arc<App>>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = answers(&body);
-    blocking(app, &headers, move |page| {
-        super::save_settings::<Watchmap>(page, id, &form, "watchmaps")
-    })
-    .await
-}
-
-pub async fn delete(
-    State(app): State<Arc<App>>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let csrf = answers(&body).remove("csrf");
-    blocking(app, &headers, move |page| {
-        check_csrf(page, csrf.as_deref())?;
-        let w: Watchmap = super::owned(page, id)?;
-        let mut db = page.app.db.get()?;
-        db.delete_where("area_hits", "ar_id", &lasair_db::Value::Int(w.id))?;
-        Watchmap::delete(&mut db, w.id)?;
-        Ok(see_other("/watchmaps/"))
     })
     .await
 }
