@@ -88,9 +88,9 @@ PY
 # ../shared/data): a small store, made once per database size.
 ALERTS=../shared/data/ztf/alerts
 lightcurve_store() {
-    local store="$WORK/lightcurves-v2-$OBJECTS-$LIGHTCURVES.db"
+    local store="$WORK/lightcurves-v3-$OBJECTS-$LIGHTCURVES.db"
     STORE=""
-    CUTOUTS="$WORK/cutouts-v2-$OBJECTS-$LIGHTCURVES"
+    CUTOUTS="$WORK/cutouts-v3-$OBJECTS-$LIGHTCURVES"
     if [ ! -d "$ALERTS" ]; then return; fi
     if [ ! -f "$store" ]; then
         rm -rf "$store.part"* "$CUTOUTS"

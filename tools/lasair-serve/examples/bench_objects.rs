@@ -215,8 +215,15 @@ fn lightcurves(
             .collect();
         store.upsert(&batch)?;
         if let Some(cutouts) = &cutouts {
-            for (i, alert) in (from..).zip(&batch) {
-                let mut alert = alert.clone();
+            for i in from..from + batch.len() {
+                // Every object gets three: those of the next alert that has them.
+                let mut alert = (i..)
+                    .map(|j| &alerts[j % alerts.len()])
+                    .take(alerts.len())
+                    .find(|a| !a.cutouts.is_empty())
+                    .ok_or("no real ZTF alert has cutouts")?
+                    .clone();
+                alert.object_id = ObjectId(object_id(i, n));
                 alert.source_id = i as i64;
                 cutouts.write(&alert)?;
             }
