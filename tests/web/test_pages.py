@@ -515,6 +515,11 @@ def watchlist_checks(driver, base, work):
     hits = sorted(a.text for a in driver.find_elements(By.CSS_SELECTOR, "#hits tbody a"))
     check("the watchlist's page shows the objects in its cones as hits", set(chosen) <= set(hits), f"{hits} vs {chosen}")
     check("its cones are counted", driver.find_element(By.ID, "cone-count").text.startswith("3"))
+    watchlist_url = driver.current_url
+    driver.get(f"{base}/objects/{chosen[0]}/")
+    shown = found(driver, "hits").text
+    check("the object's page names the watchlist it is in, to its owner", name in shown and "cone-" in shown, shown)
+    driver.get(watchlist_url)
     driver.save_screenshot(f"{work}/watchlist.png")
     try:
         status, _ = get(driver.current_url)
@@ -640,7 +645,7 @@ def staff_checks(driver, base, work, ada_token, serve):
     after = json.loads(serve("user", "show", "ada"))
     check("staff make a user a power user", after.get("api_class") == "power", after)
     fields = {"topic": mine, "objectId": "ZTF21abiuvdk", "classification": "SN Ia",
-              "explanation": "a test's", "classdict": json.dumps({"p": 0.9})}
+              "explanation": "a test's", "classdict": json.dumps({"p": 0.9}), "url": "javascript:alert(1)"}
     req = urllib.request.Request(f"{base}/api/annotate/", data=urllib.parse.urlencode(fields).encode(),
                                  headers={"Authorization": f"Token {ada_token}"})
     with urllib.request.urlopen(req, timeout=30) as r:
@@ -653,6 +658,10 @@ def staff_checks(driver, base, work, ada_token, serve):
     rows = list(csv.DictReader(io.StringIO(text)))
     check("its annotations download", [(r["object"], r["classification"]) for r in rows] == [("ZTF21abiuvdk", "SN Ia")],
           rows)
+    driver.get(f"{base}/objects/ZTF21abiuvdk/")
+    row = [tr for tr in driver.find_elements(By.CSS_SELECTOR, "#annotations tr") if mine in tr.text]
+    check("the object's page shows the annotation, and never links an annotator's script",
+          row and "SN Ia" in row[0].text and not row[0].find_elements(By.TAG_NAME, "a"), [r.text for r in row])
     driver.get(f"{base}/resources/")
     listed = driver.find_element(By.ID, "resource-annotators").text
     check("the gallery lists what staff make public, not what others do", curated in listed and mine not in listed,

@@ -20,8 +20,7 @@ use crate::state::App;
 const MAX_SHOWN: u64 = 1000;
 
 fn summary(a: &Annotator) -> Json {
-    // A link only to a web page, never a script.
-    let url = (a.url.starts_with("https://") || a.url.starts_with("http://")).then_some(&a.url);
+    let url = super::web_link(&a.url);
     json!({
         "topic": a.topic, "description": a.description, "url": url,
         "active": a.active, "public": a.public,

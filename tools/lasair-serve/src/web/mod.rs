@@ -633,6 +633,14 @@ fn json_rows(
         .collect())
 }
 
+/// `url` when it is a web page's address (http or https), to link to; never a script
+/// (`javascript:`) or data that a user or an annotator gave.
+fn web_link(url: &str) -> Option<&str> {
+    let url = url.trim();
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then_some(url)
+}
+
 /// A number as a page shows it, or an empty cell.
 fn fixed(v: Option<f64>, decimals: usize) -> String {
     v.filter(|v| v.is_finite())
@@ -642,6 +650,24 @@ fn fixed(v: Option<f64>, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_web_pages_are_linked() {
+        assert_eq!(
+            web_link(" https://example.org/x "),
+            Some("https://example.org/x")
+        );
+        assert_eq!(web_link("HTTP://example.org/"), Some("HTTP://example.org/"));
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,x",
+            "//evil",
+            "",
+        ] {
+            assert_eq!(web_link(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn every_template_parses() {

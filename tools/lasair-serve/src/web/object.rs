@@ -8,6 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use lasair_alert::{CutoutKind, PointKind, Survey};
+use lasair_db::Select;
+use lasair_service::watch::{Watchlist, Watchmap};
 use lasair_store::StoredPoint;
 use minijinja::{context, Value};
 use serde_json::{json, Value as Json};
@@ -197,12 +199,30 @@ fn object_page(page: &Page, id: &str) -> Result<Response, ApiError> {
             Some(json!({"id": source, "files": files}))
         })
         .collect();
+    let hits = sky_hits(page, id)?;
+    // An annotation's link is the annotator's to give: shown only when it is a web page.
+    let annotations: Vec<Json> = data["annotations"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            let mut a = a.clone();
+            let url = a["url"]
+                .as_str()
+                .and_then(super::web_link)
+                .map(str::to_owned);
+            a["url"] = json!(url);
+            a
+        })
+        .collect();
     let ctx = context! {
         id,
         identity,
+        hits => Value::from_serialize(&hits),
         sherlock => Value::from_serialize(&data["sherlock"]),
         tns => Value::from_serialize(&data["TNS"]),
-        annotations => Value::from_serialize(&data["annotations"]),
+        annotations => Value::from_serialize(annotations),
         counts => context! { detections, points => points.len() },
         lightcurve => Value::from_serialize(points.iter().map(point_json).collect::<Vec<_>>()),
         table => Value::from_serialize(&table),
@@ -245,6 +265,69 @@ fn cutout_png(app: &App, id: &str, source: i64, kind: &str) -> Result<Response, 
         HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
     Ok(r)
+}
+
+/// The watchlists, watchmaps and gravitational-wave maps the object is in, those the visitor
+/// may see (public, or theirs): kind, name, its page, and how it is in it.
+fn sky_hits(page: &Page, id: &str) -> Result<Vec<Json>, ApiError> {
+    let catalog = lasair_service::catalog(page.app.survey);
+    let key = lasair_service::objects::key(catalog, id)?;
+    let of = |table, columns| {
+        Select::from(table)
+            .columns(columns)
+            .eq(catalog.key, key.clone())
+    };
+    let mut hits = Vec::new();
+    let watchlists = super::json_rows(
+        page.app,
+        of("watchlist_hits", &["wl_id", "name", "arcsec"]),
+        Some(100),
+    )?;
+    for row in watchlists {
+        let Some(wl) = row[0].as_i64() else { continue };
+        let Ok(w) = super::visible::<Watchlist>(page, wl) else {
+            continue;
+        };
+        let arcsec = row[2]
+            .as_f64()
+            .map_or_else(String::new, |a| format!(" at {a:.2}\""));
+        hits.push(json!({
+            "kind": "watchlist", "name": w.name, "url": format!("/watchlists/{wl}/"),
+            "detail": format!("cone {}{arcsec}", row[1].as_str().unwrap_or_default()),
+        }));
+    }
+    for row in super::json_rows(page.app, of("area_hits", &["ar_id"]), Some(100))? {
+        let Some(ar) = row[0].as_i64() else { continue };
+        let Ok(w) = super::visible::<Watchmap>(page, ar) else {
+            continue;
+        };
+        hits.push(json!({
+            "kind": "watchmap", "name": w.name, "url": format!("/watchmaps/{ar}/"), "detail": "",
+        }));
+    }
+    let maps = super::json_rows(
+        page.app,
+        of("mma_area_hits", &["mw_id", "contour"]),
+        Some(100),
+    )?;
+    for row in maps {
+        let Some(mw) = row[0].as_i64() else { continue };
+        let names = Select::from("mma_areas")
+            .columns(&["otherId", "version"])
+            .eq("mw_id", mw);
+        let Some(name) = super::json_rows(page.app, names, Some(1))?.pop() else {
+            continue;
+        };
+        let contour = row[1]
+            .as_f64()
+            .map_or_else(String::new, |c| format!("in its {c:.0}% region"));
+        hits.push(json!({
+            "kind": "gravitational-wave map",
+            "name": format!("{} {}", name[0].as_str().unwrap_or_default(), name[1].as_str().unwrap_or_default()),
+            "url": null, "detail": contour,
+        }));
+    }
+    Ok(hits)
 }
 
 /// Other archives and brokers at the object (its id has passed the survey's check, so it is
