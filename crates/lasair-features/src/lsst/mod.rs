@@ -11,6 +11,8 @@
 //! diaObject's galactic latitude. The diaObject gives ra, decl, nDiaSources, the mean fluxes
 //! and firstDiaSourceMjdTai (when Rubin sets it; else the earliest diaSource's MJD);
 //! lastDiaSourceMjdTai is the latest diaSource's. Jumps: [`jump`]; pair colours: [`pair`].
+//! htm16 is the row's position's HTM id at level 16 ([`lasair_sky::htm_id`]); the diaObject's
+//! other fields Lasair keeps (schema 11.1's `ext_fields`) are copied as the alert has them.
 //! Sources of known solar-system objects have no diaObject: keyed by their ssObjectId and
 //! placed at the diaSource, when [`Options::keep_solar_system`] keeps them.
 //!
