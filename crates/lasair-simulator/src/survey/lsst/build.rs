@@ -175,7 +175,7 @@ fn forced_source(object: &Object, epoch: &Epoch) -> DiaForcedSource {
 /// The inverse-variance weighted mean of values with errors, and its standard error.
 fn weighted_mean(values: &[(f64, f64)]) -> (Option<f32>, Option<f32>) {
     let weights: f64 = values.iter().map(|(_, e)| 1.0 / (e * e)).sum();
-    if values.is_empty() || !(weights > 0.0) {
+    if values.is_empty() || weights.is_nan() || weights <= 0.0 {
         return (None, None);
     }
     let mean = values.iter().map(|(v, e)| v / (e * e)).sum::<f64>() / weights;
