@@ -16,6 +16,50 @@ use lasair_sql::catalog::LSST;
 mod common;
 use common::dump_in;
 
+/// Runs lasair-filter over the JSON lines in `input` (one batch) into the LSST database at
+/// `url`; the folder of its topics.
+fn filter(tmp: &std::path::Path, url: &str, input: &std::path::Path) -> std::path::PathBuf {
+    let streams = tmp.join("streams");
+    let args = Args {
+        stream: StreamArgs {
+            inputs: vec![input.display().to_string()],
+            quiet: true,
+            batch: Some(1000),
+            ..StreamArgs::default()
+        },
+        survey: Some(Survey::Lsst),
+        db: Some(url.to_owned()),
+        topics: Some(streams.display().to_string()),
+        digests: Some(tmp.join("digests")),
+        ..Args::default()
+    };
+    let report = run(args, Arc::new(AtomicBool::new(false))).expect("runs");
+    assert_eq!(report.counts.bad(), 0);
+    streams
+}
+
+/// The diaObjectIds of rows whose first column is one.
+fn ids(rows: &[Vec<Value>]) -> BTreeSet<i64> {
+    rows.iter()
+        .map(|r| match r[0] {
+            Value::Int(i) => i,
+            ref v => panic!("{v:?}"),
+        })
+        .collect()
+}
+
+/// The diaObjectIds a filter's topic received.
+fn sent(streams: &std::path::Path, topic: &str) -> BTreeSet<i64> {
+    let text = std::fs::read_to_string(streams.join(format!("{topic}.jsonl"))).expect("topic");
+    text.lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["diaObjectId"]
+                .as_i64()
+                .expect("id")
+        })
+        .collect()
+}
+
 #[test]
 fn rubin_alerts_fill_lsst_objects() {
     let Some(path) = lasair_testdata::shared_data("lsst/alerts/rubin_v10_0/alerts.avro") else {
@@ -70,39 +114,11 @@ fn rubin_alerts_fill_lsst_objects() {
         text.push(b'\n');
     }
     std::fs::write(&input, text).expect("input");
-    let streams = tmp.path().join("streams");
-    let args = Args {
-        stream: StreamArgs {
-            inputs: vec![input.display().to_string()],
-            quiet: true,
-            ..StreamArgs::default()
-        },
-        survey: Some(Survey::Lsst),
-        db: Some(url.clone()),
-        topics: Some(streams.display().to_string()),
-        digests: Some(tmp.path().join("digests")),
-        ..Args::default()
-    };
-    let report = run(args, Arc::new(AtomicBool::new(false))).expect("runs");
-    assert_eq!(report.counts.bad(), 0);
+    let streams = filter(tmp.path(), &url, &input);
 
-    let ids: BTreeSet<i64> = dump_in(&url, &LSST, "SELECT diaObjectId FROM objects")
-        .into_iter()
-        .map(|r| match r[0] {
-            Value::Int(i) => i,
-            ref v => panic!("{v:?}"),
-        })
-        .collect();
+    let ids = ids(&dump_in(&url, &LSST, "SELECT diaObjectId FROM objects"));
     assert_eq!(ids, kept);
-    let text = std::fs::read_to_string(streams.join("lasair_3busy.jsonl")).expect("topic");
-    let sent: BTreeSet<i64> = text
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).expect("json")["diaObjectId"]
-                .as_i64()
-                .expect("id")
-        })
-        .collect();
+    let sent = sent(&streams, "lasair_3busy");
     assert_eq!(
         sent, busy,
         "nDiaSources counts the diaSources the alert carries"
@@ -214,22 +230,7 @@ fn a_filter_on_the_dia_objects_own_fields_finds_the_right_objects() {
         drop(db);
         let input = tmp.path().join("sim.jsonl");
         std::fs::write(&input, &lines).expect("input");
-        let streams = tmp.path().join("streams");
-        let args = Args {
-            stream: StreamArgs {
-                inputs: vec![input.display().to_string()],
-                quiet: true,
-                batch: Some(1000),
-                ..StreamArgs::default()
-            },
-            survey: Some(Survey::Lsst),
-            db: Some(url.clone()),
-            topics: Some(streams.display().to_string()),
-            digests: Some(tmp.path().join("digests")),
-            ..Args::default()
-        };
-        let report = run(args, Arc::new(AtomicBool::new(false))).expect("runs");
-        assert_eq!(report.counts.bad(), 0);
+        let streams = filter(tmp.path(), &url, &input);
 
         // The main database holds the objects' latest diaObject fields and their htm16.
         let rows = dump_in(
@@ -239,13 +240,7 @@ fn a_filter_on_the_dia_objects_own_fields_finds_the_right_objects() {
                 .replace("THRESHOLD", &threshold.to_string())
                 .as_str(),
         );
-        let stored: BTreeSet<i64> = rows
-            .iter()
-            .map(|r| match r[0] {
-                Value::Int(i) => i,
-                ref v => panic!("{v:?}"),
-            })
-            .collect();
+        let stored = ids(&rows);
         assert_eq!(stored, expected, "{version}: the main database");
         let htm = dump_in(&url, &LSST, "SELECT ra, decl, htm16 FROM objects");
         for row in &htm {
@@ -257,15 +252,7 @@ fn a_filter_on_the_dia_objects_own_fields_finds_the_right_objects() {
         }
 
         // One batch: the filter ran on each object's latest alert.
-        let text = std::fs::read_to_string(streams.join("lasair_3precise.jsonl")).expect("topic");
-        let sent: BTreeSet<i64> = text
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).expect("json")["diaObjectId"]
-                    .as_i64()
-                    .expect("id")
-            })
-            .collect();
+        let sent = sent(&streams, "lasair_3precise");
         assert_eq!(sent, expected, "{version}: the filter's topic");
     }
 }
