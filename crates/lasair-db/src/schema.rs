@@ -20,7 +20,7 @@ use lasair_sql::Dialect;
 use crate::service;
 
 /// The newest schema version this code creates.
-pub const VERSION: i64 = 9;
+pub const VERSION: i64 = 10;
 
 /// The primary key columns of `table`.
 pub fn primary_key(catalog: &Catalog, table: &Table) -> Vec<&'static str> {
@@ -71,6 +71,9 @@ const POSITION_INDEXES: &[(&str, &[&str])] = &[
     ("objects", &["decmean", "ramean"]),
     ("objects", &["decl", "ra"]),
 ];
+
+/// The indexes version 10 added with the columns they index (made by it on every database).
+const HTM_INDEXES: &[(&str, &[&str])] = &[("objects", &["htm16"])];
 
 /// The name of the index on `table`'s `cols`, if the schema has one: for a read that must use it.
 pub fn index_name(catalog: &Catalog, table: &str, cols: &[&str]) -> Option<String> {
@@ -210,7 +213,16 @@ pub fn migration(dialect: Dialect, catalog: &Catalog, to: i64) -> Vec<String> {
             .filter(|i| applies(catalog, i))
             .map(|(t, cols)| create_index(dialect, t, cols))
             .collect(),
+        // 4: users' API class, filters' run; 8: ZTF's dmdt_*_2.
         4 | 8 => added(dialect, catalog, to).collect(),
+        // LSST's htm16 (indexed, as Lasair's is) and the diaObject's own fields.
+        10 => {
+            let indexes = HTM_INDEXES
+                .iter()
+                .filter(|i| applies(catalog, i))
+                .map(|(t, cols)| create_index(dialect, t, cols));
+            added(dialect, catalog, to).chain(indexes).collect()
+        }
         // The TNS copy lasair-sync keeps, and the rest of Lasair's TNS columns.
         6 => {
             let tables = service::CREATED
@@ -248,16 +260,12 @@ fn made<'a>(dialect: Dialect, catalog: &'a Catalog, to: i64) -> impl Iterator<It
     tables.chain(indexes)
 }
 
-/// The `ALTER TABLE`s adding the columns [`service::ADDED`] by version `to`.
+/// The `ALTER TABLE`s adding the columns [`service::ADDED`] (and [`service::ADDED_SETS`]) by
+/// version `to`; a column of one survey's table only (ZTF's dmdt_g_2, LSST's htm16) is not
+/// added to the other's.
 fn added<'a>(dialect: Dialect, catalog: &'a Catalog, to: i64) -> impl Iterator<Item = String> + 'a {
-    service::ADDED
-        .iter()
+    service::added_to(catalog)
         .filter(move |(_, _, v)| *v == to)
-        // A column of one survey's table only (ZTF's dmdt_g_2): not added to the other's.
-        .filter(move |(t, c, _)| {
-            let table = service::table(t).or(catalog.table(t));
-            table.is_some_and(|t| t.column(c).is_some())
-        })
         .map(move |(t, c, _)| add_column(dialect, catalog, t, c))
 }
 
@@ -338,6 +346,21 @@ mod tests {
         assert!(!lsst.contains("jdmax"), "{lsst}");
         assert!(lsst.contains("\"diaObjectId\" INTEGER NOT NULL"), "{lsst}");
         assert!(migration(Dialect::Sqlite, &ZTF, VERSION + 1).is_empty());
+    }
+
+    #[test]
+    fn version_10_adds_lsst_htm16_and_the_dia_object_fields_only() {
+        let sql = migration(Dialect::MariaDb, &LSST, 10).join(";\n");
+        assert!(
+            sql.contains("ALTER TABLE `objects` ADD COLUMN IF NOT EXISTS `htm16` BIGINT"),
+            "{sql}"
+        );
+        assert!(sql.contains("`g_psfFluxErrMean` DOUBLE"), "{sql}");
+        assert!(sql.contains("`idx_objects_htm16`"), "{sql}");
+        assert_eq!(sql.matches("ADD COLUMN").count(), 65);
+        assert!(migration(Dialect::MariaDb, &ZTF, 10).is_empty());
+        let v1 = migration(Dialect::Sqlite, &LSST, 1).join(";\n");
+        assert!(!v1.contains("htm16") && !v1.contains("decErr"), "{v1}");
     }
 
     #[test]

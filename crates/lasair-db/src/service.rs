@@ -5,7 +5,7 @@
 //! Integer ids are assigned by the database when a row is upserted with a NULL id (SQLite's
 //! rowid alias, MariaDB's AUTO_INCREMENT, which Galera spaces out per node by itself).
 
-use lasair_sql::catalog::{int, real, text, Table};
+use lasair_sql::catalog::{int, real, text, Catalog, Column, Table};
 
 /// The service tables and each one's key, which is a single column.
 #[rustfmt::skip]
@@ -109,12 +109,34 @@ pub const ADDED: &[(&str, &str, i64)] = &[
     ("objects", "dmdt_r_2", 8),
 ];
 
+/// Sets of catalogue columns added together, as [`ADDED`] lists single ones.
+pub const ADDED_SETS: &[(&str, &[Column], i64)] = &[
+    // Lasair-LSST's objects row whole: htm16 and the diaObject's own fields.
+    ("objects", lasair_sql::catalog::LSST_OBJECT_FIELDS, 10),
+];
+
+/// Every added column, [`ADDED`] and [`ADDED_SETS`], as (table, column, version).
+pub fn added_columns() -> impl Iterator<Item = (&'static str, &'static str, i64)> {
+    let sets = ADDED_SETS
+        .iter()
+        .flat_map(|(t, cols, v)| cols.iter().map(move |c| (*t, c.name, *v)));
+    ADDED.iter().copied().chain(sets)
+}
+
+/// The added columns that `catalog`'s tables or the service tables have (ZTF's dmdt_g_2 is
+/// not LSST's; LSST's htm16 not ZTF's), as (table, column, version).
+pub fn added_to(catalog: &Catalog) -> impl Iterator<Item = (&'static str, &'static str, i64)> + '_ {
+    added_columns().filter(move |(t, c, _)| {
+        let table = table(t).or(catalog.table(t));
+        table.is_some_and(|t| t.column(c).is_some())
+    })
+}
+
 /// The schema version that added `table.column` (1 for the columns tables were made with).
 pub fn added_in(table: &str, column: &str) -> i64 {
-    ADDED
-        .iter()
+    added_columns()
         .find(|(t, c, _)| *t == table && *c == column)
-        .map_or(1, |(_, _, v)| *v)
+        .map_or(1, |(_, _, v)| v)
 }
 
 /// The service tables the read-only account may also read: saved filters, which
@@ -165,10 +187,18 @@ mod tests {
             let table = table(t).unwrap();
             assert!(cols.iter().all(|c| table.column(c).is_some()), "{t}");
         }
-        for (t, c, _) in ADDED {
-            let t = table(t).or(lasair_sql::catalog::ZTF.table(t));
-            assert!(t.and_then(|t| t.column(c)).is_some(), "{t:?}.{c}");
+        for (t, c, _) in added_columns() {
+            let found = [&lasair_sql::catalog::ZTF, &lasair_sql::catalog::LSST]
+                .iter()
+                .any(|cat| {
+                    table(t)
+                        .or(cat.table(t))
+                        .is_some_and(|t| t.column(c).is_some())
+                });
+            assert!(found, "{t}.{c}");
         }
+        assert!(added_to(&lasair_sql::catalog::ZTF).all(|(_, c, _)| c != "htm16"));
+        assert!(added_to(&lasair_sql::catalog::LSST).any(|(_, c, _)| c == "htm16"));
         for (t, v) in CREATED {
             assert!(table(t).is_some() && *v > 2, "{t}");
         }

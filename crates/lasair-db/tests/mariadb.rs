@@ -136,6 +136,27 @@ fn mariadb_backend() {
     let mut db = Db::open(&rw).expect("open");
     common::older_rows_never_replace_newer(&mut db);
     common::added_columns_sum(&mut db);
+    drop(db);
+
+    // An LSST database of version 9 gains htm16 and the diaObject's own fields (version 10).
+    reset(&rw);
+    let lsst = &lasair_sql::catalog::LSST;
+    drop(Db::open_with(&rw, lsst, false).expect("an LSST database"));
+    let mut conn = raw(&rw);
+    conn.query_drop("DROP INDEX `idx_objects_htm16` ON `objects`")
+        .expect("drop index");
+    for (table, column, v) in lasair_db::service::added_to(lsst) {
+        if v == 10 {
+            conn.query_drop(format!("ALTER TABLE `{table}` DROP COLUMN `{column}`"))
+                .expect("drop column");
+        }
+    }
+    set_version(&rw, 9);
+    let mut db = Db::open_with(&rw, lsst, false).expect("migrate 9 -> 10");
+    common::lsst_full_row(&mut db);
+    drop(db);
+    // The next run starts from a ZTF database again.
+    reset(&rw);
 }
 
 /// The same filters over the same data give the same rows on MariaDB and SQLite.

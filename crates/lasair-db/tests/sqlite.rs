@@ -272,3 +272,35 @@ fn a_database_of_one_survey_is_refused_as_the_other() {
     let err = Db::open_readonly(&url).expect_err("opened as ZTF");
     assert!(err.to_string().contains("objectId"), "{err}");
 }
+
+#[test]
+fn a_version_9_lsst_database_gains_htm16_and_the_dia_object_fields() {
+    let (_dir, url) = temp_db();
+    let lsst = &lasair_sql::catalog::LSST;
+    drop(Db::open_with(&url, lsst, false).expect("an LSST database"));
+    let path = url.trim_start_matches("sqlite:");
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    conn.execute("DROP INDEX idx_objects_htm16", [])
+        .expect("drop index");
+    for (table, column, v) in lasair_db::service::added_to(lsst) {
+        if v == 10 {
+            conn.execute(&format!("ALTER TABLE {table} DROP COLUMN {column}"), [])
+                .expect("drop column");
+        }
+    }
+    conn.execute("UPDATE schema_version SET version = 9", [])
+        .expect("back to 9");
+    drop(conn);
+    let mut db = Db::open_with(&url, lsst, false).expect("migrated");
+    common::lsst_full_row(&mut db);
+    drop(db);
+    let conn = rusqlite::Connection::open(path).expect("raw open");
+    let indexed: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'idx_objects_htm16'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("index list");
+    assert_eq!(indexed, 1, "htm16 is indexed, as Lasair's is");
+}

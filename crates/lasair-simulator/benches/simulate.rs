@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 objects: alerts / 10,
                 seed: 1,
                 cutouts,
+                ..SimConfig::default()
             };
             let started = Instant::now();
             let sim = Simulation::new(&cfg)?;

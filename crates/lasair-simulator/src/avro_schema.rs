@@ -4,7 +4,9 @@
 //!
 //! Field types are written compactly: `"float?"` is `["null", "float"]` with default null,
 //! `"[cutout]"` an array, and a record's name inlines its definition the first time it is
-//! used and refers to it by name afterwards.
+//! used and refers to it by name afterwards. `"timestamp-micros"` is a long with that logical
+//! type; a schema may also name its own aliases (a type that differs between two versions of
+//! one schema, such as a count Rubin made non-null), resolved before anything else.
 
 use std::collections::HashSet;
 
@@ -59,8 +61,21 @@ pub fn schema(
     root: RecordDef,
     defs: &[RecordDef],
 ) -> Result<Value, SimError> {
+    schema_with(namespace, doc, root, defs, &[])
+}
+
+/// [`schema`], with `aliases` naming compact types (`("count", "int?")`): a field declared as
+/// an alias takes the type it stands for.
+pub fn schema_with(
+    namespace: &str,
+    doc: &str,
+    root: RecordDef,
+    defs: &[RecordDef],
+    aliases: &[(&'static str, &'static str)],
+) -> Result<Value, SimError> {
     let mut builder = Builder {
         defs,
+        aliases,
         defined: HashSet::from([root.name]),
     };
     let mut record = builder.record(root)?;
@@ -79,6 +94,7 @@ pub fn compile(doc: &Value) -> Result<(String, apache_avro::Schema), SimError> {
 
 struct Builder<'d> {
     defs: &'d [RecordDef],
+    aliases: &'d [(&'static str, &'static str)],
     defined: HashSet<&'static str>,
 }
 
@@ -88,6 +104,7 @@ impl Builder<'_> {
             .fields
             .iter()
             .map(|&(name, ty)| {
+                let ty = self.resolve(ty);
                 let mut field = json!({ "name": name, "type": self.ty(ty)? });
                 if ty.ends_with('?') {
                     field["default"] = Value::Null;
@@ -102,7 +119,16 @@ impl Builder<'_> {
         Ok(out)
     }
 
+    /// The compact type an alias stands for; any other type as it is.
+    fn resolve(&self, ty: &'static str) -> &'static str {
+        self.aliases
+            .iter()
+            .find(|(alias, _)| *alias == ty)
+            .map_or(ty, |&(_, to)| to)
+    }
+
     fn ty(&mut self, ty: &'static str) -> Result<Value, SimError> {
+        let ty = self.resolve(ty);
         if let Some(inner) = ty.strip_suffix('?') {
             return Ok(json!(["null", self.ty(inner)?]));
         }
@@ -113,6 +139,7 @@ impl Builder<'_> {
             "null" | "boolean" | "int" | "long" | "float" | "double" | "bytes" | "string" => {
                 Ok(json!(ty))
             }
+            "timestamp-micros" => Ok(json!({ "type": "long", "logicalType": "timestamp-micros" })),
             name if self.defined.contains(name) => Ok(json!(name)),
             name => {
                 let def = self.defs.iter().find(|d| d.name == name).copied();
@@ -155,6 +182,26 @@ mod tests {
         let bytes = apache_avro::to_avro_datum(&parsed, apache_avro::to_value(&value)?)?;
         let back = apache_avro::from_avro_datum(&parsed, &mut bytes.as_slice(), None)?;
         assert!(format!("{back:?}").contains("1.5"));
+        Ok(())
+    }
+
+    #[test]
+    fn aliases_and_timestamps_resolve() -> Result<(), Box<dyn std::error::Error>> {
+        let def = RecordDef {
+            name: "r",
+            fields: &[("n", "count"), ("t", "timestamp-micros?")],
+        };
+        let nullable = schema_with("n", "d", def, &[], &[("count", "int?")])?;
+        assert_eq!(nullable["fields"][0]["type"], json!(["null", "int"]));
+        assert_eq!(nullable["fields"][0]["default"], Value::Null);
+        let plain = schema_with("n", "d", def, &[], &[("count", "int")])?;
+        assert_eq!(plain["fields"][0]["type"], json!("int"));
+        assert!(plain["fields"][0].get("default").is_none());
+        assert_eq!(
+            plain["fields"][1]["type"][1]["logicalType"],
+            "timestamp-micros"
+        );
+        apache_avro::Schema::parse_str(&plain.to_string())?;
         Ok(())
     }
 

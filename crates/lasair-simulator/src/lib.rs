@@ -29,8 +29,11 @@ use lasair_alert::Survey;
 pub use error::SimError;
 pub use population::MAX_ALERTS_PER_OBJECT;
 
-/// The schema id LSST wire messages carry by default (Rubin's id for lsst.v10_0).
-pub const LSST_SCHEMA_ID: u32 = survey::LSST_SCHEMA_ID;
+pub use survey::LsstSchema;
+
+/// The schema id LSST wire messages carry by default (Rubin's id for lsst.v10_0, the default
+/// schema).
+pub const LSST_SCHEMA_ID: u32 = LsstSchema::V10_0.schema_id();
 
 /// What to simulate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +47,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Include the three FITS cutouts.
     pub cutouts: bool,
+    /// The Rubin alert schema LSST alerts are written in.
+    pub lsst_schema: LsstSchema,
 }
 
 impl Default for SimConfig {
@@ -54,6 +59,7 @@ impl Default for SimConfig {
             objects: 100,
             seed: 1,
             cutouts: true,
+            lsst_schema: LsstSchema::V10_0,
         }
     }
 }
@@ -89,7 +95,7 @@ impl std::fmt::Debug for Simulation {
 impl Simulation {
     /// Builds the population and its lightcurves; alerts are encoded as they are taken.
     pub fn new(cfg: &SimConfig) -> Result<Self, SimError> {
-        let survey = survey::for_survey(cfg.survey, cfg.seed)?;
+        let survey = survey::for_survey(cfg.survey, cfg.seed, cfg.lsst_schema)?;
         let timeline = timeline::build(survey.as_ref(), cfg.seed, cfg.alerts, cfg.objects);
         let stamps = cfg
             .cutouts
@@ -172,14 +178,22 @@ pub fn simulate(cfg: &SimConfig) -> impl Iterator<Item = SimAlert> {
         .map(move |r| r.unwrap_or_else(|e| bug(e)))
 }
 
-/// The LSST writer schema as one self-contained `.avsc` document.
+/// The LSST writer schema (lsst.v10_0, the default) as one self-contained `.avsc` document.
 pub fn lsst_schema_json() -> String {
-    schema_json(Survey::Lsst)
+    lsst_schema_json_of(LsstSchema::V10_0)
 }
 
-/// A survey's writer schema as one self-contained `.avsc` document.
+/// The LSST writer schema of a Rubin version as one self-contained `.avsc` document.
+pub fn lsst_schema_json_of(version: LsstSchema) -> String {
+    match survey::for_survey(Survey::Lsst, 0, version) {
+        Ok(s) => s.schema_json().to_owned(),
+        Err(e) => panic!("lasair-simulator bug: {e}"),
+    }
+}
+
+/// A survey's writer schema (LSST's default) as one self-contained `.avsc` document.
 pub fn schema_json(survey: Survey) -> String {
-    match survey::for_survey(survey, 0) {
+    match survey::for_survey(survey, 0, LsstSchema::default()) {
         Ok(s) => s.schema_json().to_owned(),
         Err(e) => panic!("lasair-simulator bug: {e}"),
     }

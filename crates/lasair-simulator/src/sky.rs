@@ -16,7 +16,7 @@ pub struct SkyRegion {
 }
 
 /// Obliquity of the ecliptic, J2000 (degrees).
-const OBLIQUITY: f64 = 23.439_291;
+pub const OBLIQUITY: f64 = 23.439_291;
 
 /// Draws a position (ra, dec in degrees) from the region, by rejection on Galactic latitude.
 pub fn sample(rng: &mut impl Rng, region: &SkyRegion) -> (f64, f64) {

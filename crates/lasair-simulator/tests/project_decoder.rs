@@ -25,6 +25,7 @@ fn decoded(survey: Survey, decoder: &Decoder) -> impl Iterator<Item = (SimAlert,
         objects: 20,
         seed: 3,
         cutouts: true,
+        ..SimConfig::default()
     };
     simulate(&cfg).map(move |sim| {
         let alert = decode(decoder, &sim);

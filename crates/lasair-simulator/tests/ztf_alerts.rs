@@ -18,6 +18,7 @@ fn config(alerts: usize, objects: usize, cutouts: bool) -> SimConfig {
         objects,
         seed: 42,
         cutouts,
+        ..SimConfig::default()
     }
 }
 

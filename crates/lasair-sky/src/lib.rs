@@ -1,12 +1,14 @@
 //! Sky geometry and sky indexes shared by Sherlock's catalogues, watchlists, watchmaps and
 //! the lightcurve features: angular separations and offsets, galactic coordinates,
-//! sexagesimal parsing; gravitational-wave sky maps with their credible regions; and the
-//! images of FITS cutouts; the pictures the web pages show, as PNG.
+//! sexagesimal parsing; the Hierarchical Triangular Mesh ids Lasair indexes objects by;
+//! gravitational-wave sky maps with their credible regions; the images of FITS cutouts; and
+//! the pictures the web pages show, as PNG.
 
 pub mod area;
 pub mod cones;
 mod fits;
 pub mod geometry;
+pub mod htm;
 pub mod index;
 pub mod picture;
 pub mod skymap;
@@ -21,4 +23,5 @@ pub use geometry::{
     dec_sexagesimal, ecliptic, equatorial, galactic, offsets_arcsec, parse_dec, parse_ra,
     ra_sexagesimal, separation_arcsec, CoordError,
 };
+pub use htm::htm_id;
 pub use index::PointIndex;

@@ -106,8 +106,10 @@ pub const ZTF_OBJECTS: Table = Table {
     ],
 };
 
-/// Lasair-LSST's `objects` columns (schema 11.1): the diaObject's own fields and the
-/// features Lasair computes from the lightcurve the latest alert carries.
+/// Lasair-LSST's `objects` columns (schema 11.1): the features Lasair computes from the
+/// lightcurve the latest alert carries with the diaObject fields they name, then htm16 and the
+/// rest of the diaObject's own fields ([`LSST_OBJECT_FIELDS`]); Lasair's `timestamp` (when
+/// the row last changed) is not kept.
 #[rustfmt::skip]
 pub const LSST_OBJECTS: Table = Table {
     name: "objects",
@@ -129,8 +131,41 @@ pub const LSST_OBJECTS: Table = Table {
         real("latestPairColourMag"), text("latestPairColourBands"), real("latestPairColourTemp"),
         real("penultimatePairMJD"), real("penultimatePairColourMag"),
         text("penultimatePairColourBands"), real("penultimatePairColourTemp"),
+        // Schema version 10: htm16 and the diaObject's own fields (Lasair's ext_fields).
+        int("htm16"),
+        real("validityStartMjdTai"), real("raErr"), real("decErr"), real("ra_dec_Cov"),
+        real("u_psfFluxSigma"), int("u_psfFluxNdata"), real("u_fpFluxMean"),
+        real("u_fpFluxMeanErr"), real("g_psfFluxSigma"), int("g_psfFluxNdata"),
+        real("g_fpFluxMean"), real("g_fpFluxMeanErr"), real("r_psfFluxSigma"),
+        int("r_psfFluxNdata"), real("r_fpFluxMean"), real("r_fpFluxMeanErr"),
+        real("i_psfFluxSigma"), int("i_psfFluxNdata"), real("i_fpFluxMean"),
+        real("i_fpFluxMeanErr"), real("z_psfFluxSigma"), int("z_psfFluxNdata"),
+        real("z_fpFluxMean"), real("z_fpFluxMeanErr"), real("y_psfFluxSigma"),
+        int("y_psfFluxNdata"), real("y_fpFluxMean"), real("y_fpFluxMeanErr"),
+        real("u_scienceFluxMean"), real("u_scienceFluxMeanErr"), real("g_scienceFluxMean"),
+        real("g_scienceFluxMeanErr"), real("r_scienceFluxMean"), real("r_scienceFluxMeanErr"),
+        real("i_scienceFluxMean"), real("i_scienceFluxMeanErr"), real("z_scienceFluxMean"),
+        real("z_scienceFluxMeanErr"), real("y_scienceFluxMean"), real("y_scienceFluxMeanErr"),
+        real("u_psfFluxMin"), real("u_psfFluxMax"), real("u_psfFluxMaxSlope"),
+        real("u_psfFluxErrMean"), real("g_psfFluxMin"), real("g_psfFluxMax"),
+        real("g_psfFluxMaxSlope"), real("g_psfFluxErrMean"), real("r_psfFluxMin"),
+        real("r_psfFluxMax"), real("r_psfFluxMaxSlope"), real("r_psfFluxErrMean"),
+        real("i_psfFluxMin"), real("i_psfFluxMax"), real("i_psfFluxMaxSlope"),
+        real("i_psfFluxErrMean"), real("z_psfFluxMin"), real("z_psfFluxMax"),
+        real("z_psfFluxMaxSlope"), real("z_psfFluxErrMean"), real("y_psfFluxMin"),
+        real("y_psfFluxMax"), real("y_psfFluxMaxSlope"), real("y_psfFluxErrMean"),
     ],
 };
+
+/// How many of [`LSST_OBJECTS`]'s columns are Lasair's features, before htm16 and the
+/// diaObject's own fields ([`LSST_OBJECT_FIELDS`]).
+const LSST_FEATURE_COLUMNS: usize = 63;
+
+/// The `objects` columns Lasair-LSST has beyond the features: `htm16` (the position's
+/// Hierarchical Triangular Mesh id at level 16) and then the diaObject's own fields that
+/// schema 11.1 lists as `ext_fields`, copied from the alert (raErr, decErr, the per-band
+/// psfFluxSigma, psfFluxNdata, fpFluxMean, scienceFluxMean, psfFluxMin/Max/MaxSlope/ErrMean, ...).
+pub const LSST_OBJECT_FIELDS: &[Column] = LSST_OBJECTS.columns.split_at(LSST_FEATURE_COLUMNS).1;
 
 // The tables both surveys share differ only in their object key (ZTF `objectId` text, LSST
 // `diaObjectId` integer), so each is written once, as a macro taking the key column.

@@ -137,6 +137,61 @@ fn real_lsst_wire_payloads_need_and_use_a_schema() {
         .all(|l| l["survey"] == "lsst" && l["detection"]["diaSourceId"] == l["sourceId"]));
 }
 
+/// Simulated LSST wire messages of each Rubin schema the simulator writes, read with the
+/// simulator's schema file and, where `../shared/data` has it, with Rubin's own folder.
+#[test]
+fn simulated_lsst_payloads_of_each_schema_version_ingest() {
+    use lasair_simulator::{lsst_schema_json_of, simulate, LsstSchema, SimConfig};
+    for version in LsstSchema::ALL {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("in");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let alerts: Vec<_> = simulate(&SimConfig {
+            survey: Survey::Lsst,
+            alerts: 60,
+            objects: 12,
+            seed: 5,
+            cutouts: false,
+            lsst_schema: version,
+        })
+        .collect();
+        for a in &alerts {
+            std::fs::write(dir.join(format!("{}.bin", a.source_id)), &a.payload).expect("write");
+        }
+        let ours = tmp.path().join("schema.avsc");
+        std::fs::write(&ours, lsst_schema_json_of(version)).expect("write");
+        let rubins = shared_data().map(|d| {
+            d.join(match version {
+                LsstSchema::V10_0 => "lsst/schema/10/0",
+                LsstSchema::V11_0 => "lsst/schema/11/0",
+            })
+        });
+        for schema in std::iter::once(ours).chain(rubins) {
+            let glob = format!("{}/*.bin", dir.display());
+            let out = run(&[
+                "--survey",
+                "lsst",
+                "--schema",
+                schema.to_str().expect("utf8"),
+                &glob,
+            ]);
+            assert!(
+                out.status.success(),
+                "{version} with {}: {}",
+                schema.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let lines = json_lines(&out.stdout);
+            assert_eq!(lines.len(), alerts.len(), "{version}");
+            let objects = lines
+                .iter()
+                .filter(|l| l["alert"]["diaObject"]["g_psfFluxErrMean"].is_number())
+                .count();
+            assert!(objects > 0, "{version}: no diaObject with g_psfFluxErrMean");
+        }
+    }
+}
+
 #[test]
 fn config_file_fills_what_flags_leave_unset() {
     let tmp = tempfile::tempdir().expect("tmp");

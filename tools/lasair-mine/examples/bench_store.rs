@@ -25,6 +25,7 @@ fn main() -> anyhow::Result<()> {
         objects: objects.parse()?,
         seed: seed.parse()?,
         cutouts: false,
+        ..SimConfig::default()
     });
     let mut names = BTreeSet::new();
     let mut batch = Vec::with_capacity(10_000);

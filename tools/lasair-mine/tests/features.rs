@@ -85,6 +85,7 @@ fn pipeline(test: &str, latest_only: bool) -> Option<Pipeline> {
         objects: 700,
         seed: 31,
         cutouts: false,
+        ..SimConfig::default()
     })
     .collect();
     if latest_only {

@@ -159,11 +159,11 @@ fn assemble(
         row.get(ra_col).and_then(Json::as_f64).unwrap_or(f64::NAN),
         row.get(dec_col).and_then(Json::as_f64).unwrap_or(f64::NAN),
     );
-    // LSST's answer repeats a few of the row's fields as `diaObject`.
+    // LSST's answer repeats the row's diaObject fields as `diaObject`: its position and time
+    // span (lite), and whole the fields the row copies from the diaObject.
     let summary: Map<String, Json> = if lsst {
-        ["ra", "decl", "firstDiaSourceMjdTai", "lastDiaSourceMjdTai"]
-            .iter()
-            .map(|k| ((*k).to_owned(), row.get(*k).cloned().unwrap_or(Json::Null)))
+        dia_object_fields(lite)
+            .map(|k| (k.to_owned(), row.get(k).cloned().unwrap_or(Json::Null)))
             .collect()
     } else {
         Map::new()
@@ -220,6 +220,24 @@ fn assemble(
 /// and the lightcurve's records are most of an answer.
 fn fields<const N: usize>(pairs: [(&str, Json); N]) -> Json {
     Json::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+/// The LSST `objects` columns an answer's `diaObject` repeats: the position and time span;
+/// unless `lite`, also the diaObject's count, band means and own fields (htm16 is Lasair's).
+fn dia_object_fields(lite: bool) -> impl Iterator<Item = &'static str> {
+    use lasair_sql::catalog::{LSST_OBJECTS, LSST_OBJECT_FIELDS};
+    let always = ["ra", "decl", "firstDiaSourceMjdTai", "lastDiaSourceMjdTai"];
+    let means = LSST_OBJECTS
+        .columns
+        .iter()
+        .map(|c| c.name)
+        .filter(|n| n.ends_with("_psfFluxMean") || n.ends_with("_psfFluxMeanErr"));
+    let own = LSST_OBJECT_FIELDS
+        .iter()
+        .map(|c| c.name)
+        .filter(|n| *n != "htm16");
+    let full = std::iter::once("nDiaSources").chain(means).chain(own);
+    always.into_iter().chain(full.filter(move |_| !lite))
 }
 
 /// The row of `table` whose `column` is `key`, by column name.

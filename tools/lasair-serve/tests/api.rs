@@ -741,6 +741,34 @@ async fn lsst_objects_answer_in_lasair_lsst_shape() {
         "lite"
     );
     assert!(data["discMag"].as_str().expect("flux±err").contains('±'));
+    // Not lite: the whole objects row, htm16 and the diaObject's own fields among them, and
+    // the diaObject's fields again as `diaObject`.
+    let full = client
+        .post(
+            "/api/object/",
+            Some(&node.user),
+            &[("objectId", &id), ("lite", "False")],
+        )
+        .await;
+    assert_eq!(full.status, StatusCode::OK, "{:?}", full.json);
+    let data = &full.json["lasairData"];
+    let object = &full.json["diaObject"];
+    let (ra, dec) = (object["ra"].as_f64(), object["decl"].as_f64());
+    let (ra, dec) = ra.zip(dec).expect("the diaObject's position");
+    assert_eq!(data["htm16"], json!(lasair_sky::htm_id(16, ra, dec)));
+    for k in [
+        "decErr",
+        "g_psfFluxErrMean",
+        "i_psfFluxNdata",
+        "validityStartMjdTai",
+    ] {
+        assert!(data.get(k).is_some(), "lasairData.{k}");
+        assert!(object.get(k).is_some(), "diaObject.{k}");
+    }
+    assert!(data["decErr"].as_f64().is_some_and(|e| e > 0.0), "{data}");
+    assert_eq!(object["decErr"], data["decErr"]);
+    assert!(object.get("htm16").is_none());
+    assert!(r.json["diaObject"].get("decErr").is_none(), "lite");
     let source = r.json["diaSourcesList"][0]
         .as_object()
         .expect("a diaSource");

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use lasair_alert::Survey;
 use lasair_cli::Outcome;
-use lasair_simulator::{set_schema_id, SimConfig, Simulation, LSST_SCHEMA_ID};
+use lasair_simulator::{set_schema_id, LsstSchema, SimConfig, Simulation};
 
 use crate::output::Output;
 
@@ -50,9 +50,15 @@ pub struct Args {
     #[arg(long, default_value_t = 0.0)]
     pub rate: f64,
 
-    /// Schema id written into LSST wire messages.
-    #[arg(long, default_value_t = LSST_SCHEMA_ID)]
-    pub schema_id: u32,
+    /// Rubin's alert schema for LSST alerts: 10.0 (lsst.v10_0, Rubin's first alerts) or 11.0
+    /// (lsst.v11_0, the newest).
+    #[arg(long, default_value_t = LsstSchema::V10_0)]
+    pub lsst_schema: LsstSchema,
+
+    /// Schema id written into LSST wire messages (default: Rubin's id of --lsst-schema, 1000
+    /// for 10.0, 1100 for 11.0).
+    #[arg(long)]
+    pub schema_id: Option<u32>,
 
     /// Extra librdkafka producer settings for Kafka output, KEY=VALUE, repeatable.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
@@ -127,6 +133,7 @@ pub fn run_until(args: &Args, stop: &AtomicBool) -> anyhow::Result<Summary> {
         objects: args.objects,
         seed: args.seed,
         cutouts: !args.no_cutouts,
+        lsst_schema: args.lsst_schema,
     };
     let sim = Simulation::new(&cfg)?;
     if let Some(path) = &args.write_schema {
@@ -148,12 +155,14 @@ pub fn run_until(args: &Args, stop: &AtomicBool) -> anyhow::Result<Summary> {
         return Ok(summary);
     };
     let mut out = Output::open(spec, &sim, &args.kafka_option)?;
-    let reframe = sim.needs_schema() && args.schema_id != LSST_SCHEMA_ID;
+    let reframe = args
+        .schema_id
+        .filter(|id| sim.needs_schema() && *id != args.lsst_schema.schema_id());
     let sending = Instant::now();
     for (i, alert) in sim.enumerate() {
         let mut alert = alert?;
-        if reframe {
-            set_schema_id(&mut alert.payload, args.schema_id);
+        if let Some(id) = reframe {
+            set_schema_id(&mut alert.payload, id);
         }
         if args.rate > 0.0 {
             pace(

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use lasair_sim::{run, Args};
-use lasair_simulator::lsst_schema_json;
+use lasair_simulator::{lsst_schema_json, lsst_schema_json_of, LsstSchema};
 use lasair_stream::{open_source, KafkaOptions, SourceKind};
 use rdkafka::mocking::MockCluster;
 
@@ -62,6 +62,28 @@ fn lsst_folders_hold_messages_and_their_schema() -> anyhow::Result<()> {
     for m in messages {
         assert_eq!(&std::fs::read(m.path())?[..5], &[0, 0, 0, 0, 9]);
     }
+    Ok(())
+}
+
+#[test]
+fn lsst_schema_11_writes_its_schema_and_rubins_id() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("lsst");
+    run(&args(&format!(
+        "--survey lsst --lsst-schema 11.0 --alerts 5 --objects 2 --no-cutouts --out {}",
+        out.display()
+    )))?;
+    let schema = std::fs::read_to_string(out.join("schema.avsc"))?;
+    assert_eq!(schema, lsst_schema_json_of(LsstSchema::V11_0));
+    assert!(schema.contains("\"lsst.v11_0\""));
+    for m in std::fs::read_dir(&out)?.filter_map(|e| e.ok()) {
+        if m.path().extension().is_some_and(|x| x == "bin") {
+            // Rubin's id of lsst.v11_0, 1100.
+            assert_eq!(&std::fs::read(m.path())?[..5], &[0, 0, 0, 0x04, 0x4c]);
+        }
+    }
+    let bad = Args::try_parse_from(["lasair-sim", "--lsst-schema", "9.9"]);
+    assert!(bad.is_err_and(|e| e.to_string().contains("9.9")));
     Ok(())
 }
 

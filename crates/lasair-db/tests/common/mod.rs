@@ -385,3 +385,47 @@ pub fn delete_where_takes_only_matching_rows(db: &mut Db) {
     db.delete_where("watchlist_cones", "wl_id", &Value::Int(902))
         .expect("tidy");
 }
+
+/// An LSST database of schema version 10 keeps Lasair-LSST's whole objects row: htm16 and the
+/// diaObject's own fields are written and filtered on.
+pub fn lsst_full_row(db: &mut Db) {
+    let cols = [
+        "diaObjectId",
+        "ra",
+        "decl",
+        "lastDiaSourceMjdTai",
+        "htm16",
+        "decErr",
+        "g_psfFluxErrMean",
+        "g_psfFluxNdata",
+    ];
+    let rows: Vec<Vec<Value>> = [(1_i64, 30.0), (2, 80.0), (3, 55.0)]
+        .iter()
+        .map(|&(id, err)| {
+            vec![
+                Value::Int(id),
+                Value::Real(10.0),
+                Value::Real(-20.0),
+                Value::Real(61_000.0),
+                Value::Int(35_000_000_000 + id),
+                Value::Real(1e-5),
+                Value::Real(err),
+                Value::Int(4),
+            ]
+        })
+        .collect();
+    db.upsert("objects", &cols, &rows).expect("LSST rows");
+    let found = db
+        .query_readonly(
+            "SELECT diaObjectId, htm16 FROM objects WHERE g_psfFluxErrMean < 60 AND g_psfFluxNdata = 4 ORDER BY diaObjectId",
+            Duration::from_secs(5),
+        )
+        .expect("a filter on the new columns");
+    assert_eq!(
+        found.rows,
+        [
+            vec![Value::Int(1), Value::Int(35_000_000_001)],
+            vec![Value::Int(3), Value::Int(35_000_000_003)],
+        ]
+    );
+}

@@ -11,6 +11,8 @@
 //! diaObject's galactic latitude. The diaObject gives ra, decl, nDiaSources, the mean fluxes
 //! and firstDiaSourceMjdTai (when Rubin sets it; else the earliest diaSource's MJD);
 //! lastDiaSourceMjdTai is the latest diaSource's. Jumps: [`jump`]; pair colours: [`pair`].
+//! htm16 is the row's position's HTM id at level 16 ([`lasair_sky::htm_id`]); the diaObject's
+//! other fields Lasair keeps (schema 11.1's `ext_fields`) are copied as the alert has them.
 //! Sources of known solar-system objects have no diaObject: keyed by their ssObjectId and
 //! placed at the diaSource, when [`Options::keep_solar_system`] keeps them.
 //!
@@ -26,7 +28,7 @@ mod jump;
 mod pair;
 
 use lasair_alert::{Alert, Point, PointKind};
-use lasair_sql::catalog::{Column, LSST_OBJECTS};
+use lasair_sql::catalog::{ColType, Column, LSST_OBJECTS, LSST_OBJECT_FIELDS};
 use lasair_sql::Value;
 
 use crate::row::{count, index, real, set, text};
@@ -117,6 +119,7 @@ impl SurveyFeatures for Lsst {
         }
         let mut row = vec![Value::Null; LSST_OBJECTS.columns.len()];
         fill_object(&mut row, alert, &sources);
+        fill_object_fields(&mut row, alert);
         fill_bands(&mut row, alert, &sources);
         fill_counts(&mut row, &sources);
         set!(row, LSST_OBJECTS, "tns_name", text(ctx.tns_name));
@@ -200,6 +203,29 @@ fn fill_object(row: &mut [Value], alert: &Alert, sources: &[Source]) {
         "nDiaSources",
         n.map_or(count(sources.len()), Value::Int)
     );
+}
+
+/// htm16, the row's position's HTM id at level 16 (Lasair's index, made as its gkhtm does),
+/// and the diaObject's own fields Lasair copies into the row as the alert has them (NULL
+/// where it has none, as for a solar-system source).
+fn fill_object_fields(row: &mut [Value], alert: &Alert) {
+    const RA: usize = index(LSST_OBJECTS.columns, "ra");
+    const DEC: usize = index(LSST_OBJECTS.columns, "decl");
+    const HTM16: usize = index(LSST_OBJECTS.columns, "htm16");
+    const _: () = assert!(HTM16 + LSST_OBJECT_FIELDS.len() == LSST_OBJECTS.columns.len());
+    if let (Value::Real(ra), Value::Real(dec)) = (&row[RA], &row[DEC]) {
+        row[HTM16] = Value::Int(lasair_sky::htm_id(16, *ra, *dec));
+    }
+    let Some(object) = alert.envelope.record("diaObject") else {
+        return;
+    };
+    for (i, column) in LSST_OBJECT_FIELDS.iter().enumerate().skip(1) {
+        row[HTM16 + i] = match column.ty {
+            ColType::Int => object.i64(column.name).map_or(Value::Null, Value::Int),
+            ColType::Real => real(object.f64(column.name)),
+            ColType::Text => text(object.str(column.name)),
+        };
+    }
 }
 
 /// Per band: the latest flux and its MJD, the diaObject's mean flux, the count of sources.

@@ -7,7 +7,7 @@ mod lsst;
 mod schema_check;
 mod ztf;
 
-pub use lsst::SCHEMA_ID as LSST_SCHEMA_ID;
+pub use lsst::LsstSchema;
 
 use lasair_alert::Survey;
 
@@ -69,11 +69,15 @@ pub trait SurveySim: Send + Sync {
     fn file_extension(&self) -> &'static str;
 }
 
-/// The simulator of a survey.
-pub fn for_survey(survey: Survey, seed: u64) -> Result<Box<dyn SurveySim>, SimError> {
+/// The simulator of a survey; LSST's writes the Rubin schema `lsst`.
+pub fn for_survey(
+    survey: Survey,
+    seed: u64,
+    lsst: LsstSchema,
+) -> Result<Box<dyn SurveySim>, SimError> {
     Ok(match survey {
         Survey::Ztf => Box::new(ztf::Ztf::new(seed)?),
-        Survey::Lsst => Box::new(lsst::Lsst::new(seed)?),
+        Survey::Lsst => Box::new(lsst::Lsst::new(seed, lsst)?),
     })
 }
 

@@ -55,6 +55,31 @@ pub fn assert_matches(ours: &Value, real: &RealSchema) -> Result<(), Box<dyn Err
     Ok(())
 }
 
+/// Asserts that every field of every record of `real` that `ours` uses is in `ours`: with
+/// [`assert_matches`], the records are the real ones whole; skips when the real schema is not
+/// there.
+pub fn assert_complete(ours: &Value, real: &RealSchema) -> Result<(), Box<dyn Error>> {
+    let Some(dir) = lasair_testdata::shared_data(real.dir) else {
+        return Ok(());
+    };
+    let mut records = Vec::new();
+    records_of(ours, &mut records);
+    for (record, fields) in &records {
+        let file = dir.join((real.file)(record));
+        let text = std::fs::read_to_string(&file)?;
+        let real_record: Value = serde_json::from_str(&text)?;
+        for f in real_record["fields"].as_array().into_iter().flatten() {
+            let name = f["name"].as_str().unwrap_or_default();
+            assert!(
+                fields.iter().any(|(ours, _)| ours == name),
+                "{record}.{name} of {} is not simulated",
+                real.name
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The fields of each record of a schema, by record name.
 fn records_of(schema: &Value, out: &mut Vec<(String, Vec<(String, Value)>)>) {
     match schema {

@@ -43,6 +43,7 @@ pub fn sim(survey: Survey, alerts: usize, objects: usize, seed: u64) -> Vec<SimA
         objects,
         seed,
         cutouts: true,
+        ..SimConfig::default()
     })
     .collect()
 }
@@ -59,6 +60,7 @@ pub fn sim_without_cutouts(
         objects,
         seed,
         cutouts: false,
+        ..SimConfig::default()
     })
     .collect()
 }

@@ -58,6 +58,7 @@ pub fn objects(alerts: usize, objects: usize, seed: u64) -> Objects {
         objects,
         seed,
         cutouts: false,
+        ..SimConfig::default()
     });
     let mut batch = Vec::new();
     let mut ids = std::collections::BTreeSet::new();

@@ -3,8 +3,11 @@
 
 mod build;
 mod records;
+mod solar;
 #[cfg(test)]
 mod tests;
+
+pub use records::LsstSchema;
 
 use apache_avro::Schema;
 use lasair_alert::Survey;
@@ -21,9 +24,6 @@ use crate::sky::{FieldGrid, SkyRegion};
 use crate::stamps::{Cutouts, StampParams};
 use lasair_alert::time::civil;
 
-/// The schema id the wire messages carry unless told otherwise (Rubin's for lsst.v10_0).
-pub const SCHEMA_ID: u32 = 1000;
-
 const FIRST_NIGHT: i64 = 60_800;
 /// Offset that makes ids the size of Rubin's (18 digits).
 const ID_BASE: i64 = 169_000_000_000_000_000;
@@ -35,6 +35,7 @@ const ARCSEC_PER_PX: f64 = 0.2;
 pub struct Lsst {
     params: SurveyParams,
     seed: u64,
+    version: LsstSchema,
     schema: Schema,
     schema_json: String,
 }
@@ -117,11 +118,12 @@ fn designation(h: u64) -> String {
 }
 
 impl Lsst {
-    pub fn new(seed: u64) -> Result<Self, SimError> {
-        let (schema_json, schema) = avro_schema::compile(&records::schema_json()?)?;
+    pub fn new(seed: u64, version: LsstSchema) -> Result<Self, SimError> {
+        let (schema_json, schema) = avro_schema::compile(&records::schema_json(version)?)?;
         Ok(Lsst {
             params: params(),
             seed,
+            version,
             schema,
             schema_json,
         })
@@ -172,9 +174,9 @@ impl SurveySim for Lsst {
         cutouts: Option<&Cutouts>,
     ) -> Result<Vec<u8>, SimError> {
         let id = object.epochs[k].source_id;
-        let alert = build::alert(self.seed, object, k, cutouts);
+        let alert = build::alert(self.seed, object, k, cutouts, self.version);
         let body = datum::encode(&self.schema, &alert, Survey::Lsst, id)?;
-        Ok(lasair_alert::frame_wire(SCHEMA_ID, &body))
+        Ok(lasair_alert::frame_wire(self.version.schema_id(), &body))
     }
 
     fn schema_json(&self) -> &str {
