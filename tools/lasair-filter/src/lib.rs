@@ -298,6 +298,9 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
     if features.columns() != catalog.tables[0].columns {
         bail!("the {survey:?} features do not fill the objects table's columns");
     }
+    if !args.stream.quiet {
+        eprintln!("{TOOL}: allocator {}", lasair_alloc::settings());
+    }
     if survey == Survey::Lsst && !args.stream.quiet {
         eprintln!(
             "{TOOL}: no SFD dust map is configured: LSST's ebv is NULL and fluxes are not dereddened"
