@@ -1,10 +1,11 @@
 //! Sky geometry and sky indexes shared by Sherlock's catalogues, watchlists, watchmaps and
 //! the lightcurve features: angular separations and offsets, galactic coordinates,
-//! sexagesimal parsing; gravitational-wave sky maps with their credible regions; and the
-//! images of FITS cutouts.
+//! sexagesimal parsing; gravitational-wave sky maps with their credible regions; the SFD dust
+//! map's E(B-V); and the images of FITS cutouts.
 
 pub mod area;
 pub mod cones;
+pub mod dust;
 mod fits;
 pub mod geometry;
 pub mod index;
@@ -15,6 +16,7 @@ pub use cones::{
     parse_cones, read_cones, Cone, ConeError, ConeId, Hit, ParseReport, Watchlist, WatchlistId,
     WatchlistSet, WatchlistSetBuilder,
 };
+pub use dust::{DustError, DustMap};
 pub use fits::image::{read_image, FitsImage, ImageError, MAX_IMAGE_PIXELS};
 pub use geometry::{
     dec_sexagesimal, ecliptic, equatorial, galactic, offsets_arcsec, parse_dec, parse_ra,
