@@ -57,6 +57,7 @@ fn every_column_of_the_real_rubin_alerts_matches_the_independent_computation() {
     };
     let keep = Options {
         keep_solar_system: true,
+        ..Options::default()
     };
     for (alert, exp) in alerts.iter().zip(&expected) {
         let id = exp["diaSourceId"].as_i64().expect("id");

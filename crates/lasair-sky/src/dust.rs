@@ -103,6 +103,25 @@ impl DustMap {
         })
     }
 
+    /// A map of one E(B-V) everywhere (for tests of what uses the map).
+    pub fn uniform(ebv: f32) -> DustMap {
+        let hemisphere = |sign| Hemisphere {
+            image: FitsImage {
+                columns: 1,
+                rows: 1,
+                values: vec![ebv],
+            },
+            pole_x: 0.0,
+            pole_y: 0.0,
+            scale: 1.0,
+            sign,
+        };
+        DustMap {
+            north: hemisphere(1.0),
+            south: hemisphere(-1.0),
+        }
+    }
+
     /// E(B-V) in magnitudes at an ICRS position (degrees); `None` where the map holds no
     /// finite value.
     pub fn ebv(&self, ra: f64, dec: f64) -> Option<f64> {
