@@ -28,6 +28,8 @@ row() { # label report
     python3 -c 'import json,sys; r=json.loads(sys.argv[2]); n=r["messages"]; s=r["seconds"]
 print("%-44s %7d messages %6d annotated %7.2f s %9.0f messages/s %8.1f us/message" % (sys.argv[1], n, r["annotated"], s, n/s, s*1e6/n))' "$1" "$2"
 }
+. scripts/bench.d/allocator.sh
+system_allocator_line
 for form in small real; do
     count=$N; [ "$form" = real ] && count=$REAL
     bytes=$("$BIN/examples/bench_brokers" produce "$LASAIR_TEST_KAFKA" "bench_fink_$form" "$count" "$form")

@@ -5,7 +5,7 @@
 # Sizes: BENCH_ALERTS, BENCH_FILTERS, BENCH_LISTS x BENCH_CONES, BENCH_MAPS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BIN=target/release
+BIN=${CARGO_TARGET_DIR:-target}/release
 WORK=${LASAIR_BENCH_DIR:-var/bench-filter}
 ALERTS=${BENCH_ALERTS:-10000}
 FILTERS=${BENCH_FILTERS:-1000}
@@ -25,8 +25,13 @@ python3 scripts/bench.d/filter_setup.py "$db" "$FILTERS" "$LISTS" "$CONES" "$MAP
 echo "lasair-filter benchmark: batches of $ALERTS alerts, $FILTERS filters, $LISTS x $CONES cones, $MAPS watchmaps, one core (the second batch)"
 start=$(date +%s.%N)
 taskset -c 0 "$BIN/lasair-filter" --survey ztf --db "sqlite:$db" --topics "$WORK/streams" \
-    --digests "$WORK/digests" --threads 1 --batch "$ALERTS" --wait-ms 600000 --quiet "$WORK/alerts.jsonl"
+    --digests "$WORK/digests" --threads 1 --batch "$ALERTS" --wait-ms 600000 "$WORK/alerts.jsonl" \
+    2> "$WORK/filter.log"
 end=$(date +%s.%N)
+# The allocator and its settings the figures were made with (lasair-alloc), and the host's
+# transparent huge pages mode: with `madvise`, each page the allocator gives back and faults
+# in again costs a whole huge page's zeroing.
+grep -m1 'allocator' "$WORK/filter.log" | sed 's/^lasair-filter: /  /'
 python3 - "$db" "$start" "$end" <<'PY'
 import sqlite3, sys
 con = sqlite3.connect(sys.argv[1])

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/services.sh
 trap stop_services EXIT
-BIN=target/release
+BIN=${CARGO_TARGET_DIR:-target}/release
 WORK=${LASAIR_BENCH_DIR:-var/bench-latency}
 RATE=${RATE:-1000}
 DURATION=${DURATION:-30}

@@ -171,6 +171,8 @@ load() {
 }
 
 echo "lasair-serve benchmark: $OBJECTS ZTF objects; wrk, $CONNECTIONS connections, ${DURATION} s a run after ${WARMUP} s; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+. scripts/bench.d/allocator.sh
+system_allocator_line
 if [ -d "$ALERTS" ]; then
     echo "(object: the objects row with Sherlock, TNS and annotations; the first $LIGHTCURVES objects also have lightcurves, the points of the real ZTF alerts)"
 else

@@ -40,6 +40,7 @@ fn decode_all(survey: Survey, files: &[PathBuf]) -> Vec<Alert> {
 fn time(label: &str, alerts: &[Alert], ctx: &Context<'_>) {
     let opts = Options {
         keep_solar_system: true,
+        ..Options::default()
     };
     let (mut rows, mut fields) = (0usize, 0usize);
     let start = Instant::now();

@@ -22,7 +22,10 @@ mod row;
 mod stats;
 mod ztf;
 
+use std::sync::Arc;
+
 use lasair_alert::{Alert, Survey};
+use lasair_sky::DustMap;
 use lasair_sql::catalog::Column;
 use lasair_sql::Value;
 
@@ -40,11 +43,15 @@ pub struct Context<'a> {
 }
 
 /// How the features stage is configured (once, for every alert).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
     /// Write rows for known solar-system objects too. Lasair does not (ZTF: an alert whose
     /// latest detection has an `ssnamenr`; LSST: a source of a known ssObject): false.
     pub keep_solar_system: bool,
+    /// The SFD dust map: LSST's `ebv` at the diaObject's position, and the fluxes of absMag,
+    /// the pair colours and the Bazin x blackbody fit dereddened with it, as Lasair-LSST
+    /// does. None: `ebv` NULL, nothing dereddened.
+    pub dust: Option<Arc<DustMap>>,
 }
 
 /// Why an alert makes no `objects` row.

@@ -61,6 +61,7 @@ fn every_column_of_the_real_rubin_alerts_matches_the_independent_computation() {
     };
     let keep = Options {
         keep_solar_system: true,
+        ..Options::default()
     };
     for ((alert, exp), copied) in alerts.iter().zip(&expected).zip(&fields) {
         let id = exp["diaSourceId"].as_i64().expect("id");

@@ -172,6 +172,7 @@ fn every_column_lasairs_own_code_computes_matches() {
         // Lasair keeps known solar-system objects; ours does so by option.
         let keep = Options {
             keep_solar_system: true,
+            ..Options::default()
         };
         let row = features
             .object_row(&alert, &Context::default(), &keep)

@@ -81,6 +81,13 @@ pub struct Args {
     #[arg(long)]
     pub refresh_s: Option<u64>,
 
+    /// The folder of the SFD dust map, `SFD_dust_4096_ngp.fits` and `SFD_dust_4096_sgp.fits`
+    /// (dustmaps' `sfd` folder will do): LSST's `ebv`, and the fluxes of absMag, the pair
+    /// colours and the Bazin x blackbody fit dereddened with it, as Lasair-LSST does. Without
+    /// it, `ebv` is NULL and nothing is dereddened.
+    #[arg(long)]
+    pub dust_map: Option<PathBuf>,
+
     /// Keep known solar-system objects (Lasair leaves them out of the objects table).
     #[arg(long)]
     pub keep_solar_system: Option<bool>,
@@ -119,6 +126,7 @@ impl lasair_cli::config::Section for Args {
             filter_timeout_ms,
             filter_max_rows,
             refresh_s,
+            dust_map,
             keep_solar_system
         );
         self

@@ -24,6 +24,7 @@ use lasair_db::Db;
 use lasair_mail::{Digests, Mailer};
 use lasair_service::mma::active::{ActiveMap, ActiveMaps};
 use lasair_service::sky::Sky;
+use lasair_sky::DustMap;
 use lasair_sql::catalog::Catalog;
 use lasair_sql::Limits;
 use lasair_stream::{open_topics, run_stage, Failed, KafkaOptions, Message, Source, SourceKind};
@@ -298,11 +299,10 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
     if features.columns() != catalog.tables[0].columns {
         bail!("the {survey:?} features do not fill the objects table's columns");
     }
-    if survey == Survey::Lsst && !args.stream.quiet {
-        eprintln!(
-            "{TOOL}: no SFD dust map is configured: LSST's ebv is NULL and fluxes are not dereddened"
-        );
+    if !args.stream.quiet {
+        eprintln!("{TOOL}: allocator {}", lasair_alloc::settings());
     }
+    let dust = dust_map(args, survey)?;
     let db = args
         .db
         .as_deref()
@@ -320,6 +320,7 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
             features,
             options: lasair_features::Options {
                 keep_solar_system: args.keep_solar_system.unwrap_or(false),
+                dust,
             },
             pool,
         },
@@ -340,6 +341,23 @@ fn open(args: &Args) -> anyhow::Result<(Box<dyn Source>, Node)> {
 }
 
 /// Where results go, as `args` say: the topics (Kafka or a folder) and the email digests.
+/// The SFD dust map of `--dust-map`, for LSST (ZTF's features use none); its absence said
+/// once.
+fn dust_map(args: &Args, survey: Survey) -> anyhow::Result<Option<Arc<DustMap>>> {
+    if survey != Survey::Lsst {
+        return Ok(None);
+    }
+    let Some(folder) = &args.dust_map else {
+        if !args.stream.quiet {
+            eprintln!(
+                "{TOOL}: no SFD dust map is configured (--dust-map): LSST's ebv is NULL and fluxes are not dereddened"
+            );
+        }
+        return Ok(None);
+    };
+    Ok(Some(Arc::new(DustMap::open(folder)?)))
+}
+
 fn outputs(args: &Args, catalog: &Catalog, kafka: &KafkaOptions) -> anyhow::Result<Outputs> {
     let topics = args
         .topics

@@ -36,6 +36,9 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
     };
     let shutdown = lasair_stream::shutdown::install().context("installing signal handlers")?;
     let quiet = args.stream.quiet;
+    if !quiet {
+        eprintln!("lasair-ingest: allocator {}", lasair_alloc::settings());
+    }
     let report = run(args, shutdown)?;
     if !quiet {
         eprintln!(

@@ -2,12 +2,10 @@
 
 use clap::Parser;
 
-/// mimalloc: reading lightcurves back allocates and frees many small values per object, as
-/// the filter's alert lines do.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
+/// On lasair-alloc's allocator (mimalloc): reading lightcurves back allocates and frees many
+/// small values per object, as the filter's alert lines do.
 fn main() -> std::process::ExitCode {
+    lasair_alloc::init();
     let args = lasair_mine::Args::parse();
     let result = lasair_stream::shutdown::install()
         .map_err(anyhow::Error::from)

@@ -16,8 +16,13 @@
 //! Sources of known solar-system objects have no diaObject: keyed by their ssObjectId and
 //! placed at the diaSource, when [`Options::keep_solar_system`] keeps them.
 //!
-//! Where we differ: ebv stays NULL (no dust map is configured; with one, fluxes would be
-//! dereddened before absMag, the pair colours and the fit, as Lasair does); BBBPeakAbsMag
+//! ebv is the SFD map's E(B-V) at the diaObject's position ([`Options::dust`]); as in
+//! Lasair, absMag, the pair colours and the Bazin x blackbody fit (detections and forced
+//! sources) use fluxes dereddened by 10^(0.4 ebv R_band), R from Schlafly & Finkbeiner 2011
+//! ([`EXTINCTION`]); the latest fluxes, counts and jumps use the fluxes as measured.
+//!
+//! Where we differ: ebv is NULL when no dust map is configured (Lasair's code would take 0);
+//! BBBPeakAbsMag
 //! uses Sherlock's distance (Lasair uses a redshift's distance modulus); pair temperatures are
 //! computed whichever band comes first (see [`pair`]); the fit starts first from a guess read
 //! off the data, then from Lasair's two (see [`bbb`]); nothing crashes on a missing value.
@@ -37,6 +42,10 @@ use crate::{Context, NoRow, Options, SurveyFeatures};
 use blackbody::{band_index, BANDS};
 
 pub(crate) struct Lsst;
+
+/// A_band / E(B-V) for LSST's bands in [`BANDS`] order: Schlafly & Finkbeiner (2011) Table 6,
+/// R_V = 3.1, Lasair-LSST's `EXTCOEF`.
+pub(crate) const EXTINCTION: [f64; 6] = [4.145, 3.237, 2.273, 1.684, 1.323, 1.088];
 
 /// Reliability above which a diaSource is "good".
 const GOOD: f64 = 0.5;
@@ -122,6 +131,11 @@ impl SurveyFeatures for Lsst {
         fill_object_fields(&mut row, alert);
         fill_bands(&mut row, alert, &sources);
         fill_counts(&mut row, &sources);
+        let (ra, dec) = position(alert);
+        let ebv = opts.dust.as_ref().and_then(|map| map.ebv(ra, dec));
+        set!(row, LSST_OBJECTS, "ebv", real(ebv));
+        let raw = sources;
+        let sources = deredden(&raw, ebv);
         set!(row, LSST_OBJECTS, "tns_name", text(ctx.tns_name));
         let transient = ctx
             .classification
@@ -149,14 +163,38 @@ impl SurveyFeatures for Lsst {
             );
         }
         if transient {
-            fill_bbb(&mut row, alert, &sources, modulus);
+            fill_bbb(&mut row, alert, &sources, ebv, modulus);
         }
-        let (jump1, jump2) = jump::jumps(&sources);
+        let (jump1, jump2) = jump::jumps(&raw);
         set!(row, LSST_OBJECTS, "jump1", real(Some(jump1)));
         set!(row, LSST_OBJECTS, "jump2", real(Some(jump2)));
         fill_pairs(&mut row, &sources);
         Ok(row)
     }
+}
+
+/// The diaObject's position (the alert's when it has none): where ebv is looked up.
+fn position(alert: &Alert) -> (f64, f64) {
+    let object = alert.envelope.record("diaObject");
+    let ra = object.and_then(|o| o.f64("ra")).unwrap_or(alert.ra);
+    let dec = object.and_then(|o| o.f64("dec")).unwrap_or(alert.dec);
+    (ra, dec)
+}
+
+/// The sources with their fluxes dereddened for E(B-V) `ebv` (Lasair's `dustflux`); the same
+/// sources when there is no ebv.
+fn deredden<'a>(sources: &[Source<'a>], ebv: Option<f64>) -> Vec<Source<'a>> {
+    let factor = |band: &str| match (ebv, band_index(band)) {
+        (Some(ebv), Some(b)) => 10f64.powf(0.4 * ebv * EXTINCTION[b]),
+        _ => 1.0,
+    };
+    sources
+        .iter()
+        .map(|s| Source {
+            flux: s.flux * factor(s.band),
+            ..s.clone()
+        })
+        .collect()
 }
 
 /// Absolute magnitude of a flux in nJy at distance modulus `mu`.
@@ -170,8 +208,7 @@ fn fill_object(row: &mut [Value], alert: &Alert, sources: &[Source]) {
     let id = object
         .and_then(|o| o.i64("diaObjectId"))
         .or_else(|| alert.object_id.0.parse().ok());
-    let ra = object.and_then(|o| o.f64("ra")).unwrap_or(alert.ra);
-    let dec = object.and_then(|o| o.f64("dec")).unwrap_or(alert.dec);
+    let (ra, dec) = position(alert);
     set!(
         row,
         LSST_OBJECTS,
@@ -284,11 +321,18 @@ fn fill_counts(row: &mut [Value], sources: &[Source]) {
 }
 
 /// The Bazin x blackbody fit's columns; all NULL when it fails.
-fn fill_bbb(row: &mut [Value], alert: &Alert, sources: &[Source], modulus: Option<f64>) {
+fn fill_bbb(
+    row: &mut [Value],
+    alert: &Alert,
+    sources: &[Source],
+    ebv: Option<f64>,
+    modulus: Option<f64>,
+) {
     let forced: Vec<Source> = alert
         .points(PointKind::Forced)
         .filter_map(Source::new)
         .collect();
+    let forced = deredden(&forced, ebv);
     let Some(fit) = bbb::fit(sources, &forced) else {
         return;
     };

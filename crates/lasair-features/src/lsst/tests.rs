@@ -314,6 +314,55 @@ fn a_whole_row_for_a_supernova_at_a_known_distance() {
     assert_eq!(col(&row, "absMag"), &Value::Null);
 }
 
+/// With a dust map: ebv is the map's, absMag and the pair colours use fluxes dereddened by
+/// Lasair-LSST's coefficients (written out here as its `EXTCOEF` has them), the latest flux
+/// and the jumps the fluxes as measured.
+#[test]
+fn a_dust_map_fills_ebv_and_dereddens_absmag_and_colours() {
+    let min = 1.0 / 1440.0;
+    let (fg, fr) = (1000.0 * planck(0.5, 7.0), 1000.0 * planck(0.62, 7.0));
+    let pts = [
+        (MJD0, "g", fg),
+        (MJD0 + 33.0 * min, "r", fr),
+        (MJD0 + 3.0, "r", fr),
+        (MJD0 + 3.0 + 33.0 * min, "g", fg),
+    ];
+    let a = alert(&pts, &[]);
+    let ctx = Context {
+        distance_mpc: Some(100.0),
+        classification: Some("SN"),
+        tns_name: None,
+    };
+    let plain = Lsst.object_row(&a, &ctx, &Options::default()).expect("row");
+    let dusty = Options {
+        dust: Some(Arc::new(lasair_sky::DustMap::uniform(0.25))),
+        ..Options::default()
+    };
+    let row = Lsst.object_row(&a, &ctx, &dusty).expect("row");
+    let ebv = 0.25;
+    assert_eq!(col(&row, "ebv"), &Value::Real(ebv));
+    let (rg, rr) = (3.237, 2.273);
+    let real = |row: &[Value], c: &str| match col(row, c) {
+        Value::Real(v) => *v,
+        other => panic!("{c}: {other:?}"),
+    };
+    let colour = real(&row, "latestPairColourMag");
+    let expected = real(&plain, "latestPairColourMag") - ebv * (rg - rr);
+    assert!((colour - expected).abs() < 1e-9, "{colour} vs {expected}");
+    assert!(real(&row, "latestPairColourTemp") > real(&plain, "latestPairColourTemp"));
+    let brightest = [
+        fg * 10f64.powf(0.4 * ebv * rg),
+        fr * 10f64.powf(0.4 * ebv * rr),
+    ]
+    .into_iter()
+    .fold(f64::MIN, f64::max);
+    let abs = 31.4 - 2.5 * brightest.log10() - 35.0;
+    assert!((real(&row, "absMag") - abs).abs() < 1e-9);
+    for c in ["latest_psfFlux", "g_psfFlux", "jump1", "jump2"] {
+        assert_eq!(col(&row, c), col(&plain, c), "{c} is not dereddened");
+    }
+}
+
 #[test]
 fn no_diasource_with_a_flux_makes_no_row() {
     let a = alert(&[], &[(MJD0, "r", 10.0)]);

@@ -293,6 +293,7 @@ fn solar_system_objects_are_skipped_unless_kept() {
     assert_eq!(skip, Err(NoRow::SolarSystem));
     let keep = Options {
         keep_solar_system: true,
+        ..Options::default()
     };
     let r = Ztf
         .object_row(&a, &Context::default(), &keep)

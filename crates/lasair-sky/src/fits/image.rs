@@ -79,6 +79,14 @@ pub enum ImageError {
 /// Reads the primary 2-D image of a FITS file, gzipped or not (told by gzip's magic bytes),
 /// of at most `max_pixels` pixels ([`MAX_IMAGE_PIXELS`] is a sensible cap).
 pub fn read_image(bytes: &[u8], max_pixels: usize) -> Result<FitsImage, ImageError> {
+    read_image_and_header(bytes, max_pixels).map(|(image, _)| image)
+}
+
+/// [`read_image`], and the header's cards beside the image (a projection's keywords).
+pub(crate) fn read_image_and_header(
+    bytes: &[u8],
+    max_pixels: usize,
+) -> Result<(FitsImage, Header), ImageError> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         read_from(&mut GzDecoder::new(bytes), max_pixels)
     } else {
@@ -185,7 +193,7 @@ fn chunks<const N: usize>(data: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
     })
 }
 
-fn read_from(reader: &mut impl Read, max_pixels: usize) -> Result<FitsImage, ImageError> {
+fn read_from(reader: &mut impl Read, max_pixels: usize) -> Result<(FitsImage, Header), ImageError> {
     let header = Header::read(reader).map_err(ImageError::Header)?;
     let layout = Layout::from_header(&header, max_pixels)?;
     let needed = layout.data_bytes();
@@ -202,11 +210,12 @@ fn read_from(reader: &mut impl Read, max_pixels: usize) -> Result<FitsImage, Ima
             held: data.len(),
         });
     }
-    Ok(FitsImage {
+    let image = FitsImage {
         columns: layout.columns,
         rows: layout.rows,
         values: layout.values(&data),
-    })
+    };
+    Ok((image, header))
 }
 
 #[cfg(test)]

@@ -54,7 +54,10 @@ impl Object {
     /// when the features make no row (a known solar-system object not kept).
     pub fn features(&self, keep_solar_system: bool) -> Option<Vec<u8>> {
         let features = lasair_features::for_survey(self.alert.survey);
-        let opts = Options { keep_solar_system };
+        let opts = Options {
+            keep_solar_system,
+            ..Options::default()
+        };
         let row = features
             .object_row(&self.alert, &Context::default(), &opts)
             .ok()?;
