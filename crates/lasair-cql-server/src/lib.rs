@@ -8,6 +8,7 @@
 //!   clause are not announced as bind markers (the driver's `system.local` query has one);
 //! - `INSERT ... USING TIMESTAMP n` and the protocol's default timestamp give each cell a write
 //!   time, and an older write leaves a newer cell alone: Cassandra's last-write-wins;
+//! - `USING TTL n` is accepted, though nothing expires (the cutout store sends it);
 //! - a bound null deletes the cell; `system.peers` and `peers_v2` are empty (one node).
 
 mod connection;

@@ -96,10 +96,24 @@ async fn literals_in_a_prepared_where_clause_are_not_bind_markers() {
 #[tokio::test(flavor = "multi_thread")]
 async fn what_it_cannot_honour_is_refused_not_ignored() {
     let session = session().await;
-    let ttl = "INSERT INTO ks.t (k, c, v) VALUES ('a', 1, 'v') USING TTL 10";
-    assert!(session.query_unpaged(ttl, &[]).await.is_err(), "USING TTL");
+    let ttl = "INSERT INTO ks.t (k, c, v) VALUES (?, ?, ?) USING TTL ?";
+    assert!(session.prepare(ttl).await.is_err(), "USING TTL ?");
     let marker = "INSERT INTO ks.t (k, c, v) VALUES (?, ?, ?) USING TIMESTAMP ?";
     assert!(session.prepare(marker).await.is_err(), "USING TIMESTAMP ?");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_literal_ttl_is_accepted_and_the_row_kept() {
+    let session = session().await;
+    let ttl = "INSERT INTO ks.t (k, c, v) VALUES ('ttl', 1, 'v') USING TTL 10";
+    session.query_unpaged(ttl, &[]).await.expect("USING TTL 10");
+    let rows = session
+        .query_unpaged("SELECT v FROM ks.t WHERE k = 'ttl'", &[])
+        .await
+        .expect("select")
+        .into_rows_result()
+        .expect("rows");
+    assert_eq!(rows.first_row::<(String,)>().expect("a row"), ("v".into(),));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,156 +1,140 @@
-//! Cutouts as FITS files in a directory tree (a CephFS mount in production), sharded by a hash
-//! of the objectId so that no directory holds more than a few hundred entries:
-//! `ROOT/<survey>/<h1>/<h2>/<objectId>/<sourceId>_<kind>.fits[.gz]` with 256 x 256 shards.
+//! The cutout store, chosen by URL as the lightcurve store is: the three FITS images of each
+//! alert (science, template, difference), written a batch at a time and read back one by one
+//! by (survey, objectId, sourceId, kind).
 //!
-//! The objectId comes from the alert, so it never becomes a path as it is: an id that is not
-//! a plain name (letters, digits, `_`, `-`; not starting with `.`; at most 64 bytes) is encoded
-//! into one (see [`folder_name`]), so no alert can climb out of the root.
+//! - a folder tree ([`CutoutStore`]): a plain path or `file:DIR` (CephFS in production);
+//! - a SQLite file ([`SqliteCutouts`]): `sqlite:PATH`, the embedded default for one machine;
+//! - a Cassandra/ScyllaDB table ([`CqlCutouts`]): `cql://HOST:PORT/KEYSPACE[?ttl_days=N]`,
+//!   each cutout kept N days (365 by default), as Lasair-LSST keeps its cutouts.
 //!
-//! A stored cutout is drawn for the web pages as a PNG by [`render`] (zscale in [`zscale`]).
+//! Every backend is idempotent: a replayed alert writes the same rows or files again. A stored
+//! cutout is drawn for the web pages as a PNG by [`render`] (zscale in [`zscale`]).
 
+mod cql;
 mod render;
+mod sqlite;
+mod tree;
 mod zscale;
 
+pub use cql::CqlCutouts;
 pub use render::{grey, render_file, render_png, RenderError, MAX_CUTOUT_FILE_BYTES};
+pub use sqlite::SqliteCutouts;
+pub use tree::{folder_name, CutoutStore};
 pub use zscale::zscale;
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use lasair_alert::hash::fnv1a;
 use lasair_alert::{Alert, CutoutKind, Survey};
+use thiserror::Error;
 
-/// Temporary files made by this process, for unique names.
-static TEMP: AtomicU64 = AtomicU64::new(0);
-
-/// Longest objectId kept as its own folder name.
-const MAX_PLAIN: usize = 64;
-
-/// The folder name of objectId `id`: the id itself when it is a plain name (every real ZTF
-/// name and LSST diaObjectId is), else `%` and its bytes in hex, or for an id too long for
-/// that, `%%`, its length and a hash. Either way one path component, never `.`, `..` or a
-/// path, and distinct from every plain name.
-pub fn folder_name(id: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    if !id.is_empty() && id.len() <= MAX_PLAIN && !id.starts_with('.') && id.chars().all(plain) {
-        return id.to_owned();
-    }
-    if id.len() <= 2 * MAX_PLAIN {
-        let hex: String = id.bytes().map(|b| format!("{b:02x}")).collect();
-        return format!("%{hex}");
-    }
-    format!("%%{}-{:016x}", id.len(), fnv1a(id.as_bytes()))
+/// Why the cutout store failed; each names the store.
+#[derive(Debug, Error)]
+pub enum CutoutError {
+    /// The URL names no store, or the store could not be opened.
+    #[error("cutout store {url}: {reason}")]
+    Open { url: String, reason: String },
+    /// Reading or writing the store failed.
+    #[error("cutout store {store}: {reason}")]
+    Store { store: String, reason: String },
+    /// A stored cutout could not be drawn.
+    #[error(transparent)]
+    Render(#[from] RenderError),
 }
 
-#[derive(Debug, Clone)]
-pub struct CutoutStore {
-    root: PathBuf,
+impl CutoutError {
+    pub(crate) fn store(store: &str, reason: impl std::fmt::Display) -> Self {
+        CutoutError::Store {
+            store: store.to_owned(),
+            reason: reason.to_string(),
+        }
+    }
 }
 
-impl CutoutStore {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
-    }
+/// Where each kind of an alert's cutouts went (a path, or the store and key), as the JSON
+/// alert line carries it.
+pub type Placed = BTreeMap<&'static str, String>;
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
+/// A cutout backend. Writes are idempotent: a cutout's content is fixed by its sourceId and
+/// kind, so writing an alert again leaves the store as it was.
+pub trait Cutouts: Send + Sync {
+    /// The store, as its URL names it (for messages).
+    fn describe(&self) -> String;
 
-    /// The folder of one object's cutouts.
-    pub fn object_dir(&self, alert: &Alert) -> PathBuf {
-        self.dir_of(alert.survey, &alert.object_id.0)
-    }
+    /// Writes the cutouts of every alert of a batch and says, per alert, where each went. Run
+    /// inside a rayon pool, a backend may use its threads.
+    fn write_batch(&self, alerts: &[Alert]) -> Result<Vec<Placed>, CutoutError>;
 
-    /// The folder of the cutouts of `survey`'s object `object_id`.
-    pub fn dir_of(&self, survey: Survey, object_id: &str) -> PathBuf {
-        // FNV-1a is stable across platforms and releases, so cutout paths never move.
-        let h = fnv1a(object_id.as_bytes());
-        self.root
-            .join(survey.as_str())
-            .join(format!("{:02x}", h & 0xff))
-            .join(format!("{:02x}", (h >> 8) & 0xff))
-            .join(folder_name(object_id))
-    }
+    /// Makes every cutout written so far durable.
+    fn sync(&self) -> Result<(), CutoutError>;
 
-    /// The stored cutout of kind `kind` (`science`, `template`, `difference`) of source
-    /// `source_id` of an object, FITS or gzipped FITS, if there is one. `source_id` must be
-    /// an integer (ZTF candid, LSST diaSourceId), so it never makes a path of its own.
-    pub fn find(
+    /// The stored bytes (FITS, plain or gzipped) of one cutout, if there is one.
+    fn read(
         &self,
         survey: Survey,
         object_id: &str,
         source_id: i64,
         kind: CutoutKind,
-    ) -> Option<PathBuf> {
-        let dir = self.dir_of(survey, object_id);
-        ["fits", "fits.gz"]
-            .iter()
-            .map(|ext| dir.join(format!("{source_id}_{}.{ext}", kind.as_str())))
-            .find(|p| p.is_file())
-    }
+    ) -> Result<Option<Vec<u8>>, CutoutError>;
 
-    /// The PNG of the stored cutout [`CutoutStore::find`] finds, drawn by [`render_file`];
-    /// `None` when there is no such cutout.
-    pub fn png(
+    /// Whether that cutout is stored.
+    fn has(
         &self,
         survey: Survey,
         object_id: &str,
         source_id: i64,
         kind: CutoutKind,
-    ) -> Result<Option<Vec<u8>>, RenderError> {
-        self.find(survey, object_id, source_id, kind)
-            .map(|path| render_file(&path))
-            .transpose()
+    ) -> Result<bool, CutoutError> {
+        Ok(self.read(survey, object_id, source_id, kind)?.is_some())
     }
 
-    /// Writes an alert's cutouts and returns their paths by kind. Each file is written to a
-    /// temporary name then renamed, so a reader never sees a half-written cutout, and writing
-    /// the same alert twice leaves the same files. Durable only after [`CutoutStore::sync`].
-    pub fn write(&self, alert: &Alert) -> io::Result<BTreeMap<&'static str, String>> {
-        let mut paths = BTreeMap::new();
-        if alert.cutouts.is_empty() {
-            return Ok(paths);
-        }
-        let dir = self.object_dir(alert);
-        fs::create_dir_all(&dir)?;
-        for cutout in &alert.cutouts {
-            let name = format!(
-                "{}_{}.{}",
-                alert.source_id,
-                cutout.kind.as_str(),
-                cutout.extension()
-            );
-            let path = dir.join(&name);
-            // A replayed alert finds its cutout complete already (a final name only ever holds
-            // a whole file, and its content is fixed by sourceId and kind): one stat, no write.
-            let done = fs::metadata(&path).is_ok_and(|m| m.len() == cutout.data.len() as u64);
-            if !done {
-                // Unique per writer: two copies of one alert in a batch (normal under
-                // at-least-once delivery) must not share a temporary file.
-                let n = TEMP.fetch_add(1, Ordering::Relaxed);
-                let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-                let mut f = fs::File::create(&tmp)?;
-                f.write_all(&cutout.data)?;
-                fs::rename(&tmp, &path)?;
-            }
-            paths.insert(cutout.kind.as_str(), path.to_string_lossy().into_owned());
-        }
-        Ok(paths)
+    /// How many cutouts are stored in all (for reports and tests).
+    fn count(&self) -> Result<u64, CutoutError>;
+
+    /// The PNG of a stored cutout, drawn by [`render_png`]; `None` when there is no such
+    /// cutout.
+    fn png(
+        &self,
+        survey: Survey,
+        object_id: &str,
+        source_id: i64,
+        kind: CutoutKind,
+    ) -> Result<Option<Vec<u8>>, CutoutError> {
+        let Some(bytes) = self.read(survey, object_id, source_id, kind)? else {
+            return Ok(None);
+        };
+        let origin = format!("{survey} {object_id} {source_id} {}", kind.as_str());
+        Ok(Some(render_png(&bytes, &origin)?))
     }
 }
 
-impl CutoutStore {
-    /// Makes every cutout written so far durable: one syncfs(2) for the whole batch, where an
-    /// fsync per file would cost a journal commit per file.
-    pub fn sync(&self) -> io::Result<()> {
-        fs::create_dir_all(&self.root)?;
-        let dir = fs::File::open(&self.root)?;
-        rustix::fs::syncfs(&dir)?;
-        Ok(())
+/// Opens a cutout store by URL: `sqlite:PATH`, `cql://HOST:PORT[,HOST:PORT]/KEYSPACE`
+/// (`scylla://` alike; `?ttl_days=N`, `?replication=N`), `file:DIR`, or a plain path, which
+/// names a folder tree.
+pub fn open_cutouts(url: &str) -> Result<Box<dyn Cutouts>, CutoutError> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        return Ok(Box::new(SqliteCutouts::open(path)?));
     }
+    if crate::cql::is_cql_url(url) {
+        return Ok(Box::new(CqlCutouts::open(url)?));
+    }
+    let dir = url.strip_prefix("file:").unwrap_or(url);
+    // A plain path is a folder; anything else that looks like a URL is a mistake.
+    let scheme = dir
+        .split_once("://")
+        .or_else(|| dir.split_once(':').filter(|(s, _)| s.len() > 1));
+    if dir.is_empty() || scheme.is_some_and(|(s, _)| s.chars().all(|c| c.is_ascii_alphanumeric())) {
+        return Err(CutoutError::Open {
+            url: url.to_owned(),
+            reason: "expected a folder (DIR or file:DIR), sqlite:PATH or cql://HOST:PORT/KEYSPACE"
+                .into(),
+        });
+    }
+    Ok(Box::new(CutoutStore::new(dir)))
+}
+
+/// Where a cutout went in a store of rows: the store and its key.
+pub(crate) fn row_place(store: &str, source_id: i64, kind: CutoutKind) -> String {
+    format!("{store}#{source_id}_{}", kind.as_str())
 }
 
 #[cfg(test)]
@@ -158,32 +142,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_objectid_is_always_one_harmless_path_component() {
-        assert_eq!(folder_name("ZTF21abiuvdk"), "ZTF21abiuvdk");
-        assert_eq!(folder_name("313853259557322802"), "313853259557322802");
-        for hostile in [
-            "/etc/passwd",
-            "../../../tmp/x",
-            ".",
-            "..",
-            "",
-            "a\0b",
-            "ñandú",
-            "a/b",
-            &"Z".repeat(65),
-            &"Z".repeat(5000),
-        ] {
-            let name = folder_name(hostile);
-            assert!(name.starts_with('%'), "{hostile:?} -> {name}");
-            assert!(!name.contains('/') && !name.contains('\0'), "{name}");
-            assert!(name.len() <= 255, "{} bytes", name.len());
-            let path = Path::new("/root").join(&name);
-            assert_eq!(path.parent(), Some(Path::new("/root")), "{name}");
+    fn a_url_names_its_store() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let plain = dir.path().join("tree");
+        let plain = plain.to_str().expect("utf8");
+        assert_eq!(open_cutouts(plain).expect("tree").describe(), plain);
+        let file = format!("file:{plain}");
+        assert_eq!(open_cutouts(&file).expect("tree").describe(), plain);
+        let db = format!("sqlite:{}", dir.path().join("c.db").display());
+        assert_eq!(open_cutouts(&db).expect("sqlite").describe(), db);
+        for bad in ["", "file:", "http://h/x", "mysql:x", "cql://h:9042/1ks"] {
+            assert!(open_cutouts(bad).is_err(), "{bad:?}");
         }
-        assert_ne!(folder_name("ab"), folder_name("%6162"));
-        assert_ne!(
-            folder_name(&"Z".repeat(5000)),
-            folder_name(&"Z".repeat(5001))
-        );
     }
 }

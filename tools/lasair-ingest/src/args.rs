@@ -27,9 +27,10 @@ pub struct Args {
     #[arg(long, env = "LASAIR_LIGHTCURVES")]
     pub lightcurves: Option<String>,
 
-    /// Folder for cutout FITS files; cutouts are not kept if absent.
+    /// Cutout store URL: a folder (`DIR` or `file:DIR`, a tree of FITS files), `sqlite:PATH`
+    /// or `cql://HOST:PORT/KEYSPACE[?ttl_days=N]`; cutouts are not kept if absent.
     #[arg(long, env = "LASAIR_CUTOUTS")]
-    pub cutouts: Option<PathBuf>,
+    pub cutouts: Option<String>,
 
     /// Writer schema for LSST wire-format messages: an .avsc file or a folder of them.
     #[arg(long)]

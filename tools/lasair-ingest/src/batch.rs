@@ -1,11 +1,11 @@
-//! One batch through the stages: decode (parallel), cutouts (parallel, then one sync),
+//! One batch through the stages: decode (parallel), cutouts (one write of the batch through
+//! the cutout store, parallel where the store is, then made durable),
 //! lightcurves (one transaction), JSON (parallel) to the sink, flushed.
-
-use std::collections::BTreeMap;
 
 use lasair_alert::{Alert, AlertJson, Decoder};
 use lasair_cli::Counts;
-use lasair_store::{CutoutStore, LightcurveStore, StoreError};
+use lasair_store::cutouts::Placed;
+use lasair_store::{CutoutError, Cutouts, LightcurveStore, StoreError};
 use lasair_stream::{Message, Sink, StreamError};
 use rayon::prelude::*;
 use thiserror::Error;
@@ -13,8 +13,8 @@ use thiserror::Error;
 /// A failure that stops the run: the batch is not committed, so it will be read again.
 #[derive(Debug, Error)]
 pub enum StageError {
-    #[error("writing cutouts under {dir}: {cause}")]
-    Cutouts { dir: String, cause: std::io::Error },
+    #[error(transparent)]
+    Cutouts(#[from] CutoutError),
     #[error(transparent)]
     Lightcurves(#[from] StoreError),
     #[error(transparent)]
@@ -31,7 +31,7 @@ impl lasair_stream::BatchError for StageError {
 /// The stages of the ingest and what they write to.
 pub struct Stages {
     pub decoder: Decoder,
-    pub cutouts: Option<CutoutStore>,
+    pub cutouts: Option<Box<dyn Cutouts>>,
     pub lightcurves: Option<Box<dyn LightcurveStore>>,
     pub pool: rayon::ThreadPool,
 }
@@ -88,28 +88,14 @@ impl Stages {
         Ok(alerts.len() as u64)
     }
 
-    /// Writes every alert's cutouts in parallel, then syncs them once.
-    fn write_cutouts(
-        &self,
-        alerts: &[Alert],
-    ) -> Result<Vec<BTreeMap<&'static str, String>>, StageError> {
+    /// Writes every alert's cutouts (on the pool, for a store that writes in parallel), then
+    /// makes them durable once.
+    fn write_cutouts(&self, alerts: &[Alert]) -> Result<Vec<Placed>, StageError> {
         let Some(store) = &self.cutouts else {
-            return Ok(vec![BTreeMap::new(); alerts.len()]);
+            return Ok(vec![Placed::new(); alerts.len()]);
         };
-        let err = |cause| StageError::Cutouts {
-            dir: store.root().display().to_string(),
-            cause,
-        };
-        let paths = self
-            .pool
-            .install(|| {
-                alerts
-                    .par_iter()
-                    .map(|a| store.write(a))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(err)?;
-        store.sync().map_err(err)?;
-        Ok(paths)
+        let placed = self.pool.install(|| store.write_batch(alerts))?;
+        store.sync()?;
+        Ok(placed)
     }
 }

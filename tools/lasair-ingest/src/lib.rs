@@ -1,6 +1,6 @@
-//! `lasair-ingest`: alerts in (Avro files or Kafka); cutouts to a folder tree, lightcurves to
+//! `lasair-ingest`: alerts in (Avro files or Kafka); cutouts to the cutout store, lightcurves to
 //! the lightcurve store, one JSON line per alert out. A batch's offsets are committed only
-//! after its cutouts are synced, its lightcurves committed and its JSON flushed.
+//! after its cutouts are durable, its lightcurves committed and its JSON flushed.
 
 mod args;
 mod batch;
@@ -12,7 +12,7 @@ use anyhow::{bail, Context};
 use lasair_alert::avro::DEFAULT_MAX_ALERT_BYTES;
 use lasair_alert::{Decoder, WireSchemas};
 use lasair_cli::{Counts, Outcome};
-use lasair_store::{open_lightcurves, CutoutStore};
+use lasair_store::{open_cutouts, open_lightcurves};
 use lasair_stream::{open_sink, run_stage, Sink, Source, SourceKind};
 
 pub use args::{Args, DEFAULTS};
@@ -101,7 +101,7 @@ fn open(args: &Args) -> anyhow::Result<Pipeline> {
         .transpose()?;
     let stages = Stages {
         decoder: Decoder::new(survey, wire).with_max_alert_bytes(max_alert_bytes),
-        cutouts: args.cutouts.clone().map(CutoutStore::new),
+        cutouts: args.cutouts.as_deref().map(open_cutouts).transpose()?,
         lightcurves,
         pool: args.stream.pool()?,
     };

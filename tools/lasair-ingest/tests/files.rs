@@ -52,6 +52,63 @@ fn simulated_ztf_files_give_one_json_per_alert_and_the_union_of_their_lightcurve
     assert_eq!(count_files(&cutouts), files_before);
 }
 
+#[test]
+fn a_sqlite_cutout_store_keeps_each_cutout_once_whatever_the_replays() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let alerts = sim(Survey::Ztf, 60, 12, 5);
+    write_files(&tmp.path().join("in"), &alerts);
+    let db = tmp.path().join("lc.db");
+    let url = format!("sqlite:{}", tmp.path().join("cutouts.db").display());
+    let base = ztf_args(&tmp.path().join("in"), &db, std::path::Path::new(&url));
+    let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
+    args.push("--quiet");
+    let mut again = args.clone();
+    args.extend(["--batch", "16"]);
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out.stdout);
+    let payloads: Vec<_> = alerts.iter().map(|a| a.payload.clone()).collect();
+    let decoded = decode_all(Survey::Ztf, &payloads);
+    let store = lasair_store::open_cutouts(&url).expect("cutout store");
+    let mut n = 0;
+    for (alert, line) in decoded.iter().zip(&lines) {
+        assert_eq!(line["sourceId"].as_i64(), Some(alert.source_id));
+        for cutout in &alert.cutouts {
+            let kind = cutout.kind.as_str();
+            let place = format!("{url}#{}_{kind}", alert.source_id);
+            assert_eq!(line["cutouts"][kind].as_str(), Some(place.as_str()));
+            let stored = store
+                .read(
+                    Survey::Ztf,
+                    &alert.object_id.0,
+                    alert.source_id,
+                    cutout.kind,
+                )
+                .expect("read")
+                .expect("stored");
+            assert!(stored == cutout.data, "{place}");
+            n += 1;
+        }
+    }
+    assert!(n >= 3 * alerts.len(), "{n} cutouts");
+    assert_eq!(store.count().expect("count"), n as u64);
+
+    // A replay in other batches: the same JSON and not one row more.
+    again.extend(["--batch", "7"]);
+    let out = run(&again);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_lines(&out.stdout), lines);
+    assert_eq!(store.count().expect("count"), n as u64);
+}
+
 fn count_files(dir: &std::path::Path) -> usize {
     let mut n = 0;
     let mut stack = vec![dir.to_path_buf()];

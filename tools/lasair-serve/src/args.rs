@@ -44,9 +44,10 @@ pub struct Args {
     #[arg(long)]
     pub lightcurves: Option<String>,
 
-    /// Root of the cutout tree written by lasair-ingest (`/fits/...` serves from it).
+    /// The cutout store lasair-ingest writes (`/fits/...` and the object pages' cutouts read
+    /// it): a folder (`DIR` or `file:DIR`), `sqlite:PATH` or `cql://HOST:PORT/KEYSPACE`.
     #[arg(long)]
-    pub cutouts: Option<PathBuf>,
+    pub cutouts: Option<String>,
 
     /// Sherlock's catalogue store (lasair-sherlock --store); without one the Sherlock routes
     /// answer that this cluster has no Sherlock service.

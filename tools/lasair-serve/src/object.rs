@@ -413,7 +413,12 @@ fn image_urls(app: &App, id: &str, points: &[StoredPoint], lsst: bool) -> Vec<Js
         .filter_map(|p| {
             let mut links = Map::new();
             for kind in CutoutKind::ALL {
-                store.find(app.survey, id, p.id, kind)?;
+                // A store that cannot answer shows no links rather than failing the object.
+                store
+                    .has(app.survey, id, p.id, kind)
+                    .inspect_err(|e| eprintln!("lasair-serve: {e}"))
+                    .ok()
+                    .filter(|&has| has)?;
                 let name = cutout_name(kind);
                 let url = format!("{}/fits/{id}/{}_cutout{name}", app.public_url, p.id);
                 links.insert(name.to_owned(), url.into());

@@ -11,7 +11,7 @@ use lasair_context::catalogue::{CatalogueStore, Searcher};
 use lasair_context::{Classifier, SearchConfig};
 use lasair_db::Pool;
 use lasair_service::users::{ApiClass, User};
-use lasair_store::{open_lightcurves, CutoutStore, LightcurveStore};
+use lasair_store::{open_cutouts, open_lightcurves, Cutouts, LightcurveStore};
 use lasair_stream::{open_appending, KafkaOptions, Sink};
 
 use crate::args::Args;
@@ -56,7 +56,7 @@ pub struct App {
     /// The main database read-only, for users' queries.
     pub readonly: Pool,
     lightcurves: Option<(String, Stores)>,
-    pub cutouts: Option<CutoutStore>,
+    pub cutouts: Option<Box<dyn Cutouts>>,
     pub sherlock: Option<Arc<Classifier>>,
     pub annotations: Option<Mutex<Box<dyn Sink>>>,
     /// Prefix of the links in answers (`http://host:port`).
@@ -135,6 +135,12 @@ impl App {
             }
             None => None,
         };
+        let cutouts = match &args.cutouts {
+            Some(url) => {
+                Some(open_cutouts(url).with_context(|| format!("opening the cutout store {url}"))?)
+            }
+            None => None,
+        };
         let sherlock = match &args.store {
             Some(path) => {
                 if !path.exists() {
@@ -181,7 +187,7 @@ impl App {
             db: db_pool,
             readonly,
             lightcurves,
-            cutouts: args.cutouts.clone().map(CutoutStore::new),
+            cutouts,
             sherlock,
             annotations,
             public_url: args

@@ -317,6 +317,63 @@ async fn the_demo_user_gets_ten_calls_an_hour_and_a_thousand_rows() {
 }
 
 #[tokio::test]
+async fn cutouts_are_served_from_a_sqlite_cutout_store() {
+    let Some(node) = Node::with_cutouts(Survey::Ztf, "sqlite:") else {
+        return;
+    };
+    let client = Client::new(node.app());
+    let (id, alerts) = &node.objects[0];
+    let full = client
+        .post("/api/object/", Some(&node.user), &[("objectId", id)])
+        .await;
+    assert_eq!(full.status, StatusCode::OK, "{:?}", full.json);
+    let urls = full.json["objectData"]["image_urls"]
+        .as_array()
+        .expect("image urls");
+    // Every alert of the object with cutouts is linked, newest first.
+    let with: Vec<&lasair_alert::Alert> = alerts
+        .iter()
+        .rev()
+        .filter(|a| !a.cutouts.is_empty())
+        .collect();
+    assert_eq!(urls.len(), with.len());
+    let latest = with[0];
+    assert_eq!(urls[0]["candid"], json!(latest.source_id));
+    for cutout in &latest.cutouts {
+        let name = match cutout.kind {
+            lasair_alert::CutoutKind::Science => "Science",
+            lasair_alert::CutoutKind::Template => "Template",
+            lasair_alert::CutoutKind::Difference => "Difference",
+        };
+        let link = urls[0][name].as_str().expect("link");
+        let path = link.strip_prefix("http://lasair.test").expect("our link");
+        let fits = client.get(path).await;
+        assert_eq!(fits.status, StatusCode::OK, "{path}");
+        assert_eq!(fits.bytes, cutout.data, "{path}");
+        let png = client
+            .get(&format!(
+                "/objects/{id}/cutouts/{}/{name}/",
+                latest.source_id
+            ))
+            .await;
+        assert_eq!(png.status, StatusCode::OK, "{name}");
+        let expected = lasair_store::render_png(&cutout.data, name).expect("render");
+        assert_eq!(png.bytes, expected, "{name}");
+    }
+    for absent in [
+        format!("/fits/{id}/1_cutoutScience"),
+        format!("/objects/{id}/cutouts/1/Science/"),
+        format!("/objects/{id}/cutouts/{}/Secret/", latest.source_id),
+    ] {
+        assert_eq!(
+            client.get(&absent).await.status,
+            StatusCode::NOT_FOUND,
+            "{absent}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn ztf_objects_lightcurves_and_cutouts() {
     let Some(node) = Node::new(Survey::Ztf) else {
         return;
@@ -381,15 +438,17 @@ async fn ztf_objects_lightcurves_and_cutouts() {
     let path = link.strip_prefix("http://lasair.test").expect("our link");
     let fits = client.get(path).await;
     assert_eq!(fits.status, StatusCode::OK, "{path}");
-    let stored = lasair_store::CutoutStore::new(&node.cutouts)
-        .find(
+    let stored = lasair_store::open_cutouts(&node.cutouts)
+        .expect("cutout store")
+        .read(
             Survey::Ztf,
             id,
             latest.source_id,
             lasair_alert::CutoutKind::Science,
         )
+        .expect("read")
         .expect("stored");
-    assert_eq!(fits.bytes, std::fs::read(&stored).expect("file"));
+    assert_eq!(fits.bytes, stored);
     for hostile in [
         format!("/fits/{id}/..%2F..%2F..%2Fetc%2Fpasswd"),
         format!("/fits/..%2F{id}/{}_cutoutScience", latest.source_id),

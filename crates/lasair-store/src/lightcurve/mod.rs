@@ -71,12 +71,13 @@ pub trait LightcurveStore: Send {
     fn count(&mut self) -> Result<u64, StoreError>;
 }
 
-/// Opens a backend by URL: `sqlite:PATH` or `scylla://HOST:PORT[,HOST:PORT]/KEYSPACE`.
+/// Opens a backend by URL: `sqlite:PATH` or `scylla://HOST:PORT[,HOST:PORT]/KEYSPACE`
+/// (`cql://` alike).
 pub fn open_lightcurves(url: &str) -> Result<Box<dyn LightcurveStore>, StoreError> {
     if let Some(path) = url.strip_prefix("sqlite:") {
         return Ok(Box::new(SqliteLightcurves::open(path)?));
     }
-    if url.starts_with("scylla://") {
+    if crate::cql::is_cql_url(url) {
         return Ok(Box::new(ScyllaLightcurves::open(url)?));
     }
     Err(StoreError::Open {

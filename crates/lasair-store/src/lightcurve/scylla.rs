@@ -1,7 +1,8 @@
 //! The production lightcurve store: Cassandra or ScyllaDB over CQL, with the `scylla` driver.
 //!
-//! URL: `scylla://HOST:PORT[,HOST:PORT...]/KEYSPACE[?replication=N]`. Opening creates the
-//! keyspace (SimpleStrategy, replication factor N, default 1) and the table if missing:
+//! URL: `scylla://HOST:PORT[,HOST:PORT...]/KEYSPACE[?replication=N]` (or `cql://`, read by
+//! [`crate::cql::Target`]). Opening creates the keyspace (SimpleStrategy, replication factor
+//! N, default 1) and the table if missing:
 //!
 //! ```cql
 //! CREATE TABLE IF NOT EXISTS KEYSPACE.lightcurve (
@@ -28,10 +29,11 @@ use std::collections::{BTreeMap, HashMap};
 use futures::{StreamExt, TryStreamExt};
 use lasair_alert::{Alert, ObjectId, Point, PointKind, Survey};
 use scylla::client::session::Session;
-use scylla::client::session_builder::SessionBuilder;
 use scylla::statement::prepared::PreparedStatement;
 use scylla::{DeserializeRow, SerializeRow};
 use tokio::runtime::Runtime;
+
+use crate::cql::{self, prepare, Target};
 
 use super::{sort_points, LightcurveStore, StoreError, StoredPoint};
 
@@ -42,10 +44,6 @@ rank int, fields text, PRIMARY KEY ((survey, objectId), kind, id))";
 
 const COLUMNS: &str =
     "survey, objectId, kind, id, mjd, band, mag, magErr, flux, fluxErr, rank, fields";
-
-/// How many writes are in flight at once: enough to hide round trips, few enough not to
-/// overload a node.
-const IN_FLIGHT: usize = 64;
 
 /// A point as bound to the insert statement, in the order of `COLUMNS`.
 #[derive(SerializeRow)]
@@ -99,12 +97,8 @@ impl ScyllaLightcurves {
             url: url.to_owned(),
             reason,
         };
-        let target = Target::parse(url).map_err(open_err)?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| open_err(format!("starting the tokio runtime: {e}")))?;
+        let target = Target::parse(url, &[]).map_err(open_err)?;
+        let runtime = cql::runtime().map_err(open_err)?;
         let (session, select, scan) = runtime.block_on(connect(&target)).map_err(open_err)?;
         let keyspace = target.keyspace;
         Ok(Self {
@@ -134,64 +128,6 @@ impl ScyllaLightcurves {
     }
 }
 
-/// Where to connect, read from the URL.
-struct Target {
-    hosts: Vec<String>,
-    keyspace: String,
-    replication: u32,
-}
-
-impl Target {
-    fn parse(url: &str) -> Result<Self, String> {
-        let rest = url
-            .strip_prefix("scylla://")
-            .ok_or("expected scylla://HOST:PORT/KEYSPACE")?;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (hosts, keyspace) = rest.split_once('/').ok_or("no /KEYSPACE after the hosts")?;
-        let hosts: Vec<String> = hosts
-            .split(',')
-            .filter(|h| !h.is_empty())
-            .map(str::to_owned)
-            .collect();
-        if hosts.is_empty() {
-            return Err("no HOST:PORT".into());
-        }
-        // The keyspace is spliced into CQL text, so only plain identifiers are accepted.
-        let valid = keyspace.len() <= 48
-            && keyspace.starts_with(|c: char| c.is_ascii_alphabetic())
-            && keyspace
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
-            return Err(format!(
-                "keyspace {keyspace:?} is not a letter then up to 47 letters, digits, _"
-            ));
-        }
-        let mut replication = 1;
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            match pair.split_once('=') {
-                Some(("replication", n)) => {
-                    replication = n
-                        .parse()
-                        .ok()
-                        .filter(|&n| n > 0)
-                        .ok_or(format!("replication={n}: expected a positive integer"))?;
-                }
-                _ => {
-                    return Err(format!(
-                        "unknown parameter {pair:?} (expected replication=N)"
-                    ))
-                }
-            }
-        }
-        Ok(Self {
-            hosts,
-            keyspace: keyspace.to_owned(),
-            replication,
-        })
-    }
-}
-
 /// The table name, in one place.
 fn table(keyspace: &str) -> String {
     format!("{keyspace}.lightcurve")
@@ -205,23 +141,8 @@ fn backend(doing: &str, e: impl std::fmt::Display) -> StoreError {
 async fn connect(
     target: &Target,
 ) -> Result<(Session, PreparedStatement, PreparedStatement), String> {
-    let session = SessionBuilder::new()
-        .known_nodes(&target.hosts)
-        .build()
-        .await
-        .map_err(|e| format!("connecting: {e}"))?;
+    let session = cql::connect(target, &[SCHEMA]).await?;
     let ks = &target.keyspace;
-    let create_keyspace = format!(
-        "CREATE KEYSPACE IF NOT EXISTS {ks} WITH REPLICATION = {{'class': 'SimpleStrategy', 'replication_factor': {}}}",
-        target.replication
-    );
-    let ddl = [create_keyspace, SCHEMA.replace("{ks}", ks)];
-    for cql in ddl {
-        session
-            .query_unpaged(cql.as_str(), &[])
-            .await
-            .map_err(|e| format!("{cql}: {e}"))?;
-    }
     // Partition key only: clustering-range predicates are not needed, and the test server
     // would ignore them.
     let select = format!(
@@ -232,13 +153,6 @@ async fn connect(
     let select = prepare(&session, select).await?;
     let scan = prepare(&session, format!("SELECT kind FROM {}", table(ks))).await?;
     Ok((session, select, scan))
-}
-
-async fn prepare(session: &Session, cql: String) -> Result<PreparedStatement, String> {
-    session
-        .prepare(cql.as_str())
-        .await
-        .map_err(|e| format!("preparing {cql}: {e}"))
 }
 
 impl LightcurveStore for ScyllaLightcurves {
@@ -253,7 +167,7 @@ impl LightcurveStore for ScyllaLightcurves {
         // Durable once every write is acknowledged at the session's consistency level.
         let writes = futures::stream::iter(rows)
             .map(|(statement, row)| async move { session.execute_unpaged(&statement, row).await })
-            .buffer_unordered(IN_FLIGHT)
+            .buffer_unordered(cql::IN_FLIGHT)
             .try_for_each(|_| async { Ok(()) });
         self.runtime
             .block_on(writes)
@@ -358,32 +272,4 @@ fn stored(row: ReadRow) -> Result<StoredPoint, String> {
         rank: u8::try_from(rank).map_err(|_| format!("point {id}: rank {rank} out of range"))?,
         fields: row.fields,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Target;
-
-    #[test]
-    fn reads_hosts_keyspace_and_replication() {
-        let t = Target::parse("scylla://a:9042,b:9042/lasair?replication=3").expect("valid");
-        assert_eq!(t.hosts, ["a:9042", "b:9042"]);
-        assert_eq!((t.keyspace.as_str(), t.replication), ("lasair", 3));
-        let t = Target::parse("scylla://127.0.0.1:9042/lc").expect("valid");
-        assert_eq!((t.keyspace.as_str(), t.replication), ("lc", 1));
-    }
-
-    #[test]
-    fn refuses_what_cannot_be_spliced_into_cql() {
-        for url in [
-            "scylla://h:9042",
-            "scylla:///ks",
-            "scylla://h:9042/ks;DROP",
-            "scylla://h:9042/1ks",
-            "scylla://h:9042/ks?replication=0",
-            "scylla://h:9042/ks?consistency=one",
-        ] {
-            assert!(Target::parse(url).is_err(), "{url}");
-        }
-    }
 }

@@ -84,18 +84,15 @@ pub async fn fits(
     State(app): State<Arc<App>>,
     Path((object, file)): Path<(String, String)>,
 ) -> Response {
-    let read = tokio::task::spawn_blocking(move || {
-        let (name, path) = find(&app, &object, &file)?;
-        let bytes = std::fs::read(&path)
-            .map_err(|e| ApiError::Internal(format!("reading {}: {e}", path.display())))?;
-        Ok::<_, ApiError>((name, path.extension().is_some_and(|e| e == "gz"), bytes))
-    })
-    .await
-    .unwrap_or_else(|e| Err(ApiError::Internal(e.to_string())));
-    let (name, gzipped, bytes) = match read {
+    let read = tokio::task::spawn_blocking(move || find(&app, &object, &file))
+        .await
+        .unwrap_or_else(|e| Err(ApiError::Internal(e.to_string())));
+    let (name, bytes) = match read {
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
+    // Stored as the alert carried it: gzipped FITS is sent as such, for the client to inflate.
+    let gzipped = bytes.starts_with(&[0x1f, 0x8b]);
     let mut r = (StatusCode::OK, bytes).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/fits"));
@@ -108,9 +105,10 @@ pub async fn fits(
     r
 }
 
-/// The file of a cutout request, checked: the object key of this survey, an integer source
-/// id, one of the three kinds. Nothing of the request becomes a path unchecked.
-fn find(app: &App, object: &str, file: &str) -> Result<(String, std::path::PathBuf), ApiError> {
+/// The cutout of a request, checked: the object key of this survey, an integer source id, one
+/// of the three kinds; its name and stored bytes. Nothing of the request becomes a path
+/// unchecked.
+fn find(app: &App, object: &str, file: &str) -> Result<(String, Vec<u8>), ApiError> {
     let store = app.cutouts.as_ref().ok_or_else(ApiError::not_found)?;
     lasair_service::objects::key(app.db.catalog(), object).map_err(|_| ApiError::not_found())?;
     let (source, kind) = file.split_once("_cutout").ok_or_else(ApiError::not_found)?;
@@ -119,12 +117,13 @@ fn find(app: &App, object: &str, file: &str) -> Result<(String, std::path::PathB
         .into_iter()
         .find(|k| object::cutout_name(*k) == kind)
         .ok_or_else(ApiError::not_found)?;
-    let path = store
-        .find(app.survey, object, source, kind)
+    let bytes = store
+        .read(app.survey, object, source, kind)
+        .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or_else(ApiError::not_found)?;
     Ok((
         format!("{source}_cutout{kind}", kind = object::cutout_name(kind)),
-        path,
+        bytes,
     ))
 }
 

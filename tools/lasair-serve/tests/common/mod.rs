@@ -1,5 +1,5 @@
 //! A served node for tests: the real alerts of ../shared/data decoded, their lightcurves in a
-//! SQLite lightcurve store, their cutouts in a cutout tree, each object's features row (from
+//! SQLite lightcurve store, their cutouts in a cutout store (a tree, or SQLite), each object's features row (from
 //! its latest alert, by lasair-features) in the main database; users of each API class with
 //! their tokens; and the router called without a socket.
 
@@ -14,7 +14,7 @@ use lasair_alert::{Alert, Decoder, Survey};
 use lasair_db::{Db, Value};
 use lasair_service::users::{ApiClass, NewUser, User};
 use lasair_store::lightcurve::SqliteLightcurves;
-use lasair_store::{CutoutStore, LightcurveStore};
+use lasair_store::{open_cutouts, LightcurveStore};
 use serde_json::Value as Json;
 use tower::ServiceExt;
 
@@ -23,7 +23,8 @@ pub struct Node {
     pub survey: Survey,
     pub db_url: String,
     pub lightcurves: String,
-    pub cutouts: PathBuf,
+    /// The cutout store's URL.
+    pub cutouts: String,
     pub annotations: PathBuf,
     /// Each object's alerts, by object id, oldest first.
     pub objects: Vec<(String, Vec<Alert>)>,
@@ -87,18 +88,25 @@ fn user(db: &mut Db, name: &str, class: ApiClass) -> (i64, String) {
 impl Node {
     /// The node of `survey`, or `None` when the real data is absent.
     pub fn new(survey: Survey) -> Option<Node> {
+        Node::with_cutouts(survey, "")
+    }
+
+    /// The node of `survey` with its cutouts in the store `scheme` names (`sqlite:`, or `""`
+    /// for a folder tree), or `None` when the real data is absent.
+    pub fn with_cutouts(survey: Survey, scheme: &str) -> Option<Node> {
         let alerts = real_alerts(survey)?;
         let dir = tempfile::tempdir().expect("temp dir");
         let db_url = format!("sqlite:{}", dir.path().join("lasair.db").display());
         let lc_path = dir.path().join("lightcurves.db");
-        let cutouts = dir.path().join("cutouts");
+        let cutouts = format!("{scheme}{}", dir.path().join("cutouts").display());
         let mut db = lasair_service::open(&db_url, Some(survey), false).expect("main db");
         let mut store = SqliteLightcurves::open(&lc_path).expect("lightcurve store");
         store.upsert(&alerts).expect("lightcurves");
-        let tree = CutoutStore::new(&cutouts);
+        let store = open_cutouts(&cutouts).expect("cutout store");
+        store.write_batch(&alerts).expect("cutouts");
+        store.sync().expect("cutouts durable");
         let mut objects: Vec<(String, Vec<Alert>)> = Vec::new();
         for alert in alerts {
-            tree.write(&alert).expect("cutouts");
             match objects.iter_mut().find(|(id, _)| *id == alert.object_id.0) {
                 Some((_, list)) => list.push(alert),
                 None => objects.push((alert.object_id.0.clone(), vec![alert])),

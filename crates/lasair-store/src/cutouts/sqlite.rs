@@ -1,0 +1,194 @@
+//! The embedded cutout store: one SQLite file (WAL), one table keyed by (survey, sourceId,
+//! kind) with the objectId beside the bytes, one transaction per batch.
+//!
+//! sourceIds grow with time (ZTF's candid, LSST's diaSourceId), so a batch's rows land at the
+//! end of the key's B-tree, where a folder tree creates three files per alert.
+
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use lasair_alert::{Alert, CutoutKind, Survey};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use super::{row_place, CutoutError, Cutouts, Placed};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS cutouts (
+    survey   TEXT    NOT NULL,
+    sourceId INTEGER NOT NULL,  -- candid (ZTF), diaSourceId (LSST)
+    kind     TEXT    NOT NULL,  -- science, template, difference
+    objectId TEXT    NOT NULL,
+    data     BLOB    NOT NULL,  -- FITS, plain or gzipped, as the alert carried it
+    PRIMARY KEY (survey, sourceId, kind)
+);
+";
+
+/// A cutout's content is fixed by its key, so a replay leaves the stored row alone.
+const INSERT: &str = "INSERT INTO cutouts (survey, sourceId, kind, objectId, data)
+VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (survey, sourceId, kind) DO NOTHING";
+
+const SELECT: &str = "SELECT data FROM cutouts
+WHERE survey = ?1 AND sourceId = ?2 AND kind = ?3 AND objectId = ?4";
+
+const EXISTS: &str = "SELECT 1 FROM cutouts
+WHERE survey = ?1 AND sourceId = ?2 AND kind = ?3 AND objectId = ?4";
+
+/// Cutouts in a SQLite file: one writer, and readers opened as they are needed (a web
+/// server's threads read at once; WAL lets them while the ingest writes).
+pub struct SqliteCutouts {
+    url: String,
+    path: std::path::PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteCutouts {
+    /// Opens (or creates) the store in the file `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, CutoutError> {
+        let path = path.as_ref();
+        let url = format!("sqlite:{}", path.display());
+        let failed = |reason: String| CutoutError::Open {
+            url: url.clone(),
+            reason,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| failed(e.to_string()))?;
+        }
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(path)?;
+            // WAL: readers never block the ingest. FULL: a committed batch survives power loss,
+            // which matters because Kafka offsets are committed right after it.
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            conn.execute_batch(SCHEMA)?;
+            Ok(conn)
+        };
+        let writer = open().map_err(|e| failed(e.to_string()))?;
+        Ok(Self {
+            url,
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn failed(&self, doing: &str, e: rusqlite::Error) -> CutoutError {
+        CutoutError::store(&self.url, format!("{doing}: {e}"))
+    }
+
+    /// Runs `f` on an idle read-only connection, opening one when none is idle.
+    fn reading<T>(
+        &self,
+        doing: &str,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, CutoutError> {
+        let idle = self
+            .readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let conn = Connection::open_with_flags(&self.path, flags)
+                    .map_err(|e| self.failed("opening a reader", e))?;
+                conn.busy_timeout(std::time::Duration::from_secs(30))
+                    .map_err(|e| self.failed("opening a reader", e))?;
+                conn
+            }
+        };
+        let result = f(&conn).map_err(|e| self.failed(doing, e));
+        self.readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(conn);
+        result
+    }
+}
+
+impl Cutouts for SqliteCutouts {
+    fn describe(&self) -> String {
+        self.url.clone()
+    }
+
+    /// One transaction for the batch, committed (and so durable) before it returns.
+    fn write_batch(&self, alerts: &[Alert]) -> Result<Vec<Placed>, CutoutError> {
+        let mut conn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let doing = "writing a batch";
+        let tx = conn.transaction().map_err(|e| self.failed(doing, e))?;
+        let mut placed = Vec::with_capacity(alerts.len());
+        {
+            let mut insert = tx
+                .prepare_cached(INSERT)
+                .map_err(|e| self.failed(doing, e))?;
+            for alert in alerts {
+                let mut kinds = Placed::new();
+                for cutout in &alert.cutouts {
+                    insert
+                        .execute(params![
+                            alert.survey.as_str(),
+                            alert.source_id,
+                            cutout.kind.as_str(),
+                            alert.object_id.0,
+                            cutout.data
+                        ])
+                        .map_err(|e| self.failed(doing, e))?;
+                    let place = row_place(&self.url, alert.source_id, cutout.kind);
+                    kinds.insert(cutout.kind.as_str(), place);
+                }
+                placed.push(kinds);
+            }
+        }
+        tx.commit()
+            .map_err(|e| self.failed("committing a batch", e))?;
+        Ok(placed)
+    }
+
+    /// Nothing to do: each batch was committed by [`Cutouts::write_batch`].
+    fn sync(&self) -> Result<(), CutoutError> {
+        Ok(())
+    }
+
+    fn read(
+        &self,
+        survey: Survey,
+        object_id: &str,
+        source_id: i64,
+        kind: CutoutKind,
+    ) -> Result<Option<Vec<u8>>, CutoutError> {
+        self.reading("reading a cutout", |conn| {
+            conn.prepare_cached(SELECT)?
+                .query_row(
+                    params![survey.as_str(), source_id, kind.as_str(), object_id],
+                    |r| r.get(0),
+                )
+                .optional()
+        })
+    }
+
+    fn has(
+        &self,
+        survey: Survey,
+        object_id: &str,
+        source_id: i64,
+        kind: CutoutKind,
+    ) -> Result<bool, CutoutError> {
+        self.reading("looking for a cutout", |conn| {
+            conn.prepare_cached(EXISTS)?.exists(params![
+                survey.as_str(),
+                source_id,
+                kind.as_str(),
+                object_id
+            ])
+        })
+    }
+
+    fn count(&self) -> Result<u64, CutoutError> {
+        let n: i64 = self.reading("counting cutouts", |conn| {
+            conn.query_row("SELECT count(*) FROM cutouts", [], |r| r.get(0))
+        })?;
+        Ok(n.max(0) as u64)
+    }
+}
