@@ -17,7 +17,7 @@ mod tree;
 mod zscale;
 
 pub use cql::CqlCutouts;
-pub use render::{grey, render_file, render_png, RenderError, MAX_CUTOUT_FILE_BYTES};
+pub use render::{grey, render_png, RenderError, MAX_CUTOUT_FILE_BYTES};
 pub use sqlite::SqliteCutouts;
 pub use tree::{folder_name, CutoutStore};
 pub use zscale::zscale;

@@ -2,10 +2,6 @@
 //! scaled linearly between IRAF's zscale limits to 8-bit grey, north up as astropy's
 //! `imshow(origin='lower')` and DS9 draw it, encoded as PNG.
 
-use std::fs::File;
-use std::io::Read;
-use std::path::Path;
-
 use lasair_sky::picture::{png, Colours, PngError};
 use lasair_sky::{read_image, FitsImage, ImageError, MAX_IMAGE_PIXELS};
 
@@ -25,14 +21,6 @@ pub enum RenderError {
         origin: String,
         /// What was wrong.
         source: ImageError,
-    },
-    /// The stored file could not be read, or is larger than [`MAX_CUTOUT_FILE_BYTES`].
-    #[error("cutout {origin}: reading it: {source}")]
-    Io {
-        /// The cutout's path.
-        origin: String,
-        /// What went wrong.
-        source: std::io::Error,
     },
     /// The PNG encoder failed.
     #[error("cutout {origin}: encoding its PNG: {source}")]
@@ -57,25 +45,6 @@ pub fn render_png(fits: &[u8], origin: &str) -> Result<Vec<u8>, RenderError> {
         origin: origin.to_owned(),
         source,
     })
-}
-
-/// [`render_png`] of a stored cutout file, as [`super::CutoutStore::find`] gives its path.
-pub fn render_file(path: &Path) -> Result<Vec<u8>, RenderError> {
-    let origin = path.display().to_string();
-    let io = |source| RenderError::Io {
-        origin: origin.clone(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|f| f.take(MAX_CUTOUT_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_CUTOUT_FILE_BYTES {
-        return Err(io(std::io::Error::other(format!(
-            "larger than {MAX_CUTOUT_FILE_BYTES} bytes"
-        ))));
-    }
-    render_png(&bytes, &origin)
 }
 
 /// A pixel's grey level between `vmin` and `vmax`, as matplotlib's 256-entry grey colormap
@@ -180,7 +149,5 @@ mod tests {
             e.to_string().starts_with("cutout ZTF18abc/123/science: "),
             "{e}"
         );
-        let e = render_file(Path::new("/nonexistent/cutout.fits")).unwrap_err();
-        assert!(e.to_string().contains("/nonexistent/cutout.fits"), "{e}");
     }
 }

@@ -219,6 +219,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stored_file_larger_than_the_bound_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = CutoutStore::new(dir.path());
+        let folder = store.dir_of(Survey::Ztf, "ZTF18abc");
+        fs::create_dir_all(&folder).expect("folder");
+        let path = folder.join("123_science.fits");
+        let file = fs::File::create(&path).expect("file");
+        file.set_len(MAX_CUTOUT_FILE_BYTES + 1).expect("sized");
+        let e = store
+            .read(Survey::Ztf, "ZTF18abc", 123, CutoutKind::Science)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&path.display().to_string()) && e.contains("larger than"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn an_objectid_is_always_one_harmless_path_component() {
         assert_eq!(folder_name("ZTF21abiuvdk"), "ZTF21abiuvdk");
         assert_eq!(folder_name("313853259557322802"), "313853259557322802");
