@@ -521,7 +521,7 @@ async fn save_settings<R: OnTheWeb>(
     let form = answers(&body);
     blocking(app, &headers, move |page| {
         check_csrf(page, form.get("csrf").map(String::as_str))?;
-        let r: R = owned(page, id)?;
+        let _: R = owned(page, id)?;
         let (name, description) = named(&form).map_err(ApiError::error)?;
         let settings = lasair_service::Settings {
             name,
@@ -529,7 +529,6 @@ async fn save_settings<R: OnTheWeb>(
             public: form.get("public").is_some_and(|v| v == "1"),
             active: form.get("active").is_some_and(|v| v == "1"),
         };
-        drop(r);
         R::save_settings(&mut *page.app.db.get()?, id, &settings)?;
         Ok(see_other(&format!("/{}/{id}/", R::PATH)))
     })
@@ -604,14 +603,20 @@ fn table_file(
             )))
         }
     };
-    let mut r = body.into_response();
+    Ok(file(body, kind, Some(&format!("{name}.{format}"))))
+}
+
+/// `bytes` of type `kind`, to save as `name` when given.
+fn file(bytes: Vec<u8>, kind: &'static str, name: Option<&str>) -> Response {
+    let mut r = bytes.into_response();
     let headers = r.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    let disposition = format!("attachment; filename=\"{name}.{format}\"");
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
+    if let Some(v) =
+        name.and_then(|n| HeaderValue::from_str(&format!("attachment; filename=\"{n}\"")).ok())
+    {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(r)
+    r
 }
 
 /// The rows `select` reads from the main database, as JSON cells; at most `limit` when given.

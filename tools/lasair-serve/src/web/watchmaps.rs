@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use lasair_db::Select;
 use lasair_service::watch::{NewEntry, Watchmap};
 use lasair_service::Record;
@@ -192,7 +192,7 @@ pub async fn preview(
             .area()?
             .preview_png(PREVIEW_WIDTH)
             .map_err(|e| ApiError::Internal(format!("watchmap {id}: drawing it: {e}")))?;
-        Ok(file(png, "image/png", None))
+        Ok(super::file(png, "image/png", None))
     })
     .await
 }
@@ -213,22 +213,9 @@ pub async fn moc_file(
             _ => ("text/plain; charset=utf-8", "txt"),
         };
         let name = format!("watchmap_{id}.{extension}");
-        Ok(file(bytes, kind, Some(&name)))
+        Ok(super::file(bytes, kind, Some(&name)))
     })
     .await
-}
-
-/// `bytes` of type `kind`, to save as `name` when given.
-fn file(bytes: Vec<u8>, kind: &'static str, name: Option<&str>) -> Response {
-    let mut r = bytes.into_response();
-    let headers = r.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    if let Some(v) =
-        name.and_then(|n| HeaderValue::from_str(&format!("attachment; filename=\"{n}\"")).ok())
-    {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
 }
 
 pub async fn hits_file(
