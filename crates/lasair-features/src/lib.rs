@@ -78,6 +78,12 @@ pub trait SurveyFeatures: Sync {
         ctx: &Context<'_>,
         opts: &Options,
     ) -> Result<Vec<Value>, NoRow>;
+
+    /// The fields of a lightcurve point's record (`Point::fields`) that [`Self::object_row`]
+    /// reads. A stage that only makes rows reads its lines keeping just these
+    /// ([`lasair_alert::LineReader::keeping_point_fields`]); `tests/point_fields.rs` holds
+    /// that the rows are the same as from lines read whole, on every real alert.
+    fn point_fields(&self) -> &'static [&'static str];
 }
 
 /// The features of `survey`.

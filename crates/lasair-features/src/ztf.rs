@@ -171,6 +171,14 @@ impl SurveyFeatures for Ztf {
         ZTF_OBJECTS.columns
     }
 
+    fn point_fields(&self) -> &'static [&'static str] {
+        &[
+            // Each detection (`Det::new`), its solar-system name, and the trigger's.
+            "jd", "fid", "magpsf", "sigmapsf", "ra", "dec", "isdiffpos", "rb", "drb", "nid",
+            "ssnamenr", "distpsnr1", "sgscore1", "sgmag1", "srmag1",
+        ]
+    }
+
     fn object_row(
         &self,
         alert: &Alert,

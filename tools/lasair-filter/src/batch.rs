@@ -88,13 +88,15 @@ pub struct Batch {
 }
 
 impl Stages {
-    /// Reads each line back and keeps the latest alert of each object.
+    /// Reads each line back, keeping of each lightcurve point only the fields the features
+    /// read, and keeps the latest alert of each object.
     pub fn read(&self, messages: &[Message]) -> Latest {
+        let fields = self.features.point_fields();
         let parsed: Vec<(usize, Result<AlertLine, String>)> = self.pool.install(|| {
             messages
                 .par_iter()
                 .enumerate()
-                .map_init(LineReader::default, |reader, (i, m)| {
+                .map_init(|| LineReader::keeping_point_fields(fields), |reader, (i, m)| {
                     (i, reader.read(&m.payload).map_err(|e| e.to_string()))
                 })
                 .collect()

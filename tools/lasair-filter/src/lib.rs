@@ -172,6 +172,7 @@ impl Node {
         }
         let t0 = Instant::now();
         let latest = self.stages.read(messages);
+        let t_read = Instant::now();
         let times = latest.times(self.catalog);
         if let Some((oldest, newest)) = times {
             let now = mjd_now();
@@ -208,7 +209,8 @@ impl Node {
         counts.add_written(objects as u64);
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
         let steps = [
-            ("features", t0, t1),
+            ("read", t0, t_read),
+            ("features", t_read, t1),
             ("batch_tables", t1, t2),
             ("filters", t2, t_flush),
             ("results_flush", t_flush, t3),

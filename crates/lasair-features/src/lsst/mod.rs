@@ -110,6 +110,12 @@ impl SurveyFeatures for Lsst {
         LSST_OBJECTS.columns
     }
 
+    fn point_fields(&self) -> &'static [&'static str] {
+        // A source's reliability (`Source::new`); the rest is the point's own or the
+        // diaObject's.
+        &["reliability"]
+    }
+
     fn object_row(
         &self,
         alert: &Alert,
