@@ -54,6 +54,14 @@ fn model(row: &dyn Fn(&str) -> Json) -> &'static str {
     }
 }
 
+/// Whether a Bazin fit has a peak, kr > kf > 0 (Lasair's math.log and division fail
+/// otherwise).
+fn peaks(row: &dyn Fn(&str) -> Json) -> bool {
+    let kr = row("BBBRiseRate").as_f64();
+    let kf = row("BBBFallRate").as_f64();
+    matches!((kr, kf), (Some(kr), Some(kf)) if kf > 0.0 && kr > kf)
+}
+
 /// What a comparison found, for the summary printed at the end.
 #[derive(Default)]
 struct Tally {
@@ -62,10 +70,19 @@ struct Tally {
     worst: std::collections::BTreeMap<String, f64>,
     /// The relative differences of every BBB value.
     bbb: Vec<f64>,
+    /// How often each documented difference was met.
+    accepted: std::collections::BTreeMap<&'static str, usize>,
+    /// Alerts whose fit Lasair's ends where ours ends when the fluxes move in their 15th digit.
+    flat: std::collections::BTreeSet<i64>,
     failures: Vec<String>,
 }
 
 impl Tally {
+    /// Counts one of the documented differences.
+    fn accept(&mut self, what: &'static str) {
+        *self.accepted.entry(what).or_default() += 1;
+    }
+
     fn fail(&mut self, msg: String) {
         if self.failures.len() < 40 {
             self.failures.push(msg);
@@ -156,10 +173,27 @@ fn compare(name: &str, table: &Json, fx: &Json, alerts: &[Alert], tally: &mut Ta
                         .record("diaObject")
                         .and_then(|o| o.f64("firstDiaSourceMjdTai"))
                         .filter(|v| v.is_finite());
-                    rubin.map_or(want, Json::from)
+                    match rubin {
+                        Some(t) if Json::from(t) != want => {
+                            tally
+                                .accept("firstDiaSourceMjdTai: Rubin's, not the earliest source's");
+                            Json::from(t)
+                        }
+                        _ => want,
+                    }
                 }
-                "BBBPeakMJD" if lasair("BBBPeakFlux").is_null() => Json::Null,
+                "BBBPeakMJD" if !want.is_null() && !peaks(&lasair) => {
+                    // Lasair's peak time defaults to 0 days after discovery.
+                    let first = alert
+                        .points(PointKind::Detection)
+                        .map(|p| p.mjd)
+                        .fold(f64::INFINITY, f64::min);
+                    assert_eq!(want.as_f64(), Some(first), "{name} {id}: {c}");
+                    tally.accept("BBBPeakMJD: none without a peak, not the discovery MJD");
+                    Json::Null
+                }
                 "BBBPeakAbsMag" if !want.is_null() => {
+                    tally.accept("BBBPeakAbsMag: absMag's distance modulus");
                     Json::from(want.as_f64().expect("a number") - 2.5 * (1.0 + z).ln())
                 }
                 _ => want,
@@ -179,6 +213,7 @@ fn compare(name: &str, table: &Json, fx: &Json, alerts: &[Alert], tally: &mut Ta
                         .is_some_and(|(early, late)| late < early)
             };
             if pair_lasair_missed {
+                tally.accept("pair colours: also when the later source is the bluer");
                 continue;
             }
             match (&want, &got) {
@@ -192,7 +227,14 @@ fn compare(name: &str, table: &Json, fx: &Json, alerts: &[Alert], tally: &mut Ta
                     }
                     let worst = tally.worst.entry(c.to_string()).or_default();
                     *worst = worst.max(if c.starts_with("BBB") { rel } else { off });
-                    if !(off <= tol) {
+                    let flat = || {
+                        let (lo, hi) = reached(alert, c, &ctx, &opts);
+                        lo - tol <= w && w <= hi + tol
+                    };
+                    if off <= tol {
+                    } else if c.starts_with("BBB") && flat() {
+                        tally.flat.insert(id);
+                    } else {
                         tally.fail(format!("{name} {id}: {c} Lasair {w}, ours {g}"));
                     }
                 }
@@ -208,13 +250,46 @@ fn tolerance(column: &str, lasair: f64) -> f64 {
     match column {
         // Lasair's pole is 5e-5 degrees from ours (see the top).
         "glat" => 5e-5,
-        // Both fits walk MINPACK's path and stop by its tolerances (ftol = xtol = 1.49e-8 of
-        // the sum of squares and of the scaled parameters): the last few digits differ as the
-        // arithmetic (exp, pow, the order of sums) does.
-        c if c.starts_with("BBB") => 1e-6 * lasair.abs(),
-        // Fluxes, times and counts, the same sums in another order.
+        // Both fits walk MINPACK's path, and most end on the same bits (the median difference
+        // is 0, 99% are within 6e-8). Where the arithmetic differs in its last digits (numpy's
+        // exp and sums against Rust's) a run stops at another point of its last steps: it
+        // stops once the sum of squares falls by less than ftol = 1.5e-8 of itself, and about
+        // a minimum that is quadratic in the parameters, so they may differ by up to about
+        // √ftol ≈ 1.2e-4 (the largest difference measured is 1.2e-5). See also [`reached`].
+        c if c.starts_with("BBB") => 1e-4 * lasair.abs(),
+        // Fluxes, times and counts: the same arithmetic.
         _ => 1e-9 * lasair.abs().max(1.0),
     }
+}
+
+/// The range of a BBB column over our fits of `alert` with its detections' fluxes scaled by
+/// 1 + k 1e-15, k from -20 to 20. Where the sum of squares is flat along a direction (a rise
+/// so fast that it is a step between two visits, whose rate the data barely bound), the
+/// point a fit stops at depends on the last digits of the arithmetic: Lasair's own fit of
+/// such an alert moves its kr from 6.1 to 8.9 when the fluxes move by 1e-15. Lasair's value
+/// is accepted there when ours reaches it (within [`tolerance`]) under such a perturbation.
+fn reached(alert: &Alert, column: &str, ctx: &Context, opts: &Options) -> (f64, f64) {
+    let features = for_survey(Survey::Lsst);
+    let i = LSST_OBJECTS
+        .columns
+        .iter()
+        .position(|x| x.name == column)
+        .expect("a column");
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for k in -20..=20 {
+        let mut moved = alert.clone();
+        for p in &mut moved.lightcurve {
+            if p.kind == PointKind::Detection {
+                p.flux = p.flux.map(|f| f * (1.0 + k as f64 * 1e-15));
+            }
+        }
+        if let Ok(row) = features.object_row(&moved, ctx, opts) {
+            if let Value::Real(v) = row[i] {
+                (lo, hi) = (lo.min(v), hi.max(v));
+            }
+        }
+    }
+    (lo, hi)
 }
 
 fn report(tally: &Tally) {
@@ -222,6 +297,14 @@ fn report(tally: &Tally) {
     for ((l, o), n) in &tally.fits {
         eprintln!("  fit: Lasair {l}, ours {o}: {n}");
     }
+    for (what, n) in &tally.accepted {
+        eprintln!("  documented difference, {what}: {n}");
+    }
+    eprintln!(
+        "  fits in a flat valley, Lasair's values reached by ours with the fluxes moved by \
+         1e-15: {:?}",
+        tally.flat
+    );
     let mut bbb = tally.bbb.clone();
     bbb.sort_by(f64::total_cmp);
     if !bbb.is_empty() {
