@@ -47,6 +47,8 @@ const FACTOR: f64 = 100.0;
 /// Minimises the sum of squared residuals from `start`, as `leastsq(func, start,
 /// maxfev=max_evaluations)` does, and returns where it stopped; `None` when there are fewer
 /// points than parameters (scipy raises).
+// Matrix code reads best with explicit indices.
+#[allow(clippy::needless_range_loop)]
 pub(crate) fn leastsq<const P: usize>(
     model: &impl Model<P>,
     start: [f64; P],

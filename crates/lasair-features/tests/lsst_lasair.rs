@@ -16,6 +16,11 @@
 //!   Newton's method from an unset temperature for it and gives none);
 //! - glat: Lasair's pole is at declination 27.1283, ours 27.12825, which moves no latitude by
 //!   more than the 5e-5 degrees between them.
+//!
+//! The fits: both choose the same model (none, exponential, Bazin) on every alert; their
+//! values agree within [`tolerance`], or, in a flat valley of the sum of squares, Lasair's is
+//! one ours reaches when the fluxes move in their 15th digit ([`reached`]). The summary of
+//! what was compared is printed (`cargo test -- --nocapture`).
 
 use std::sync::Arc;
 
@@ -174,7 +179,7 @@ fn compare(name: &str, table: &Json, fx: &Json, alerts: &[Alert], tally: &mut Ta
                         .and_then(|o| o.f64("firstDiaSourceMjdTai"))
                         .filter(|v| v.is_finite());
                     match rubin {
-                        Some(t) if Json::from(t) != want => {
+                        Some(t) if want.as_f64() != Some(t) => {
                             tally
                                 .accept("firstDiaSourceMjdTai: Rubin's, not the earliest source's");
                             Json::from(t)
@@ -231,11 +236,12 @@ fn compare(name: &str, table: &Json, fx: &Json, alerts: &[Alert], tally: &mut Ta
                         let (lo, hi) = reached(alert, c, &ctx, &opts);
                         lo - tol <= w && w <= hi + tol
                     };
-                    if off <= tol {
-                    } else if c.starts_with("BBB") && flat() {
-                        tally.flat.insert(id);
-                    } else {
-                        tally.fail(format!("{name} {id}: {c} Lasair {w}, ours {g}"));
+                    if off > tol {
+                        if c.starts_with("BBB") && flat() {
+                            tally.flat.insert(id);
+                        } else {
+                            tally.fail(format!("{name} {id}: {c} Lasair {w}, ours {g}"));
+                        }
                     }
                 }
                 (w, g) if w == g => {}
@@ -366,6 +372,7 @@ fn the_real_rubin_alerts_have_lasairs_own_features() {
 fn simulated_lightcurves_have_lasairs_own_features_and_fits() {
     let fx = fixture();
     let sim = &fx["simulation"];
+    assert_eq!(sim["lsst_schema"], "10.0");
     let cfg = SimConfig {
         survey: Survey::Lsst,
         alerts: sim["alerts"].as_u64().expect("alerts") as usize,
