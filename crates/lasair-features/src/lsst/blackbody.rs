@@ -27,15 +27,6 @@ pub(crate) fn planck_dt(wl: f64, t: f64) -> f64 {
     wl.powi(-3) * (x / t) * em / (one_minus * one_minus)
 }
 
-/// The band wavelength where a blackbody of temperature `t` is brightest (Lasair reads the
-/// Bazin peak flux there).
-pub(crate) fn brightest_wavelength(t: f64) -> f64 {
-    WAVELENGTH
-        .into_iter()
-        .max_by(|a, b| planck(*a, t).total_cmp(&planck(*b, t)))
-        .unwrap_or(WAVELENGTH[0])
-}
-
 /// The temperature (kK) of the blackbody whose flux ratio between a blue and a red
 /// wavelength is `ratio`, by Newton's method from 12 kK as Lasair does: `None` when it does
 /// not converge to 0.001 kK within 50 steps or goes negative.
@@ -83,11 +74,5 @@ mod tests {
         assert_eq!(colour_temperature(-1.0, 0.5, 0.62), None);
         // Bluer than the Rayleigh-Jeans limit (0.62/0.5)^4 = 2.36: no blackbody has it.
         assert_eq!(colour_temperature(3.0, 0.5, 0.62), None);
-    }
-
-    #[test]
-    fn hot_bodies_peak_blue_and_cool_ones_red() {
-        assert_eq!(brightest_wavelength(30.0), 0.38);
-        assert_eq!(brightest_wavelength(2.5), 1.0);
     }
 }

@@ -21,11 +21,13 @@
 //! sources) use fluxes dereddened by 10^(0.4 ebv R_band), R from Schlafly & Finkbeiner 2011
 //! ([`EXTINCTION`]); the latest fluxes, counts and jumps use the fluxes as measured.
 //!
-//! Where we differ: ebv is NULL when no dust map is configured (Lasair's code would take 0);
-//! BBBPeakAbsMag
-//! uses Sherlock's distance (Lasair uses a redshift's distance modulus); pair temperatures are
-//! computed whichever band comes first (see [`pair`]); the fit starts first from a guess read
-//! off the data, then from Lasair's two (see [`bbb`]); nothing crashes on a missing value.
+//! Checked against Lasair-LSST's own code (`tests/lsst_lasair.rs`). Where we differ (see
+//! docs/differences-from-lasair.md): ebv is NULL when no dust map is configured (Lasair's code
+//! would take 0); firstDiaSourceMjdTai is Rubin's when it sets it (Lasair's code means to, but
+//! always takes the earliest diaSource's); BBBPeakAbsMag uses absMag's distance modulus
+//! (Lasair's, a redshift's with 2.5 ln(1+z) added); a Bazin fit with no peak has no peak MJD;
+//! pair colours are computed whichever band comes first (see [`pair`]); sources without a
+//! finite flux are left out of the fit (see [`bbb`]); nothing crashes on a missing value.
 
 mod bbb;
 mod blackbody;

@@ -54,8 +54,9 @@ fn colour(a: &Source, b: &Source) -> Option<Pair> {
     if !(ratio > 0.0 && ratio.is_finite()) {
         return None;
     }
-    // Lasair starts Newton's method at 12 kK only when the later source is the bluer one
-    // (elsewhere its start is unset and the pair is dropped); we start there always.
+    // Lasair starts Newton's method at 12 kK only when the later source is the redder one
+    // (else its start is unset, the error caught, and the pair left without a colour); we
+    // start there always.
     let temp = colour_temperature(ratio, WAVELENGTH[ib], WAVELENGTH[ir])?;
     Some(Pair {
         mjd: f64::NAN,
