@@ -191,6 +191,63 @@ fn sqlite_round_trips_real_cutouts() {
 }
 
 #[test]
+fn sqlite_readers_read_while_the_ingest_writes() {
+    let Some(alerts) = alerts() else { return };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite:{}", dir.path().join("cutouts.db").display());
+    let writer = open_cutouts(&url).expect("sqlite");
+    let reader = open_cutouts(&url).expect("sqlite for reading");
+    let expected = expected(&alerts);
+    let first = alerts
+        .iter()
+        .find(|a| !a.cutouts.is_empty())
+        .expect("cutouts");
+    write(writer.as_ref(), std::slice::from_ref(first), &[1]);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for _ in 0..3 {
+                write(writer.as_ref(), &alerts, &[4, 9]);
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        // Every read during the writes finds a whole committed state: the first alert's
+        // cutouts, and a count that only grows.
+        let mut last = 0;
+        let mut reads = 0;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) || reads == 0 {
+            let c = &first.cutouts[0];
+            let got = reader
+                .read(first.survey, &first.object_id.0, first.source_id, c.kind)
+                .unwrap_or_else(|e| panic!("reading while writing: {e}"));
+            assert!(got.as_ref() == Some(&c.data));
+            let n = reader.count().unwrap_or_else(|e| panic!("counting: {e}"));
+            assert!(n >= last, "{n} after {last}");
+            last = n;
+            reads += 1;
+        }
+    });
+    assert_eq!(reader.count().expect("count"), expected.len() as u64);
+}
+
+#[test]
+fn a_sqlite_store_another_process_holds_in_wal_mode_still_opens() {
+    let Some(alerts) = alerts() else { return };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("cutouts.db");
+    let url = format!("sqlite:{}", path.display());
+    drop(open_cutouts(&url).expect("sqlite"));
+    // A store made by an earlier version (WAL), open in another connection meanwhile.
+    let other = rusqlite::Connection::open(&path).expect("another connection");
+    let mode: String = other
+        .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+        .expect("WAL");
+    assert_eq!(mode, "wal");
+    let store = open_cutouts(&url).expect("sqlite held in WAL mode");
+    holds(store.as_ref(), &alerts);
+}
+
+#[test]
 fn cql_round_trips_real_cutouts() {
     let Ok(server) = std::env::var("LASAIR_TEST_CQL") else {
         eprintln!("skipped: LASAIR_TEST_CQL not set (scripts/test starts lasair-cql-server)");

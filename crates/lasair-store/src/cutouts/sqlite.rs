@@ -1,5 +1,6 @@
-//! The embedded cutout store: one SQLite file (WAL), one table keyed by (survey, sourceId,
-//! kind) with the objectId beside the bytes, one transaction per batch.
+//! The embedded cutout store: one SQLite file (64 KiB pages, a rollback journal), one table
+//! keyed by (survey, sourceId, kind) with the objectId beside the bytes, one transaction per
+//! batch.
 //!
 //! sourceIds grow with time (ZTF's candid, LSST's diaSourceId), so a batch's rows land at the
 //! end of the key's B-tree, where a folder tree creates three files per alert.
@@ -33,8 +34,28 @@ WHERE survey = ?1 AND sourceId = ?2 AND kind = ?3 AND objectId = ?4";
 const EXISTS: &str = "SELECT 1 FROM cutouts
 WHERE survey = ?1 AND sourceId = ?2 AND kind = ?3 AND objectId = ?4";
 
+/// The page size of a new file: a cutout (tens of KB) lies in one leaf page, not in a chain of
+/// 4 KiB overflow pages written one by one.
+const PAGE_SIZE: i64 = 65536;
+
+/// A rollback journal (TRUNCATE), not WAL: a batch's rows are appended past the end of the
+/// file, which SQLite does not journal, so each cutout byte is written once (WAL writes it to
+/// the log, then again at each checkpoint). Readers wait (the busy timeout) during the commit
+/// of a batch. A file another process holds open in WAL mode stays in WAL mode.
+fn journal(conn: &Connection) -> rusqlite::Result<()> {
+    match conn.pragma_update(None, "journal_mode", "TRUNCATE") {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// Cutouts in a SQLite file: one writer, and readers opened as they are needed (a web
-/// server's threads read at once; WAL lets them while the ingest writes).
+/// server's threads read at once, and while the ingest writes a batch; during its commit they
+/// wait, for the busy timeout at most).
 pub struct SqliteCutouts {
     url: String,
     path: std::path::PathBuf,
@@ -56,10 +77,13 @@ impl SqliteCutouts {
         }
         let open = || -> rusqlite::Result<Connection> {
             let conn = Connection::open(path)?;
-            // WAL: readers never block the ingest. FULL: a committed batch survives power loss,
-            // which matters because Kafka offsets are committed right after it.
-            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+            journal(&conn)?;
+            // FULL: a committed batch survives power loss, which matters because Kafka offsets
+            // are committed right after it (TRUNCATE syncs the emptied journal, its commit).
             conn.pragma_update(None, "synchronous", "FULL")?;
+            // A batch's pages stay in memory until its commit, so the journal is synced once.
+            conn.pragma_update(None, "cache_spill", false)?;
             conn.busy_timeout(std::time::Duration::from_secs(30))?;
             conn.execute_batch(SCHEMA)?;
             Ok(conn)
@@ -91,7 +115,9 @@ impl SqliteCutouts {
         let conn = match idle {
             Some(conn) => conn,
             None => {
-                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                // Read-write (but never creating): a reader that finds the journal a crashed
+                // writer left rolls it back, where a read-only one could only fail.
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
                 let conn = Connection::open_with_flags(&self.path, flags)
                     .map_err(|e| self.failed("opening a reader", e))?;
                 conn.busy_timeout(std::time::Duration::from_secs(30))
