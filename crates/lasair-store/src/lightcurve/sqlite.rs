@@ -21,6 +21,9 @@ CREATE TABLE IF NOT EXISTS lightcurve (
     fields   TEXT    NOT NULL,  -- the survey's record for the point, JSON
     PRIMARY KEY (survey, objectId, kind, id)
 ) WITHOUT ROWID;
+-- The keys and ranks of an object's points, which each alert's upsert reads: an index holds
+-- them a few dozen bytes each, where the table's rows carry kilobytes of fields.
+CREATE INDEX IF NOT EXISTS lightcurve_ranks ON lightcurve (survey, objectId, rank);
 ";
 
 /// Points are replaced only by a more complete version, so arrival order cannot matter.
@@ -32,6 +35,9 @@ ON CONFLICT (survey, objectId, kind, id) DO UPDATE SET
     flux = excluded.flux, fluxErr = excluded.fluxErr, rank = excluded.rank, fields = excluded.fields
 WHERE excluded.rank > lightcurve.rank
 ";
+
+/// The page cache of a connection, in KiB (negative: SQLite's unit of KiB).
+const CACHE_KIB: i64 = -64 * 1024;
 
 pub struct SqliteLightcurves {
     conn: Connection,
@@ -51,6 +57,9 @@ impl SqliteLightcurves {
         // which matters because Kafka offsets are committed right after it (one fsync a batch).
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // The upper pages of the table and its index, where each alert's object is looked up,
+        // kept in memory rather than read back from the file (SQLite's default is 2 MiB).
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self { conn })
