@@ -1,6 +1,6 @@
-//! One batch through the stages: decode (parallel), cutouts (one write of the batch through
-//! the cutout store, parallel where the store is, then made durable),
-//! lightcurves (one transaction), JSON (parallel) to the sink, flushed.
+//! One batch through the stages: decode (parallel); cutouts (one write of the batch through
+//! the cutout store, parallel where the store is, then made durable) and, at the same time,
+//! lightcurves (one transaction); JSON (parallel) to the sink, flushed.
 
 use lasair_alert::{Alert, AlertJson, Decoder};
 use lasair_cli::Counts;
@@ -66,11 +66,7 @@ impl Stages {
             }
         }
         steps.lap("decode");
-        let paths = self.write_cutouts(&alerts)?;
-        steps.lap("cutouts");
-        if let Some(store) = self.lightcurves.as_mut() {
-            store.upsert(&alerts)?;
-        }
+        let paths = self.write_stores(&alerts)?;
         steps.lap("lightcurves");
         let lines: Vec<_> = self.pool.install(|| {
             alerts
@@ -88,14 +84,53 @@ impl Stages {
         Ok(alerts.len() as u64)
     }
 
-    /// Writes every alert's cutouts (on the pool, for a store that writes in parallel), then
-    /// makes them durable once.
-    fn write_cutouts(&self, alerts: &[Alert]) -> Result<Vec<Placed>, StageError> {
-        let Some(store) = &self.cutouts else {
-            return Ok(vec![Placed::new(); alerts.len()]);
+    /// Writes the batch to both stores at once, each durable when this returns: the cutouts on
+    /// a thread of their own, so that one store's writes and syncs overlap the other's (on one
+    /// core too, where a store waiting for its disk leaves the core idle). The step
+    /// `cutouts` is the cutouts' own time; `lightcurves` lasts until both are done.
+    fn write_stores(&mut self, alerts: &[Alert]) -> Result<Vec<Placed>, StageError> {
+        let Stages {
+            cutouts,
+            lightcurves,
+            pool,
+            ..
+        } = self;
+        let Some(lightcurves) = lightcurves.as_mut() else {
+            return write_cutouts(cutouts.as_deref(), pool, alerts);
         };
-        let placed = self.pool.install(|| store.write_batch(alerts))?;
-        store.sync()?;
-        Ok(placed)
+        if cutouts.is_none() {
+            lightcurves.upsert(alerts)?;
+            return write_cutouts(None, pool, alerts);
+        }
+        let (placed, upserted) = std::thread::scope(|scope| {
+            let placed = scope.spawn(|| write_cutouts(cutouts.as_deref(), pool, alerts));
+            let upserted = lightcurves.upsert(alerts);
+            let placed = placed
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (placed, upserted)
+        });
+        upserted?;
+        placed
     }
+}
+
+/// Writes every alert's cutouts (on the pool, for a store that writes in parallel), then makes
+/// them durable once; with no store, says that no cutout went anywhere.
+fn write_cutouts(
+    store: Option<&dyn Cutouts>,
+    pool: &rayon::ThreadPool,
+    alerts: &[Alert],
+) -> Result<Vec<Placed>, StageError> {
+    let began = std::time::Instant::now();
+    let placed = match store {
+        Some(store) => {
+            let placed = pool.install(|| store.write_batch(alerts))?;
+            store.sync()?;
+            placed
+        }
+        None => vec![Placed::new(); alerts.len()],
+    };
+    lasair_metrics::step("lasair-ingest", "cutouts", began.elapsed().as_secs_f64());
+    Ok(placed)
 }
