@@ -8,6 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{sort_points, LightcurveStore, StoreError, StoredPoint};
 
+/// A rowid table, so that new points (kilobytes of fields each) are appended to its end and
+/// only the small key indexes are written at each object's place (a file made WITHOUT ROWID
+/// by an earlier version works the same, larger and slower to write).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS lightcurve (
     survey   TEXT    NOT NULL,
@@ -20,10 +23,10 @@ CREATE TABLE IF NOT EXISTS lightcurve (
     rank     INTEGER NOT NULL,
     fields   TEXT    NOT NULL,  -- the survey's record for the point, JSON
     PRIMARY KEY (survey, objectId, kind, id)
-) WITHOUT ROWID;
+);
 -- The keys and ranks of an object's points, which each alert's upsert reads: an index holds
 -- them a few dozen bytes each, where the table's rows carry kilobytes of fields.
-CREATE INDEX IF NOT EXISTS lightcurve_ranks ON lightcurve (survey, objectId, rank);
+CREATE INDEX IF NOT EXISTS lightcurve_ranks ON lightcurve (survey, objectId, kind, id, rank);
 ";
 
 /// Points are replaced only by a more complete version, so arrival order cannot matter.
