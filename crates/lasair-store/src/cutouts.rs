@@ -60,9 +60,14 @@ pub trait Cutouts: Send + Sync {
     /// The store, as its URL names it (for messages).
     fn describe(&self) -> String;
 
-    /// Writes the cutouts of every alert of a batch and says, per alert, where each went. Run
-    /// inside a rayon pool, a backend may use its threads.
+    /// Writes the cutouts of every alert of a batch and says, per alert, where each went
+    /// ([`Cutouts::places`]). Run inside a rayon pool, a backend may use its threads.
     fn write_batch(&self, alerts: &[Alert]) -> Result<Vec<Placed>, CutoutError>;
+
+    /// Where the cutouts of `alert` go (or went), without writing them: a place depends only on
+    /// the store and the alert, so the ingest writes an alert's JSON line while its cutouts
+    /// are still being written.
+    fn places(&self, alert: &Alert) -> Placed;
 
     /// Makes every cutout written so far durable.
     fn sync(&self) -> Result<(), CutoutError>;
@@ -132,9 +137,16 @@ pub fn open_cutouts(url: &str) -> Result<Box<dyn Cutouts>, CutoutError> {
     Ok(Box::new(CutoutStore::new(dir)))
 }
 
-/// Where a cutout went in a store of rows: the store and its key.
-pub(crate) fn row_place(store: &str, source_id: i64, kind: CutoutKind) -> String {
-    format!("{store}#{source_id}_{}", kind.as_str())
+/// Where an alert's cutouts go in a store of rows: the store and each one's key.
+pub(crate) fn row_places(store: &str, alert: &Alert) -> Placed {
+    alert
+        .cutouts
+        .iter()
+        .map(|c| {
+            let place = format!("{store}#{}_{}", alert.source_id, c.kind.as_str());
+            (c.kind.as_str(), place)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -79,6 +79,8 @@ fn write(store: &dyn Cutouts, alerts: &[Alert], sizes: &[usize]) {
         assert_eq!(placed.len(), batch.len());
         for (alert, kinds) in batch.iter().zip(&placed) {
             assert_eq!(kinds.len(), alert.cutouts.len(), "{}", alert.source_id);
+            // What the ingest's JSON line says before the write is where it went.
+            assert_eq!(kinds, &store.places(alert), "{}", alert.source_id);
         }
         store.sync().unwrap_or_else(|e| panic!("{e}"));
         rest = tail;

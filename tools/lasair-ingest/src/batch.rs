@@ -1,10 +1,9 @@
-//! One batch through the stages: decode (parallel); cutouts (one write of the batch through
-//! the cutout store, parallel where the store is, then made durable) and, at the same time,
-//! lightcurves (one transaction); JSON (parallel) to the sink, flushed.
+//! One batch through the stages: decode (parallel); then at the same time cutouts (one write
+//! of the batch through the cutout store, parallel where the store is, then made durable),
+//! lightcurves (one transaction) and JSON (parallel); the lines to the sink, flushed.
 
 use lasair_alert::{Alert, AlertJson, Decoder};
 use lasair_cli::Counts;
-use lasair_store::cutouts::Placed;
 use lasair_store::{CutoutError, Cutouts, LightcurveStore, StoreError};
 use lasair_stream::{Message, Sink, StreamError};
 use rayon::prelude::*;
@@ -66,15 +65,8 @@ impl Stages {
             }
         }
         steps.lap("decode");
-        let paths = self.write_stores(&alerts)?;
+        let lines = self.store_and_write_lines(&alerts)?;
         steps.lap("lightcurves");
-        let lines: Vec<_> = self.pool.install(|| {
-            alerts
-                .par_iter()
-                .zip(paths)
-                .map(|(alert, paths)| AlertJson::new(alert, paths).to_line())
-                .collect()
-        });
         for (alert, line) in alerts.iter().zip(&lines) {
             sink.send(Some(alert.object_id.0.as_bytes()), line)?;
         }
@@ -84,53 +76,76 @@ impl Stages {
         Ok(alerts.len() as u64)
     }
 
-    /// Writes the batch to both stores at once, each durable when this returns: the cutouts on
-    /// a thread of their own, so that one store's writes and syncs overlap the other's (on one
-    /// core too, where a store waiting for its disk leaves the core idle). The step
-    /// `cutouts` is the cutouts' own time; `lightcurves` lasts until both are done.
-    fn write_stores(&mut self, alerts: &[Alert]) -> Result<Vec<Placed>, StageError> {
+    /// Writes the batch to both stores, each durable when this returns, and makes the JSON
+    /// lines, all at once: the cutouts and the lines on threads of their own beside the
+    /// lightcurves, so that a store waiting for its disk leaves the core to the others' work
+    /// (on one core too). A line says where its cutouts go ([`Cutouts::places`]); it is sent
+    /// only after both stores are durable. The step `cutouts` is the cutouts' own time;
+    /// `lightcurves` lasts until all three are done.
+    fn store_and_write_lines(&mut self, alerts: &[Alert]) -> Result<Vec<Vec<u8>>, StageError> {
         let Stages {
             cutouts,
             lightcurves,
             pool,
             ..
         } = self;
-        let Some(lightcurves) = lightcurves.as_mut() else {
-            return write_cutouts(cutouts.as_deref(), pool, alerts);
+        let cutouts = cutouts.as_deref();
+        let pool = &*pool;
+        let lines = || {
+            pool.install(|| {
+                alerts
+                    .par_iter()
+                    .map(|alert| {
+                        let places = cutouts.map(|c| c.places(alert)).unwrap_or_default();
+                        AlertJson::new(alert, places).to_line()
+                    })
+                    .collect::<Vec<_>>()
+            })
         };
-        if cutouts.is_none() {
-            lightcurves.upsert(alerts)?;
-            return write_cutouts(None, pool, alerts);
+        if cutouts.is_none() && lightcurves.is_none() {
+            record_cutouts(0.0);
+            return Ok(lines());
         }
-        let (placed, upserted) = std::thread::scope(|scope| {
-            let placed = scope.spawn(|| write_cutouts(cutouts.as_deref(), pool, alerts));
-            let upserted = lightcurves.upsert(alerts);
-            let placed = placed
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (placed, upserted)
-        });
-        upserted?;
-        placed
+        std::thread::scope(|scope| {
+            let written = scope.spawn(|| write_cutouts(cutouts, pool, alerts));
+            let lines = scope.spawn(lines);
+            let upserted = match lightcurves.as_mut() {
+                Some(store) => store.upsert(alerts),
+                None => Ok(()),
+            };
+            let written = joined(written);
+            let lines = joined(lines);
+            written?;
+            upserted?;
+            Ok(lines)
+        })
     }
 }
 
+/// What a scoped thread returned; its panic, if it panicked, goes on.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The cutout step's time, observed for every batch (0 with no cutout store).
+fn record_cutouts(seconds: f64) {
+    lasair_metrics::step("lasair-ingest", "cutouts", seconds);
+}
+
 /// Writes every alert's cutouts (on the pool, for a store that writes in parallel), then makes
-/// them durable once; with no store, says that no cutout went anywhere.
+/// them durable once.
 fn write_cutouts(
     store: Option<&dyn Cutouts>,
     pool: &rayon::ThreadPool,
     alerts: &[Alert],
-) -> Result<Vec<Placed>, StageError> {
+) -> Result<(), StageError> {
     let began = std::time::Instant::now();
-    let placed = match store {
-        Some(store) => {
-            let placed = pool.install(|| store.write_batch(alerts))?;
-            store.sync()?;
-            placed
-        }
-        None => vec![Placed::new(); alerts.len()],
-    };
-    lasair_metrics::step("lasair-ingest", "cutouts", began.elapsed().as_secs_f64());
-    Ok(placed)
+    if let Some(store) = store {
+        pool.install(|| store.write_batch(alerts))?;
+        store.sync()?;
+    }
+    record_cutouts(began.elapsed().as_secs_f64());
+    Ok(())
 }

@@ -23,7 +23,7 @@ use scylla::statement::prepared::PreparedStatement;
 use scylla::SerializeRow;
 use tokio::runtime::Runtime;
 
-use super::{row_place, CutoutError, Cutouts, Placed};
+use super::{row_places, CutoutError, Cutouts, Placed};
 use crate::cql::{self, prepare, Target};
 
 /// The table's definition; `{ks}` is the keyspace.
@@ -145,18 +145,11 @@ impl Cutouts for CqlCutouts {
         self.runtime
             .block_on(writes)
             .map_err(|e| self.failed("writing cutouts", e))?;
-        Ok(alerts
-            .iter()
-            .map(|alert| {
-                let place =
-                    |c: &lasair_alert::Cutout| row_place(&self.url, alert.source_id, c.kind);
-                alert
-                    .cutouts
-                    .iter()
-                    .map(|c| (c.kind.as_str(), place(c)))
-                    .collect()
-            })
-            .collect())
+        Ok(alerts.iter().map(|alert| self.places(alert)).collect())
+    }
+
+    fn places(&self, alert: &Alert) -> Placed {
+        row_places(&self.url, alert)
     }
 
     /// Nothing to do: every write was acknowledged before [`Cutouts::write_batch`] returned.

@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 use lasair_alert::{Alert, CutoutKind, Survey};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::{row_place, CutoutError, Cutouts, Placed};
+use super::{row_places, CutoutError, Cutouts, Placed};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS cutouts (
@@ -150,7 +150,6 @@ impl Cutouts for SqliteCutouts {
                 .prepare_cached(INSERT)
                 .map_err(|e| self.failed(doing, e))?;
             for alert in alerts {
-                let mut kinds = Placed::new();
                 for cutout in &alert.cutouts {
                     insert
                         .execute(params![
@@ -161,15 +160,17 @@ impl Cutouts for SqliteCutouts {
                             cutout.data
                         ])
                         .map_err(|e| self.failed(doing, e))?;
-                    let place = row_place(&self.url, alert.source_id, cutout.kind);
-                    kinds.insert(cutout.kind.as_str(), place);
                 }
-                placed.push(kinds);
+                placed.push(self.places(alert));
             }
         }
         tx.commit()
             .map_err(|e| self.failed("committing a batch", e))?;
         Ok(placed)
+    }
+
+    fn places(&self, alert: &Alert) -> Placed {
+        row_places(&self.url, alert)
     }
 
     /// Nothing to do: each batch was committed by [`Cutouts::write_batch`].

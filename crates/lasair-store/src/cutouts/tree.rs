@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use lasair_alert::hash::fnv1a;
-use lasair_alert::{Alert, CutoutKind, Survey};
+use lasair_alert::{Alert, Cutout, CutoutKind, Survey};
 use rayon::prelude::*;
 
 use super::{CutoutError, Cutouts, Placed, MAX_CUTOUT_FILE_BYTES};
@@ -91,23 +91,44 @@ impl CutoutStore {
             .find(|p| p.is_file())
     }
 
-    /// Writes an alert's cutouts and returns their paths by kind. Each file is written to a
-    /// temporary name then renamed, so a reader never sees a half-written cutout, and writing
-    /// the same alert twice leaves the same files. Durable only after [`CutoutStore::sync`].
-    pub fn write(&self, alert: &Alert) -> io::Result<BTreeMap<&'static str, String>> {
-        let mut paths = BTreeMap::new();
+    /// The file name of one of an alert's cutouts in its object's folder.
+    fn file_name(alert: &Alert, cutout: &Cutout) -> String {
+        format!(
+            "{}_{}.{}",
+            alert.source_id,
+            cutout.kind.as_str(),
+            cutout.extension()
+        )
+    }
+
+    /// The paths of an alert's cutouts by kind, written or not.
+    pub fn paths(&self, alert: &Alert) -> BTreeMap<&'static str, String> {
         if alert.cutouts.is_empty() {
-            return Ok(paths);
+            return BTreeMap::new();
+        }
+        let dir = self.object_dir(alert);
+        alert
+            .cutouts
+            .iter()
+            .map(|c| {
+                let path = dir.join(Self::file_name(alert, c));
+                (c.kind.as_str(), path.to_string_lossy().into_owned())
+            })
+            .collect()
+    }
+
+    /// Writes an alert's cutouts and returns their paths by kind ([`CutoutStore::paths`]).
+    /// Each file is written to a temporary name then renamed, so a reader never sees a
+    /// half-written cutout, and writing the same alert twice leaves the same files. Durable
+    /// only after [`CutoutStore::sync`].
+    pub fn write(&self, alert: &Alert) -> io::Result<BTreeMap<&'static str, String>> {
+        if alert.cutouts.is_empty() {
+            return Ok(BTreeMap::new());
         }
         let dir = self.object_dir(alert);
         fs::create_dir_all(&dir)?;
         for cutout in &alert.cutouts {
-            let name = format!(
-                "{}_{}.{}",
-                alert.source_id,
-                cutout.kind.as_str(),
-                cutout.extension()
-            );
+            let name = Self::file_name(alert, cutout);
             let path = dir.join(&name);
             // A replayed alert finds its cutout complete already (a final name only ever holds
             // a whole file, and its content is fixed by sourceId and kind): one stat, no write.
@@ -121,9 +142,8 @@ impl CutoutStore {
                 f.write_all(&cutout.data)?;
                 fs::rename(&tmp, &path)?;
             }
-            paths.insert(cutout.kind.as_str(), path.to_string_lossy().into_owned());
         }
-        Ok(paths)
+        Ok(self.paths(alert))
     }
 }
 
@@ -150,6 +170,10 @@ impl Cutouts for CutoutStore {
             .map(|a| self.write(a))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| CutoutError::store(&self.describe(), format!("writing: {e}")))
+    }
+
+    fn places(&self, alert: &Alert) -> Placed {
+        self.paths(alert)
     }
 
     fn sync(&self) -> Result<(), CutoutError> {
