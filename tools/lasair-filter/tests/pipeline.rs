@@ -344,6 +344,7 @@ fn a_night_through_the_filter() {
     let bad = sample("lasair_stage_records_bad_total{stage=\"filter\"}".into());
     assert_eq!(bad, Some(1.0));
     for step in [
+        "read",
         "features",
         "batch_tables",
         "filters",
