@@ -37,25 +37,9 @@ fn an_older_alert_after_a_newer_one_changes_no_row_of_its_object() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite:{}", tmp.path().join("main.db").display());
     let mut db = Db::open(&url).expect("main database");
-    // A watchlist cone 2" north of the newer alert: the older alert is elsewhere by a little.
-    db.upsert(
-        "users",
-        &["id", "username", "email"],
-        &[vec![7.into(), "ada".into(), "ada@example.org".into()]],
-    )
-    .expect("user");
-    db.upsert(
-        "watchlists",
-        &["wl_id", "user_id", "name", "radius", "active"],
-        &[vec![
-            1.into(),
-            7.into(),
-            "mine".into(),
-            10.0.into(),
-            1.into(),
-        ]],
-    )
-    .expect("watchlist");
+    common::user(&mut db, 7, "ada", Some("ada@example.org"));
+    common::watchlist(&mut db, 1);
+    // A cone 2" north of the newer alert: the older alert is elsewhere by a little.
     db.upsert(
         "watchlist_cones",
         &["cone_id", "wl_id", "name", "ra", "decl"],
