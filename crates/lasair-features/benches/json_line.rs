@@ -1,8 +1,7 @@
-//! Alert lines read back per second on one core: whole (`LineReader::read`, as
-//! lasair-sherlock reads them), keeping only the point fields the features read (as
-//! lasair-filter reads its batch, `SurveyFeatures::point_fields`), and serde_json's own
-//! figures on the same bytes (every value skipped with `IgnoredAny`, and a whole
-//! `serde_json::Value`). The lines are
+//! Alert lines read back per second on one core: whole (`LineReader::default`), keeping
+//! only the point fields the features read (as lasair-filter reads its batch,
+//! `SurveyFeatures::point_fields`), and serde_json's own figures on the same bytes (every
+//! value skipped with `IgnoredAny`, and a whole `serde_json::Value`). The lines are
 //! `LASAIR_BENCH_LINES` (a file of JSON alert lines, e.g. `lasair-ingest`'s output) or, when
 //! unset, the real ZTF alerts of ../shared/data made into lines as lasair-ingest makes them.
 //!
@@ -79,7 +78,7 @@ fn main() {
         .and_then(|l| read_alert_line(l).ok())
         .map_or(Survey::Ztf, |l| l.alert.survey);
     let mut reader = LineReader::default();
-    time("whole (lasair-sherlock)", &lines, |l| {
+    time("whole (LineReader::default)", &lines, |l| {
         reader.read(l).is_ok()
     });
     let mut reader = LineReader::keeping_point_fields(for_survey(survey).point_fields());
