@@ -84,6 +84,10 @@ pub struct App {
     /// The home page's figures and recent objects, and when they were read (the counts over
     /// the whole database are too dear to make for every visitor).
     pub home: Mutex<Option<(Instant, Arc<serde_json::Value>)>>,
+    /// Each watchmap's sky fraction and MOC order by (id, date modified, MOC length), as
+    /// [`App::watchmap_size`] gives them: the list page shows them for every watchmap, and a
+    /// large MOC is too dear to decode on every visit.
+    watchmap_sizes: Mutex<HashMap<(i64, String, usize), Option<(f64, u8)>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -210,6 +214,7 @@ impl App {
             ),
             answering: Arc::new(tokio::sync::Semaphore::new(answering)),
             home: Mutex::new(None),
+            watchmap_sizes: Mutex::new(HashMap::new()),
         })
     }
 
@@ -232,6 +237,28 @@ impl App {
             .unwrap_or_else(PoisonError::into_inner)
             .push(store);
         Ok(Some(out))
+    }
+
+    /// A watchmap's sky fraction and MOC order (none when its MOC cannot be read), decoded
+    /// once per version of the watchmap.
+    pub fn watchmap_size(&self, w: &lasair_service::watch::Watchmap) -> Option<(f64, u8)> {
+        let key = (w.id, w.date_modified.clone(), w.moc.len());
+        let sizes = || {
+            self.watchmap_sizes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(size) = sizes().get(&key) {
+            return *size;
+        }
+        let size = w.area().ok().map(|a| (a.sky_fraction(), a.depth()));
+        let mut known = sizes();
+        // Bounded: versions replaced or deleted are forgotten now and then.
+        if known.len() >= 10_000 {
+            known.clear();
+        }
+        known.insert(key, size);
+        size
     }
 
     /// The active user whose token this is, read at most once a minute per token.
