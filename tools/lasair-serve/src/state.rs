@@ -87,8 +87,11 @@ pub struct App {
     /// Each watchmap's sky fraction and MOC order by (id, date modified, MOC length), as
     /// [`App::watchmap_size`] gives them: the list page shows them for every watchmap, and a
     /// large MOC is too dear to decode on every visit.
-    watchmap_sizes: Mutex<HashMap<(i64, String, usize), Option<(f64, u8)>>>,
+    watchmap_sizes: Mutex<HashMap<WatchmapVersion, Option<(f64, u8)>>>,
 }
+
+/// A watchmap's id, date modified and MOC length: one version of it.
+type WatchmapVersion = (i64, String, usize);
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
