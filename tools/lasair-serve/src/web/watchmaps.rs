@@ -50,12 +50,12 @@ fn list_page(page: &Page, form: &Answers, error: Option<String>) -> Result<Respo
     let mine: Vec<Json> = all
         .iter()
         .filter(|w| Some(w.user_id) == me)
-        .map(|w| summary(&page.app, w))
+        .map(|w| summary(page.app, w))
         .collect();
     let public: Vec<Json> = all
         .iter()
         .filter(|w| w.public)
-        .map(|w| summary(&page.app, w))
+        .map(|w| summary(page.app, w))
         .collect();
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     let shown = json!({"name": field("name"), "description": field("description")});
@@ -178,7 +178,7 @@ pub async fn detail(
         let mine = page.visitor.owns(w.user_id);
         page.render(
             "watchmap.html",
-            context! { w => summary(&page.app, &w), hits, mine, max_hits => MAX_HITS },
+            context! { w => summary(page.app, &w), hits, mine, max_hits => MAX_HITS },
         )
     })
     .await
