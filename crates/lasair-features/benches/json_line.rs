@@ -16,7 +16,9 @@ use serde::de::IgnoredAny;
 /// The lines to read: the file named, or the real ZTF alerts as ingest writes them.
 fn lines() -> Option<(String, Vec<Vec<u8>>)> {
     if let Ok(path) = std::env::var("LASAIR_BENCH_LINES") {
-        let text = std::fs::read(&path).ok()?;
+        let text = std::fs::read(&path)
+            .map_err(|e| println!("skipped: LASAIR_BENCH_LINES={path}: {e}"))
+            .ok()?;
         let lines = text
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
@@ -63,7 +65,7 @@ fn time(label: &str, lines: &[Vec<u8>], mut read: impl FnMut(&[u8]) -> bool) {
 fn main() {
     lasair_alloc::init();
     let Some((source, lines)) = lines() else {
-        println!("skipped: neither LASAIR_BENCH_LINES nor ../shared/data is there");
+        println!("skipped: no lines to read (LASAIR_BENCH_LINES, or ../shared/data's alerts)");
         return;
     };
     let bytes: usize = lines.iter().map(Vec::len).sum();
