@@ -62,7 +62,9 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
             "{TOOL}: serving the {} API of {} on http://{local}/api/",
             app.survey, app.db_url
         );
-        axum::serve(listener, api::app(app))
+        // With each connection's address: anonymous visitors' queries are counted by it.
+        let service = api::app(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown())
             .await
             .context("serving")
