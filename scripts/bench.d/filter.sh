@@ -52,3 +52,5 @@ for label, ms in rows:
     print(f"  {label:<52} {ms:9.1f} ms  {alerts / (ms / 1000):10.0f} alerts/s")
 print(f"  whole run, including start-up (watchlist index build)  {1000 * (float(sys.argv[3]) - float(sys.argv[2])):9.1f} ms")
 PY
+# What reading the lines costs on its own, beside serde_json's own figures on the same lines.
+LASAIR_BENCH_LINES="$(realpath "$WORK/alerts.jsonl")" taskset -c 0 cargo bench --quiet -p lasair-features --bench json_line

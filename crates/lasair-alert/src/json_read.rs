@@ -54,7 +54,7 @@ impl LineReader {
     pub fn keeping_point_fields(names: &'static [&'static str]) -> LineReader {
         LineReader {
             schemas: Schemas {
-                keep: Some(Keep::new(names)),
+                keep: Some(Arc::new(Keep::new(names))),
                 ..Schemas::default()
             },
         }
@@ -199,30 +199,44 @@ impl Top {
 #[derive(Debug, Default)]
 struct Schemas {
     known: Vec<Arc<RecordNode>>,
-    keep: Option<Keep>,
+    keep: Option<Arc<Keep>>,
 }
 
-/// The fields of a point's record to keep: their names, and which lengths they have (a key
-/// of another length is skipped at once).
-#[derive(Debug, Clone, Copy)]
+/// The fields of a point's record to keep, by length: a key is compared only with the names
+/// of its own length (one or two of a dozen), as every key of every point is looked up.
+#[derive(Debug)]
 struct Keep {
-    names: &'static [&'static str],
-    lengths: u64,
+    /// The names, shortest first.
+    names: Box<[&'static str]>,
+    /// `names[starts[n]..starts[n + 1]]` are those of length `n`; the last range holds every
+    /// name of `LONG` bytes or more.
+    starts: [usize; LONG + 2],
 }
+
+/// Names this long or longer share one range of [`Keep`].
+const LONG: usize = 64;
 
 impl Keep {
     fn new(names: &'static [&'static str]) -> Keep {
-        let lengths = names
-            .iter()
-            .fold(0, |m, n| m | 1u64.checked_shl(n.len() as u32).unwrap_or(0));
-        Keep { names, lengths }
+        let class = |n: &str| n.len().min(LONG);
+        let mut sorted = names.to_vec();
+        sorted.sort_by_key(|n| class(n));
+        let mut starts = [0; LONG + 2];
+        for (i, start) in starts.iter_mut().enumerate() {
+            *start = sorted.iter().take_while(|n| class(n) < i).count();
+        }
+        Keep {
+            names: sorted.into_boxed_slice(),
+            starts,
+        }
     }
 
     /// Whether the key is one of the names.
     fn keeps(&self, key: &[u8]) -> bool {
-        // A name of 64 bytes or more marks no length; such a key compares with every name.
-        let bit = 1u64.checked_shl(key.len() as u32).unwrap_or(0);
-        (bit == 0 || self.lengths & bit != 0) && self.names.iter().any(|n| n.as_bytes() == key)
+        let n = key.len().min(LONG);
+        self.names[self.starts[n]..self.starts[n + 1]]
+            .iter()
+            .any(|name| name.as_bytes() == key)
     }
 }
 
@@ -387,7 +401,7 @@ impl<'de> Visitor<'de> for PointSeed<'_> {
                 b"flux" => flux = map.next_value()?,
                 b"fluxErr" => flux_err = map.next_value()?,
                 b"fields" => {
-                    let keep = self.0.keep;
+                    let keep = self.0.keep.clone();
                     match map.next_value_seed(RecordSeed(&mut *self.0, keep))? {
                         Datum::Record(r) => fields = Some(r),
                         _ => return Err(A::Error::custom("a point's `fields` is not an object")),
@@ -469,7 +483,7 @@ impl<'de> Visitor<'de> for DatumSeed<'_> {
 
 /// A JSON object as a [`Datum::Record`] of only the keys named (every key when `None`); any
 /// other JSON value as [`DatumSeed`] reads it.
-struct RecordSeed<'s>(&'s mut Schemas, Option<Keep>);
+struct RecordSeed<'s>(&'s mut Schemas, Option<Arc<Keep>>);
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
     type Value = Datum;
@@ -487,7 +501,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Datum, A::Error> {
-        read_record(self.0, map, self.1)
+        read_record(self.0, map, self.1.as_deref())
     }
 }
 
@@ -496,7 +510,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
 fn read_record<'de, A: MapAccess<'de>>(
     schemas: &mut Schemas,
     mut map: A,
-    keep: Option<Keep>,
+    keep: Option<&Keep>,
 ) -> Result<Datum, A::Error> {
     // Follow the first known type whose names the keys match so far; only a record of a
     // new shape collects its names.
@@ -621,6 +635,28 @@ mod tests {
         assert!(LineReader::keeping_point_fields(&["jd"])
             .read(bad.as_bytes())
             .is_err());
+    }
+
+    #[test]
+    fn keep_finds_each_name_of_any_length_and_nothing_else() {
+        let long: &'static str = Box::leak("x".repeat(70).into_boxed_str());
+        let names: &'static [&'static str] =
+            Box::leak(vec!["jd", "ra", "fid", "magpsf", long, "sgscore1"].into_boxed_slice());
+        let keep = Keep::new(names);
+        for n in names {
+            assert!(keep.keeps(n.as_bytes()), "{n}");
+        }
+        for other in [
+            "",
+            "j",
+            "jdx",
+            "dec",
+            "magpsg",
+            &"x".repeat(64),
+            &"x".repeat(71),
+        ] {
+            assert!(!keep.keeps(other.as_bytes()), "{other}");
+        }
     }
 
     #[test]

@@ -12,20 +12,6 @@ fn data() -> Option<PathBuf> {
     lasair_testdata::shared_data("")
 }
 
-fn avro_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            avro_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "avro") {
-            out.push(p);
-        }
-    }
-}
-
 fn decode_one(decoder: &Decoder, path: &Path) -> Vec<Alert> {
     let bytes = std::fs::read(path).expect("read");
     decoder
@@ -38,8 +24,7 @@ fn decode_one(decoder: &Decoder, path: &Path) -> Vec<Alert> {
 #[test]
 fn every_real_ztf_alert_decodes() {
     let Some(data) = data() else { return };
-    let mut files = Vec::new();
-    avro_files(&data.join("ztf/alerts"), &mut files);
+    let files = lasair_testdata::avro_files(&data.join("ztf/alerts"));
     assert!(
         files.len() > 600,
         "expected ~700 real alerts, found {}",
@@ -121,8 +106,7 @@ fn ztf_fields_match_fastavro() {
 #[test]
 fn bad_ztf_files_are_errors_not_panics() {
     let Some(data) = data() else { return };
-    let mut files = Vec::new();
-    avro_files(&data.join("ztf/bad"), &mut files);
+    let files = lasair_testdata::avro_files(&data.join("ztf/bad"));
     assert!(!files.is_empty());
     let decoder = Decoder::new(Survey::Ztf, None);
     for f in files {

@@ -35,6 +35,7 @@ pub struct Select<'a> {
     limit: Option<u64>,
     count: bool,
     index: Option<&'a [&'a str]>,
+    one_of: Option<(&'a str, Vec<Value>)>,
 }
 
 impl<'a> Select<'a> {
@@ -49,6 +50,7 @@ impl<'a> Select<'a> {
             limit: None,
             count: false,
             index: None,
+            one_of: None,
         }
     }
 
@@ -67,6 +69,13 @@ impl<'a> Select<'a> {
     /// Rows whose `column` is greater than `value`.
     pub fn gt(mut self, column: &'a str, value: impl Into<Value>) -> Select<'a> {
         self.conditions.push((column, Cmp::Gt, value.into()));
+        self
+    }
+
+    /// Rows whose `column` is one of `values` (none when there are none); the caller keeps
+    /// the list to a few thousand, as each value is a parameter.
+    pub fn one_of(mut self, column: &'a str, values: Vec<Value>) -> Select<'a> {
+        self.one_of = Some((column, values));
         self
     }
 
@@ -147,8 +156,19 @@ impl<'a> Select<'a> {
                 Dialect::MariaDb => sql.push_str(&format!(" FORCE INDEX ({})", q(&name))),
             }
         }
-        let (clause, params) = conditions(table, &self.conditions, dialect)?;
+        let (clause, mut params) = conditions(table, &self.conditions, dialect)?;
         sql.push_str(&clause);
+        if let Some((column, values)) = &self.one_of {
+            let c = q(resolve_column(table, column)?);
+            let marks = if values.is_empty() {
+                "NULL".to_owned()
+            } else {
+                vec!["?"; values.len()].join(", ")
+            };
+            let and = if clause.is_empty() { "WHERE" } else { "AND" };
+            sql.push_str(&format!(" {and} {c} IN ({marks})"));
+            params.extend(values.iter().cloned());
+        }
         if let Some(c) = self.order_by {
             sql.push_str(&format!(" ORDER BY {}", q(resolve_column(table, c)?)));
             if self.descending {
@@ -356,6 +376,50 @@ mod tests {
                 .is_err(),
             "not LSST's index"
         );
+    }
+
+    #[test]
+    fn one_of_binds_each_value_and_matches_nothing_when_empty() {
+        let ids = vec![Value::from("ZTF1"), Value::from("ZTF2') OR ('1")];
+        let (sql, params) = Select::from("objects")
+            .columns(&["objectId", "jdmax"])
+            .one_of("OBJECTID", ids.clone())
+            .render(&ZTF, Dialect::MariaDb)
+            .unwrap();
+        assert_eq!(
+            sql,
+            "SELECT `objectId`, `jdmax` FROM `objects` WHERE `objectId` IN (?, ?)"
+        );
+        assert_eq!(params, ids);
+        let (sql, params) = Select::from("objects")
+            .columns(&["objectId"])
+            .gt("jdmax", 1.5)
+            .one_of("objectId", Vec::new())
+            .render(&ZTF, Dialect::Sqlite)
+            .unwrap();
+        assert_eq!(
+            sql,
+            r#"SELECT "objectId" FROM "objects" WHERE "jdmax" > ? AND "objectId" IN (NULL)"#
+        );
+        assert_eq!(params, [Value::from(1.5)]);
+        let mut db = crate::Db::open("sqlite::memory:").unwrap();
+        db.upsert(
+            "objects",
+            &["objectId", "jdmax"],
+            &[
+                vec!["ZTF1".into(), 2.0.into()],
+                vec!["ZTF3".into(), 3.0.into()],
+            ],
+        )
+        .unwrap();
+        let mut read = |values| {
+            let s = Select::from("objects")
+                .columns(&["objectId"])
+                .one_of("objectId", values);
+            db.select(&s).unwrap().rows
+        };
+        assert_eq!(read(ids), [vec![Value::from("ZTF1")]]);
+        assert!(read(Vec::new()).is_empty());
     }
 
     #[test]

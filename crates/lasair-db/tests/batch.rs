@@ -182,3 +182,41 @@ fn a_filter_reading_while_the_copies_are_replaced_sees_one_whole_copy() {
     );
     assert!(reads > 1 && !seen.is_empty(), "{reads} reads, {seen:?}");
 }
+
+#[test]
+fn filters_ordered_by_time_run_without_the_time_index_and_stay_ordered() {
+    for catalog in [&ZTF, &lasair_sql::catalog::LSST] {
+        let mut batch = Db::open_batch(catalog, None).expect("batch");
+        let plan = |db: &mut Db, sql: &str| {
+            db.query_readonly(&format!("EXPLAIN QUERY PLAN {sql}"), Duration::from_secs(5))
+                .expect("plan")
+        };
+        let latest = catalog.latest;
+        let sql = format!(
+            "SELECT \"{}\" FROM objects ORDER BY \"{latest}\" DESC",
+            catalog.key
+        );
+        let shown = format!("{:?}", plan(&mut batch, &sql));
+        assert!(!shown.contains(&format!("idx_objects_{latest}")), "{shown}");
+        // The main database keeps it.
+        let mut main = Db::open_with("sqlite::memory:", catalog, false).expect("main");
+        let shown = format!("{:?}", plan(&mut main, &sql));
+        assert!(shown.contains(&format!("idx_objects_{latest}")), "{shown}");
+        let key = |i: i64| match catalog.survey {
+            "ZTF" => Value::from(format!("ZTF{i}")),
+            _ => Value::Int(i),
+        };
+        let rows: Vec<Vec<Value>> = [3.0, 1.0, 2.0]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| vec![key(i as i64), Value::Real(*t)])
+            .collect();
+        batch
+            .upsert("objects", &[catalog.key, latest], &rows)
+            .expect("rows");
+        let got = batch
+            .query_readonly(&sql, Duration::from_secs(5))
+            .expect("query");
+        assert_eq!(got.rows, [vec![key(0)], vec![key(2)], vec![key(1)]]);
+    }
+}

@@ -4,27 +4,13 @@
 //!
 //! `cargo bench -p lasair-features --bench features`
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lasair_alert::avro::{CompiledSchema, Datum, Record, RecordNode};
 use lasair_alert::{Alert, Decoder, ObjectId, Point, PointKind, Survey};
 use lasair_features::{for_survey, Context, Options};
-
-fn avro_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            avro_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "avro") {
-            out.push(p);
-        }
-    }
-}
 
 fn decode_all(survey: Survey, files: &[PathBuf]) -> Vec<Alert> {
     let decoder = Decoder::new(survey, None);
@@ -129,8 +115,7 @@ fn main() {
         classification: Some("SN"),
         tns_name: None,
     };
-    let mut files = Vec::new();
-    avro_files(&data.join("ztf/alerts"), &mut files);
+    let files = lasair_testdata::avro_files(&data.join("ztf/alerts"));
     if files.is_empty() {
         println!(
             "skipped: real ZTF and Rubin alerts ({} not found)",

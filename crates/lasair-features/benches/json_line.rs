@@ -1,38 +1,24 @@
-//! Alert lines read back per second on one core: whole (`LineReader::read`, as
-//! lasair-sherlock reads them), keeping only the point fields the features read (as
-//! lasair-filter reads its batch, `SurveyFeatures::point_fields`), and serde_json's own
-//! figures on the same bytes (every value skipped with `IgnoredAny`, and a whole
-//! `serde_json::Value`). The lines are
+//! Alert lines read back per second on one core: whole (`LineReader::default`), keeping
+//! only the point fields the features read (as lasair-filter reads its batch,
+//! `SurveyFeatures::point_fields`), and serde_json's own figures on the same bytes (every
+//! value skipped with `IgnoredAny`, and a whole `serde_json::Value`). The lines are
 //! `LASAIR_BENCH_LINES` (a file of JSON alert lines, e.g. `lasair-ingest`'s output) or, when
 //! unset, the real ZTF alerts of ../shared/data made into lines as lasair-ingest makes them.
 //!
 //! `cargo bench -p lasair-features --bench json_line`
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use lasair_alert::{read_alert_line, AlertJson, Decoder, LineReader, Survey};
 use lasair_features::for_survey;
 use serde::de::IgnoredAny;
 
-fn avro_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            avro_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "avro") {
-            out.push(p);
-        }
-    }
-}
-
 /// The lines to read: the file named, or the real ZTF alerts as ingest writes them.
 fn lines() -> Option<(String, Vec<Vec<u8>>)> {
     if let Ok(path) = std::env::var("LASAIR_BENCH_LINES") {
-        let text = std::fs::read(&path).ok()?;
+        let text = std::fs::read(&path)
+            .map_err(|e| println!("skipped: LASAIR_BENCH_LINES={path}: {e}"))
+            .ok()?;
         let lines = text
             .split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
@@ -41,8 +27,7 @@ fn lines() -> Option<(String, Vec<Vec<u8>>)> {
         return Some((path, lines));
     }
     let dir = lasair_testdata::shared_data("ztf/alerts")?;
-    let mut files = Vec::new();
-    avro_files(&dir, &mut files);
+    let files = lasair_testdata::avro_files(&dir);
     let decoder = Decoder::new(Survey::Ztf, None);
     let lines = files
         .iter()
@@ -80,7 +65,7 @@ fn time(label: &str, lines: &[Vec<u8>], mut read: impl FnMut(&[u8]) -> bool) {
 fn main() {
     lasair_alloc::init();
     let Some((source, lines)) = lines() else {
-        println!("skipped: neither LASAIR_BENCH_LINES nor ../shared/data is there");
+        println!("skipped: no lines to read (LASAIR_BENCH_LINES, or ../shared/data's alerts)");
         return;
     };
     let bytes: usize = lines.iter().map(Vec::len).sum();
@@ -95,11 +80,15 @@ fn main() {
         .and_then(|l| read_alert_line(l).ok())
         .map_or(Survey::Ztf, |l| l.alert.survey);
     let mut reader = LineReader::default();
-    time("whole (lasair-sherlock)", &lines, |l| reader.read(l).is_ok());
-    let mut reader = LineReader::keeping_point_fields(for_survey(survey).point_fields());
-    time("the point fields features read (lasair-filter)", &lines, |l| {
+    time("whole (LineReader::default)", &lines, |l| {
         reader.read(l).is_ok()
     });
+    let mut reader = LineReader::keeping_point_fields(for_survey(survey).point_fields());
+    time(
+        "the point fields features read (lasair-filter)",
+        &lines,
+        |l| reader.read(l).is_ok(),
+    );
     time("serde_json, every value skipped", &lines, |l| {
         serde_json::from_slice::<IgnoredAny>(l).is_ok()
     });

@@ -174,8 +174,21 @@ impl SurveyFeatures for Ztf {
     fn point_fields(&self) -> &'static [&'static str] {
         &[
             // Each detection (`Det::new`), its solar-system name, and the trigger's.
-            "jd", "fid", "magpsf", "sigmapsf", "ra", "dec", "isdiffpos", "rb", "drb", "nid",
-            "ssnamenr", "distpsnr1", "sgscore1", "sgmag1", "srmag1",
+            "jd",
+            "fid",
+            "magpsf",
+            "sigmapsf",
+            "ra",
+            "dec",
+            "isdiffpos",
+            "rb",
+            "drb",
+            "nid",
+            "ssnamenr",
+            "distpsnr1",
+            "sgscore1",
+            "sgmag1",
+            "srmag1",
         ]
     }
 

@@ -54,31 +54,23 @@ fn decode(decoder: &Decoder, payloads: impl Iterator<Item = Vec<u8>>) -> Vec<Ale
         .collect()
 }
 
-fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).expect("a folder").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "avro") {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn real_alerts_make_the_same_rows_from_the_fields_named() {
     for (survey, rel) in [(Survey::Ztf, "ztf/alerts"), (Survey::Lsst, "lsst/alerts")] {
         let Some(dir) = lasair_testdata::shared_data(rel) else {
             continue;
         };
-        let mut paths = Vec::new();
-        files(&dir, &mut paths);
+        let paths = lasair_testdata::avro_files(&dir);
         let alerts = decode(
             &Decoder::new(survey, None),
             paths.iter().map(|p| std::fs::read(p).expect("read")),
         );
         let rows = same_rows(survey, &alerts);
-        assert!(rows > 20, "{survey:?}: only {rows} rows of {}", alerts.len());
+        assert!(
+            rows > 20,
+            "{survey:?}: only {rows} rows of {}",
+            alerts.len()
+        );
     }
 }
 
@@ -99,6 +91,10 @@ fn simulated_alerts_make_the_same_rows_from_the_fields_named() {
         });
         let alerts = decode(&Decoder::new(survey, wire), sims.map(|s| s.payload));
         let rows = same_rows(survey, &alerts);
-        assert!(rows > 400, "{survey:?}: only {rows} rows of {}", alerts.len());
+        assert!(
+            rows > 400,
+            "{survey:?}: only {rows} rows of {}",
+            alerts.len()
+        );
     }
 }

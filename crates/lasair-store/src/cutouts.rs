@@ -92,6 +92,26 @@ pub trait Cutouts: Send + Sync {
         Ok(self.read(survey, object_id, source_id, kind)?.is_some())
     }
 
+    /// Which cutouts of these sources of one object are stored: each source with each kind
+    /// of it there is. By default [`Cutouts::has`] is asked for each; a store across a
+    /// network asks them all at once (an object page shows every detection's cutouts).
+    fn stored(
+        &self,
+        survey: Survey,
+        object_id: &str,
+        sources: &[i64],
+    ) -> Result<Vec<(i64, CutoutKind)>, CutoutError> {
+        let mut found = Vec::new();
+        for &source in sources {
+            for kind in CutoutKind::ALL {
+                if self.has(survey, object_id, source, kind)? {
+                    found.push((source, kind));
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// How many cutouts are stored in all (for reports and tests).
     fn count(&self) -> Result<u64, CutoutError>;
 

@@ -67,6 +67,9 @@ fn expected(alerts: &[Alert]) -> Expected {
     expected
 }
 
+/// The cutouts of an object stored: each source with each kind.
+type Stored = Vec<(i64, CutoutKind)>;
+
 /// Writes the alerts in batches of `sizes` (cycled), each batch made durable.
 fn write(store: &dyn Cutouts, alerts: &[Alert], sizes: &[usize]) {
     let mut rest = alerts;
@@ -123,6 +126,30 @@ fn holds(store: &dyn Cutouts, alerts: &[Alert]) {
             store.read(*survey, object, source + 1, k).expect("read"),
             None
         );
+    }
+    // Each object's sources asked at once: exactly the kinds stored, none of another
+    // object's, none of a source never seen.
+    let mut by_object: BTreeMap<(&str, &str), (Survey, Stored)> = BTreeMap::new();
+    for ((survey_name, object, source, name), (survey, _)) in &expected {
+        by_object
+            .entry((survey_name, object.as_str()))
+            .or_insert_with(|| (*survey, Vec::new()))
+            .1
+            .push((*source, kind(name)));
+    }
+    for ((_, object), (survey, mut want)) in by_object {
+        let mut sources: Vec<i64> = want.iter().map(|(s, _)| *s).collect();
+        sources.dedup();
+        sources.push(-1);
+        let mut got = store.stored(survey, object, &sources).expect("stored");
+        got.sort_by_key(|(s, k)| (*s, k.as_str()));
+        want.sort_by_key(|(s, k)| (*s, k.as_str()));
+        assert_eq!(got, want, "{object}");
+        let elsewhere = format!("{object}x");
+        assert!(store
+            .stored(survey, &elsewhere, &sources)
+            .expect("stored")
+            .is_empty());
     }
     // The PNG of a stored cutout is the PNG of its bytes.
     let ((_, object, source, name), (survey, bytes)) = expected.iter().next().expect("a cutout");

@@ -25,6 +25,28 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
     }
 }
 
+/// Every `.avro` file below `dir` (its subfolders too), in path order; none when `dir` cannot
+/// be read.
+pub fn avro_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "avro") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
+}
+
 /// A small seeded generator (SplitMix64) for tests and benchmarks: the same synthetic sky on
 /// every run, with no dependency.
 #[derive(Debug, Clone)]

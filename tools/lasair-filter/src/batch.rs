@@ -3,12 +3,12 @@
 //! parallel), as the rows of the batch tables that are loaded into the batch database (for
 //! the filters) and then into the main database.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use lasair_alert::{AlertLine, LineReader};
 use lasair_context::classify::{Cell, Context as Sherlock};
-use lasair_db::{Db, DbError, Value};
+use lasair_db::{Db, DbError, Select, Value};
 use lasair_features::{Context, Options, SurveyFeatures};
 use lasair_sql::catalog::{Catalog, ColType};
 use lasair_stream::Message;
@@ -49,12 +49,43 @@ struct Rows {
 /// and what could not be used.
 #[derive(Default)]
 pub struct Latest {
+    /// While reading: each object's latest alert so far, with its message's place.
+    by_object: HashMap<String, (usize, AlertLine)>,
     kept: Vec<(usize, AlertLine)>,
     bad: u64,
     superseded: u64,
 }
 
 impl Latest {
+    /// Keeps the alert of message `i` if it is its object's latest so far: by time, a tie
+    /// to the later message (the main database's rule: upsert_newer on the latest time, the
+    /// later write winning a tie). The order alerts are offered in does not matter.
+    fn offer(&mut self, i: usize, line: AlertLine) {
+        use std::collections::hash_map::Entry;
+        match self.by_object.entry(line.alert.object_id.0.clone()) {
+            Entry::Vacant(e) => {
+                e.insert((i, line));
+            }
+            Entry::Occupied(mut e) => {
+                self.superseded += 1;
+                let (j, old) = e.get();
+                if (line.alert.mjd, i) > (old.alert.mjd, *j) {
+                    e.insert((i, line));
+                }
+            }
+        }
+    }
+
+    /// Two parts of a batch read apart, as one.
+    fn merge(mut self, other: Latest) -> Latest {
+        self.bad += other.bad;
+        self.superseded += other.superseded;
+        for (_, (i, line)) in other.by_object {
+            self.offer(i, line);
+        }
+        self
+    }
+
     /// The earliest and latest of the kept alerts' times (MJD TAI): which gravitational-wave
     /// maps may match them.
     pub fn times(&self, catalog: &Catalog) -> Option<(f64, f64)> {
@@ -89,45 +120,31 @@ pub struct Batch {
 
 impl Stages {
     /// Reads each line back, keeping of each lightcurve point only the fields the features
-    /// read, and keeps the latest alert of each object.
+    /// read, and keeps the latest alert of each object: an older one is dropped as soon as a
+    /// newer one is read, so a batch holds only the alerts it keeps.
     pub fn read(&self, messages: &[Message]) -> Latest {
         let fields = self.features.point_fields();
-        let parsed: Vec<(usize, Result<AlertLine, String>)> = self.pool.install(|| {
+        let mut out = self.pool.install(|| {
             messages
                 .par_iter()
                 .enumerate()
-                .map_init(|| LineReader::keeping_point_fields(fields), |reader, (i, m)| {
-                    (i, reader.read(&m.payload).map_err(|e| e.to_string()))
-                })
-                .collect()
+                .fold(
+                    || (LineReader::keeping_point_fields(fields), Latest::default()),
+                    |(mut reader, mut latest), (i, m)| {
+                        match reader.read(&m.payload) {
+                            Ok(line) => latest.offer(i, line),
+                            Err(e) => {
+                                latest.bad += 1;
+                                eprintln!("lasair-filter: {}: {e}", m.origin);
+                            }
+                        }
+                        (reader, latest)
+                    },
+                )
+                .map(|(_, latest)| latest)
+                .reduce(Latest::default, Latest::merge)
         });
-        let mut out = Latest::default();
-        let mut latest: HashMap<String, (usize, AlertLine)> = HashMap::new();
-        for (i, line) in parsed {
-            match line {
-                Ok(line) => {
-                    let id = line.alert.object_id.0.clone();
-                    // By time, a tie to the later message: the main database's rule
-                    // (upsert_newer on the latest time, the later write winning a tie).
-                    let newer = |old: &AlertLine| line.alert.mjd >= old.alert.mjd;
-                    match latest.get(&id) {
-                        Some((_, old)) if !newer(old) => out.superseded += 1,
-                        Some(_) => {
-                            out.superseded += 1;
-                            latest.insert(id, (i, line));
-                        }
-                        None => {
-                            latest.insert(id, (i, line));
-                        }
-                    }
-                }
-                Err(e) => {
-                    out.bad += 1;
-                    eprintln!("lasair-filter: {}: {e}", messages[i].origin);
-                }
-            }
-        }
-        out.kept = latest.into_values().collect();
+        out.kept = out.by_object.drain().map(|(_, kept)| kept).collect();
         out.kept.sort_by_key(|(i, _)| *i);
         out
     }
@@ -285,24 +302,78 @@ impl Stages {
 
 impl Batch {
     /// Upserts the batch's rows into `db` (the batch database, or the main database): each
-    /// table in one transaction; upserting the same batch again leaves the same rows.
+    /// table in one transaction; upserting the same batch again leaves the same rows. An
+    /// object `db` already holds from a later alert (the batch delivered again after a newer
+    /// one, or late) keeps every row it has: none of its rows in any table is written, so an
+    /// older alert's Sherlock context and sky hits never replace a newer one's. Returns how
+    /// many objects were written.
     pub fn load(&self, db: &mut Db, catalog: &Catalog) -> Result<usize, DbError> {
+        let held = self.held_newer(db, catalog)?;
         for (name, rows) in BATCH_TABLES.iter().zip(&self.tables) {
             let columns: Vec<&str> = catalog
                 .table(name)
                 .map(|t| t.columns.iter().map(|c| c.name).collect())
                 .unwrap_or_default();
+            let rows: std::borrow::Cow<[Vec<Value>]> =
+                match columns.iter().position(|c| *c == catalog.key) {
+                    Some(k) if !held.is_empty() => rows
+                        .iter()
+                        .filter(|r| !held.contains(&key_text(&r[k])))
+                        .cloned()
+                        .collect(),
+                    _ => rows.into(),
+                };
             if *name == "objects" {
-                db.upsert_newer(name, &columns, rows, catalog.latest)?;
+                // Guarded as well: another filter node may write the object meanwhile.
+                db.upsert_newer(name, &columns, &rows, catalog.latest)?;
             } else {
-                db.upsert(name, &columns, rows)?;
+                db.upsert(name, &columns, &rows)?;
             }
         }
-        Ok(self.tables[0].len())
+        Ok(self.tables[0].len() - held.len())
+    }
+
+    /// The batch's objects that `db` holds from a later alert than the batch's.
+    fn held_newer(&self, db: &mut Db, catalog: &Catalog) -> Result<HashSet<String>, DbError> {
+        let mut held = HashSet::new();
+        let objects = catalog.table("objects").map(|t| t.columns);
+        let at = |name: &str| objects.and_then(|c| c.iter().position(|c| c.name == name));
+        let (Some(k), Some(t)) = (at(catalog.key), at(catalog.latest)) else {
+            return Ok(held);
+        };
+        // A few hundred keys a statement, each a bound parameter.
+        for chunk in self.tables[0].chunks(500) {
+            let keys = chunk.iter().map(|r| r[k].clone()).collect();
+            let read = Select::from("objects")
+                .columns(&[catalog.key, catalog.latest])
+                .one_of(catalog.key, keys);
+            let stored: HashMap<String, f64> = db
+                .select(&read)?
+                .rows
+                .iter()
+                .filter_map(|r| Some((key_text(&r[0]), r[1].as_f64()?)))
+                .collect();
+            for row in chunk {
+                let key = key_text(&row[k]);
+                let newer = |at: &f64| row[t].as_f64().is_some_and(|mine| *at > mine);
+                if stored.get(&key).is_some_and(newer) {
+                    held.insert(key);
+                }
+            }
+        }
+        Ok(held)
     }
 }
 
-/// The tables a batch fills (and the batch database empties between batches).
+/// An object key (ZTF text, LSST integer) as text, to compare keys of either survey.
+fn key_text(v: &Value) -> String {
+    match v {
+        Value::Text(t) => t.clone(),
+        Value::Int(i) => i.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
 pub const BATCH_TABLES: [&str; 5] = [
     "objects",
     "sherlock_classifications",

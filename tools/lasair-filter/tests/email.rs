@@ -52,16 +52,7 @@ fn digests_reach_the_owner_once_a_day_and_errors_once() {
     let tmp = tempfile::tempdir().expect("tmp");
     let url = format!("sqlite:{}", tmp.path().join("lasair.db").display());
     let mut db = Db::open(&url).expect("db");
-    db.upsert(
-        "users",
-        &["id", "username", "email"],
-        &[vec![
-            7.into(),
-            "ada".into(),
-            "ada-email-test@example.org".into(),
-        ]],
-    )
-    .expect("user");
+    common::user(&mut db, 7, "ada", Some("ada-email-test@example.org"));
     let f = |id: i64, name: &str, cond: &str| {
         vec![
             id.into(),

@@ -29,12 +29,7 @@ const TABLES: [&str; 4] = [
 
 fn setup(url: &str) {
     let mut db = Db::open(url).expect("main database");
-    db.upsert(
-        "users",
-        &["id", "username", "email"],
-        &[vec![7.into(), "ada".into(), Value::Null]],
-    )
-    .expect("user");
+    common::user(&mut db, 7, "ada", None);
     db.upsert(
         "filters",
         &common::FILTER_COLUMNS,

@@ -17,12 +17,7 @@ use common::{alerts, dump, lines};
 
 fn setup(url: &str) {
     let mut db = Db::open(url).expect("main database");
-    db.upsert(
-        "users",
-        &["id", "username", "email"],
-        &[vec![7301.into(), "maria".into(), Value::Null]],
-    )
-    .expect("user");
+    common::user(&mut db, 7301, "maria", None);
     let f = |id: i64, name: &str, select: &str, tables: &str, cond: &str| {
         vec![
             id.into(),

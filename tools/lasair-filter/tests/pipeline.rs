@@ -49,12 +49,7 @@ fn cones(objects: &[(String, f64, f64)]) -> (Vec<Vec<Value>>, BTreeMap<String, f
 
 fn setup(url: &str, objects: &[(String, f64, f64)]) -> BTreeMap<String, f64> {
     let mut db = Db::open(url).expect("main database");
-    db.upsert(
-        "users",
-        &["id", "username", "email"],
-        &[vec![7.into(), "ada".into(), "ada@example.org".into()]],
-    )
-    .expect("user");
+    common::user(&mut db, 7, "ada", Some("ada@example.org"));
     let f = |id: i64, name: &str, select: &str, tables: &str, cond: &str, active: i64| {
         vec![
             id.into(),
@@ -106,18 +101,7 @@ fn setup(url: &str, objects: &[(String, f64, f64)]) -> BTreeMap<String, f64> {
         ],
     )
     .expect("filters");
-    db.upsert(
-        "watchlists",
-        &["wl_id", "user_id", "name", "radius", "active"],
-        &[vec![
-            1.into(),
-            7.into(),
-            "mine".into(),
-            10.0.into(),
-            1.into(),
-        ]],
-    )
-    .expect("watchlist");
+    common::watchlist(&mut db, 1);
     let (rows, expected) = cones(objects);
     db.upsert(
         "watchlist_cones",
@@ -344,6 +328,7 @@ fn a_night_through_the_filter() {
     let bad = sample("lasair_stage_records_bad_total{stage=\"filter\"}".into());
     assert_eq!(bad, Some(1.0));
     for step in [
+        "read",
         "features",
         "batch_tables",
         "filters",

@@ -109,6 +109,14 @@ pub struct Args {
     #[arg(long)]
     pub calls_power: Option<u32>,
 
+    /// The reverse proxy in front of the server (repeat for several): a request from one of
+    /// these is from the address its `X-Forwarded-For` gives (the last one not itself a
+    /// trusted proxy); any other request's header is ignored. Anonymous visitors' queries on
+    /// the web pages are counted per address, at the demo account's calls per hour
+    /// [default: none; the peer's address is the visitor's].
+    #[arg(long = "trusted-proxy", value_name = "ADDR")]
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+
     /// Time limit of a user's query, in seconds [default: 60].
     #[arg(long)]
     pub query_timeout: Option<u64>,
@@ -211,6 +219,7 @@ impl lasair_cli::config::Section for Args {
             calls_demo,
             calls_user,
             calls_power,
+            trusted_proxies,
             query_timeout,
             threads
         );

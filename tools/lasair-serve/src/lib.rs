@@ -49,7 +49,11 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(async move {
+    // The last reference to the app is dropped here, after the runtime has stopped and
+    // dropped its tasks: a CQL store owns a runtime of its own, which may not be dropped
+    // inside an asynchronous context.
+    let held = Arc::clone(&app);
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;
@@ -58,11 +62,16 @@ pub fn main(args: Args) -> anyhow::Result<Outcome> {
             "{TOOL}: serving the {} API of {} on http://{local}/api/",
             app.survey, app.db_url
         );
-        axum::serve(listener, api::app(app))
+        // With each connection's address: anonymous visitors' queries are counted by it.
+        let service = api::app(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown())
             .await
             .context("serving")
-    })?;
+    });
+    drop(runtime);
+    drop(held);
+    served?;
     Ok(Outcome::Ok)
 }
 

@@ -400,30 +400,34 @@ fn add_epochs(data: &mut Map<String, Json>, points: &[StoredPoint], lsst: bool) 
     }
 }
 
-/// Links to the cutouts stored for each detection, newest first.
+/// Links to the cutouts stored for each detection (those with every kind), newest first.
 fn image_urls(app: &App, id: &str, points: &[StoredPoint], lsst: bool) -> Vec<Json> {
     let Some(store) = &app.cutouts else {
         return Vec::new();
     };
     let id_name = if lsst { "diaSourceId" } else { "candid" };
-    points
+    let detections: Vec<i64> = points
         .iter()
         .rev()
         .filter(|p| p.kind == PointKind::Detection)
-        .filter_map(|p| {
+        .map(|p| p.id)
+        .collect();
+    // A store that cannot answer shows no links rather than failing the object.
+    let stored = store
+        .stored(app.survey, id, &detections)
+        .inspect_err(|e| eprintln!("lasair-serve: {e}"))
+        .unwrap_or_default();
+    detections
+        .iter()
+        .filter_map(|&source| {
             let mut links = Map::new();
             for kind in CutoutKind::ALL {
-                // A store that cannot answer shows no links rather than failing the object.
-                store
-                    .has(app.survey, id, p.id, kind)
-                    .inspect_err(|e| eprintln!("lasair-serve: {e}"))
-                    .ok()
-                    .filter(|&has| has)?;
+                stored.contains(&(source, kind)).then_some(())?;
                 let name = cutout_name(kind);
-                let url = format!("{}/fits/{id}/{}_cutout{name}", app.public_url, p.id);
+                let url = format!("{}/fits/{id}/{source}_cutout{name}", app.public_url);
                 links.insert(name.to_owned(), url.into());
             }
-            links.insert(id_name.into(), p.id.into());
+            links.insert(id_name.into(), source.into());
             Some(Json::Object(links))
         })
         .collect()

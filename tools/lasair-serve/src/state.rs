@@ -2,10 +2,12 @@
 //! Sherlock's classifier, the annotation stream, the tokens seen and the throttle.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use axum::http::HeaderMap;
 use lasair_alert::Survey;
 use lasair_context::catalogue::{CatalogueStore, Searcher};
 use lasair_context::{Classifier, SearchConfig};
@@ -72,6 +74,10 @@ pub struct App {
     tokens: Mutex<HashMap<String, (Option<User>, Instant)>>,
     /// Each user's calls in the last hour.
     calls: Mutex<HashMap<i64, VecDeque<Instant>>>,
+    /// Each address's anonymous queries on the web pages in the last hour.
+    anonymous: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
     /// Password checks under way at once: each argon2 check takes ~19 MiB and a core for tens
     /// of milliseconds, so a flood of logins waits here rather than exhausting memory.
     pub logins: tokio::sync::Semaphore,
@@ -84,7 +90,14 @@ pub struct App {
     /// The home page's figures and recent objects, and when they were read (the counts over
     /// the whole database are too dear to make for every visitor).
     pub home: Mutex<Option<(Instant, Arc<serde_json::Value>)>>,
+    /// Each watchmap's sky fraction and MOC order by (id, date modified, MOC length), as
+    /// [`App::watchmap_size`] gives them: the list page shows them for every watchmap, and a
+    /// large MOC is too dear to decode on every visit.
+    watchmap_sizes: Mutex<HashMap<WatchmapVersion, Option<(f64, u8)>>>,
 }
+
+/// A watchmap's id, date modified and MOC length: one version of it.
+type WatchmapVersion = (i64, String, usize);
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -205,11 +218,14 @@ impl App {
             limits,
             tokens: Mutex::new(HashMap::new()),
             calls: Mutex::new(HashMap::new()),
+            anonymous: Mutex::new(HashMap::new()),
+            trusted_proxies: args.trusted_proxies.clone().unwrap_or_default(),
             logins: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             ),
             answering: Arc::new(tokio::sync::Semaphore::new(answering)),
             home: Mutex::new(None),
+            watchmap_sizes: Mutex::new(HashMap::new()),
         })
     }
 
@@ -232,6 +248,28 @@ impl App {
             .unwrap_or_else(PoisonError::into_inner)
             .push(store);
         Ok(Some(out))
+    }
+
+    /// A watchmap's sky fraction and MOC order (none when its MOC cannot be read), decoded
+    /// once per version of the watchmap.
+    pub fn watchmap_size(&self, w: &lasair_service::watch::Watchmap) -> Option<(f64, u8)> {
+        let key = (w.id, w.date_modified.clone(), w.moc.len());
+        let sizes = || {
+            self.watchmap_sizes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(size) = sizes().get(&key) {
+            return *size;
+        }
+        let size = w.area().ok().map(|a| (a.sky_fraction(), a.depth()));
+        let mut known = sizes();
+        // Bounded: versions replaced or deleted are forgotten now and then.
+        if known.len() >= 10_000 {
+            known.clear();
+        }
+        known.insert(key, size);
+        size
     }
 
     /// The active user whose token this is, read at most once a minute per token.
@@ -262,23 +300,68 @@ impl App {
     /// Counts a call of `user`; when they have used their calls of the last hour, the
     /// seconds until the oldest of them leaves the window (and the call is not counted).
     pub fn throttle(&self, user: &User) -> Result<(), u64> {
-        let allowed = self.limits.calls(user.api_class) as usize;
-        let now = Instant::now();
-        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
-        let history = calls.entry(user.id).or_default();
-        while history
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= HOUR)
-        {
-            history.pop_front();
-        }
-        if history.len() >= allowed {
-            let wait = history
-                .front()
-                .map_or(HOUR, |t| HOUR.saturating_sub(now.duration_since(*t)));
-            return Err(wait.as_secs().max(1));
-        }
-        history.push_back(now);
-        Ok(())
+        count_call(&self.calls, user.id, self.limits.calls(user.api_class))
     }
+
+    /// Counts an anonymous visitor's query from `address`, at the demo account's calls per
+    /// hour, as [`App::throttle`] counts a user's.
+    pub fn throttle_anonymous(&self, address: IpAddr) -> Result<(), u64> {
+        count_call(&self.anonymous, address, self.limits.calls(ApiClass::Demo))
+    }
+
+    /// The visitor's address: the peer's, or when the peer is a trusted proxy, the last
+    /// address of `X-Forwarded-For` that is not itself a trusted proxy (the ones before it
+    /// are the client's to write). `None` without a peer (a request made in-process).
+    pub fn visitor_address(&self, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = peer?;
+        if !self.trusted_proxies.contains(&peer) {
+            return Some(peer);
+        }
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|a| a.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        for address in forwarded.into_iter().rev() {
+            match address {
+                Some(a) if self.trusted_proxies.contains(&a) => continue,
+                // An address the proxy did not write as one: the proxy, for want of better.
+                None => return Some(peer),
+                Some(a) => return Some(a),
+            }
+        }
+        Some(peer)
+    }
+}
+
+/// Counts a call of `key` among `calls` of the last hour, at most `allowed`; when they are
+/// used, the seconds until the oldest leaves the window (and the call is not counted).
+fn count_call<K: std::hash::Hash + Eq>(
+    calls: &Mutex<HashMap<K, VecDeque<Instant>>>,
+    key: K,
+    allowed: u32,
+) -> Result<(), u64> {
+    let now = Instant::now();
+    let mut calls = calls.lock().unwrap_or_else(PoisonError::into_inner);
+    // Bounded: keys whose calls have all left the window are forgotten now and then.
+    if calls.len() >= 100_000 {
+        calls.retain(|_, h| h.back().is_some_and(|t| now.duration_since(*t) < HOUR));
+    }
+    let history = calls.entry(key).or_default();
+    while history
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= HOUR)
+    {
+        history.pop_front();
+    }
+    if history.len() >= allowed as usize {
+        let wait = history
+            .front()
+            .map_or(HOUR, |t| HOUR.saturating_sub(now.duration_since(*t)));
+        return Err(wait.as_secs().max(1));
+    }
+    history.push_back(now);
+    Ok(())
 }

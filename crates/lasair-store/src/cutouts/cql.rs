@@ -53,6 +53,8 @@ pub struct CqlCutouts {
     session: Session,
     insert: PreparedStatement,
     select: PreparedStatement,
+    /// The select without the cutout's bytes: whether it is there.
+    exists: PreparedStatement,
     scan: PreparedStatement,
     // Declared last so the session's connections close before the runtime stops.
     runtime: Runtime,
@@ -91,7 +93,7 @@ impl CqlCutouts {
         let ttl = ttl_seconds(&target).map_err(failed)?;
         let runtime = cql::runtime().map_err(failed)?;
         let ks = target.keyspace.clone();
-        let (session, insert, select, scan) = runtime
+        let (session, insert, select, exists, scan) = runtime
             .block_on(async {
                 let session = cql::connect(&target, &[SCHEMA]).await?;
                 let insert = prepare(&session, insert_cql(&ks, ttl)).await?;
@@ -100,8 +102,12 @@ impl CqlCutouts {
                     "SELECT objectId, data FROM {ks}.cutouts WHERE survey = ? AND sourceId = ? AND kind = ?"
                 );
                 let select = prepare(&session, select).await?;
+                let exists = format!(
+                    "SELECT objectId FROM {ks}.cutouts WHERE survey = ? AND sourceId = ? AND kind = ?"
+                );
+                let exists = prepare(&session, exists).await?;
                 let scan = prepare(&session, format!("SELECT kind FROM {ks}.cutouts")).await?;
-                Ok::<_, String>((session, insert, select, scan))
+                Ok::<_, String>((session, insert, select, exists, scan))
             })
             .map_err(failed)?;
         Ok(Self {
@@ -109,9 +115,37 @@ impl CqlCutouts {
             session,
             insert,
             select,
+            exists,
             scan,
             runtime,
         })
+    }
+
+    /// Those of `asked` that are stored under `object_id`, in the order asked.
+    fn stored_of(
+        &self,
+        survey: Survey,
+        object_id: &str,
+        asked: &[(i64, CutoutKind)],
+    ) -> Result<Vec<(i64, CutoutKind)>, CutoutError> {
+        let (session, exists) = (&self.session, &self.exists);
+        let one = |(source, kind): (i64, CutoutKind)| async move {
+            let pager = session
+                .execute_iter(exists.clone(), (survey.as_str(), source, kind.as_str()))
+                .await?;
+            let rows: Vec<(String,)> = pager.rows_stream()?.try_collect().await?;
+            let there = rows.iter().any(|(object,)| object == object_id);
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(there.then_some((source, kind)))
+        };
+        let all = futures::stream::iter(asked.iter().copied())
+            .map(one)
+            .buffered(cql::IN_FLIGHT)
+            .try_collect::<Vec<_>>();
+        let found = self
+            .runtime
+            .block_on(all)
+            .map_err(|e| self.failed("asking for cutouts", e))?;
+        Ok(found.into_iter().flatten().collect())
     }
 
     fn failed(&self, doing: &str, e: impl std::fmt::Display) -> CutoutError {
@@ -183,6 +217,32 @@ impl Cutouts for CqlCutouts {
             .into_iter()
             .find(|(object, _)| object == object_id)
             .map(|(_, data)| data))
+    }
+
+    fn has(
+        &self,
+        survey: Survey,
+        object_id: &str,
+        source_id: i64,
+        kind: CutoutKind,
+    ) -> Result<bool, CutoutError> {
+        let found = self.stored_of(survey, object_id, &[(source_id, kind)])?;
+        Ok(!found.is_empty())
+    }
+
+    /// Every (source, kind) asked at once (at most [`cql::IN_FLIGHT`] in flight), without
+    /// the cutouts' bytes.
+    fn stored(
+        &self,
+        survey: Survey,
+        object_id: &str,
+        sources: &[i64],
+    ) -> Result<Vec<(i64, CutoutKind)>, CutoutError> {
+        let asked: Vec<(i64, CutoutKind)> = sources
+            .iter()
+            .flat_map(|&s| CutoutKind::ALL.map(|k| (s, k)))
+            .collect();
+        self.stored_of(survey, object_id, &asked)
     }
 
     fn count(&self) -> Result<u64, CutoutError> {

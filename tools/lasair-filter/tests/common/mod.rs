@@ -22,6 +22,33 @@ pub const FILTER_COLUMNS: [&str; 7] = [
     "active",
 ];
 
+/// Adds the user `id` named `name`, with an email address or none.
+pub fn user(db: &mut Db, id: i64, name: &str, email: Option<&str>) {
+    let email = email.map_or(Value::Null, Value::from);
+    db.upsert(
+        "users",
+        &["id", "username", "email"],
+        &[vec![id.into(), name.into(), email]],
+    )
+    .expect("user");
+}
+
+/// Adds the active watchlist `wl_id` of user 7, named "mine", of 10" cones by default.
+pub fn watchlist(db: &mut Db, wl_id: i64) {
+    db.upsert(
+        "watchlists",
+        &["wl_id", "user_id", "name", "radius", "active"],
+        &[vec![
+            wl_id.into(),
+            7.into(),
+            "mine".into(),
+            10.0.into(),
+            1.into(),
+        ]],
+    )
+    .expect("watchlist");
+}
+
 /// Every alert in the given folders of ../shared/data, decoded (None, skipping, when absent).
 pub fn alerts(dirs: &[&str]) -> Option<Vec<Alert>> {
     let decoder = Decoder::new(Survey::Ztf, None);

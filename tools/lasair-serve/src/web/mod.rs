@@ -334,6 +334,24 @@ fn error_page(survey: Survey, e: ApiError) -> Response {
 /// Runs `f` (database reads, the lightcurve store) on the blocking pool when `app` lets
 /// another answer start, as the API's calls do, for the visitor `headers` name, and renders
 /// its page or error.
+/// The address of the request's peer, when the server was given it (`lasair-serve` serves
+/// with its connections' addresses; a request made in-process has none).
+pub struct Peer(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Peer, Self::Rejection> {
+        let connected = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(Peer(connected.map(|c| c.0.ip())))
+    }
+}
+
 async fn blocking<F>(app: Arc<App>, headers: &HeaderMap, f: F) -> Response
 where
     F: FnOnce(&Page) -> Result<Response, ApiError> + Send + 'static,

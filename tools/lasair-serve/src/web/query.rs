@@ -13,7 +13,7 @@ use lasair_sql::UserQuery;
 use minijinja::context;
 use serde_json::{json, Value as Json};
 
-use super::{blocking, Page};
+use super::{blocking, Page, Peer};
 use crate::api::json_of;
 use crate::reply::ApiError;
 use crate::state::App;
@@ -44,9 +44,11 @@ pub struct Form {
 pub async fn page(
     State(app): State<Arc<App>>,
     Query(form): Query<Form>,
+    Peer(peer): Peer,
     headers: HeaderMap,
 ) -> Response {
-    blocking(app, &headers, move |page| query_page(page, form)).await
+    let address = app.visitor_address(peer, &headers);
+    blocking(app, &headers, move |page| query_page(page, form, address)).await
 }
 
 pub async fn schema(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
@@ -121,7 +123,12 @@ fn link(
     format!("/query/?{}", q.finish())
 }
 
-fn query_page(page_of: &Page, form: Form) -> Result<Response, ApiError> {
+/// The query page; `address` is the visitor's, whose anonymous queries are counted.
+fn query_page(
+    page_of: &Page,
+    form: Form,
+    address: Option<std::net::IpAddr>,
+) -> Result<Response, ApiError> {
     let app = page_of.app;
     let catalog = lasair_service::catalog(app.survey);
     let (ra, dec) = catalog.position;
@@ -184,6 +191,20 @@ fn query_page(page_of: &Page, form: Form) -> Result<Response, ApiError> {
         offset: (offset > 0).then_some(offset),
         ..UserQuery::default()
     };
+    // An anonymous visitor's queries are counted by address, as the demo account's calls.
+    if let (None, Some(address)) = (&page_of.visitor.user, address) {
+        if let Err(wait) = app.throttle_anonymous(address) {
+            let message = format!(
+                "Anonymous visitors may run {} queries an hour from one address: try again in \
+                 {wait} s, or log in.",
+                app.limits.calls(lasair_service::users::ApiClass::Demo)
+            );
+            let error = json!({"field": "the query", "message": message});
+            let mut r = page(Some(error), Vec::new(), None, None)?;
+            *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+            return Ok(r);
+        }
+    }
     // A logged-in user's query may name their own private watchlists and watchmaps.
     let user_id = page_of.visitor.user.as_ref().map_or(ANONYMOUS, |u| u.id);
     let (columns, rows) = match crate::api::search::run_query(app, &query, MAX_ROWS, user_id) {

@@ -31,15 +31,15 @@ const SKY_DEG2: f64 = 41_252.96;
 /// The width of the sky picture on a watchmap's page, pixels.
 const PREVIEW_WIDTH: usize = 720;
 
-fn summary(w: &Watchmap) -> Json {
-    let area = w.area().ok();
+fn summary(app: &App, w: &Watchmap) -> Json {
+    let size = app.watchmap_size(w);
     json!({
         "id": w.id, "name": w.name, "description": w.description, "public": w.public,
         "active": w.active, "created": w.date_created,
         "modified": w.date_modified,
         "expires": w.active.then(|| lasair_service::expiry::expires(&w.date_modified)).flatten(),
-        "deg2": area.as_ref().map(|a| format!("{:.2}", a.sky_fraction() * SKY_DEG2)),
-        "order": area.as_ref().map(|a| a.depth()),
+        "deg2": size.map(|(fraction, _)| format!("{:.2}", fraction * SKY_DEG2)),
+        "order": size.map(|(_, order)| order),
     })
 }
 
@@ -50,9 +50,13 @@ fn list_page(page: &Page, form: &Answers, error: Option<String>) -> Result<Respo
     let mine: Vec<Json> = all
         .iter()
         .filter(|w| Some(w.user_id) == me)
-        .map(summary)
+        .map(|w| summary(page.app, w))
         .collect();
-    let public: Vec<Json> = all.iter().filter(|w| w.public).map(summary).collect();
+    let public: Vec<Json> = all
+        .iter()
+        .filter(|w| w.public)
+        .map(|w| summary(page.app, w))
+        .collect();
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     let shown = json!({"name": field("name"), "description": field("description")});
     let status = if error.is_some() {
@@ -174,7 +178,7 @@ pub async fn detail(
         let mine = page.visitor.owns(w.user_id);
         page.render(
             "watchmap.html",
-            context! { w => summary(&w), hits, mine, max_hits => MAX_HITS },
+            context! { w => summary(page.app, &w), hits, mine, max_hits => MAX_HITS },
         )
     })
     .await

@@ -247,3 +247,76 @@ impl Client {
         .await
     }
 }
+
+/// The lasair-serve binary, started with `args` and listening on a free port of 127.0.0.1.
+pub struct Served {
+    pub child: std::process::Child,
+    /// HOST:PORT it listens on.
+    pub address: String,
+    /// What it said so far on stderr, and the rest of its stderr.
+    pub said: String,
+    pub stderr: std::io::BufReader<std::process::ChildStderr>,
+}
+
+impl Served {
+    /// Starts it and waits for its "serving ... on http://ADDRESS/api/" line.
+    pub fn start(args: &[&str]) -> Served {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lasair-serve"))
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("lasair-serve starts");
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        let mut said = String::new();
+        let address = loop {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).expect("stderr") == 0 {
+                panic!("lasair-serve stopped before serving: {said}");
+            }
+            said.push_str(&line);
+            if let Some(at) = line.split("http://").nth(1) {
+                break at.split('/').next().expect("an address").to_owned();
+            }
+        };
+        Served {
+            child,
+            address,
+            said,
+            stderr,
+        }
+    }
+
+    /// GET `path` with extra header lines (each `Name: value`); the status and the body.
+    pub fn get(&self, path: &str, headers: &[&str]) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut http = std::net::TcpStream::connect(&self.address).expect("connects");
+        let mut request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.address
+        );
+        for h in headers {
+            request.push_str(h);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        http.write_all(request.as_bytes()).expect("request");
+        let mut answer = String::new();
+        http.read_to_string(&mut answer).expect("answer");
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP answer: {answer}"));
+        (status, answer)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
