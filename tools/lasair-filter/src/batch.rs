@@ -301,14 +301,29 @@ impl Stages {
 }
 
 impl Batch {
-    /// Upserts the batch's rows into `db` (the batch database, or the main database): each
-    /// table in one transaction; upserting the same batch again leaves the same rows. An
-    /// object `db` already holds from a later alert (the batch delivered again after a newer
-    /// one, or late) keeps every row it has: none of its rows in any table is written, so an
-    /// older alert's Sherlock context and sky hits never replace a newer one's. Returns how
-    /// many objects were written.
+    /// Upserts the batch's rows into the (emptied) batch database: each table in one
+    /// transaction.
     pub fn load(&self, db: &mut Db, catalog: &Catalog) -> Result<usize, DbError> {
+        self.write(db, catalog, &HashSet::new())
+    }
+
+    /// Upserts the batch's rows into the main database; upserting the same batch again
+    /// leaves the same rows. An object it already holds from a later alert (the batch
+    /// delivered again after a newer one, or late) keeps every row it has: none of its rows
+    /// in any table is written, so an older alert's Sherlock context and sky hits never
+    /// replace a newer one's. Returns how many objects were written.
+    pub fn load_newer(&self, db: &mut Db, catalog: &Catalog) -> Result<usize, DbError> {
         let held = self.held_newer(db, catalog)?;
+        self.write(db, catalog, &held)
+    }
+
+    /// Upserts every row but those of the `held` objects.
+    fn write(
+        &self,
+        db: &mut Db,
+        catalog: &Catalog,
+        held: &HashSet<String>,
+    ) -> Result<usize, DbError> {
         for (name, rows) in BATCH_TABLES.iter().zip(&self.tables) {
             let columns: Vec<&str> = catalog
                 .table(name)

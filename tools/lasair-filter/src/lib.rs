@@ -203,7 +203,7 @@ impl Node {
         let t_flush = Instant::now();
         self.outputs.flush()?;
         let t3 = Instant::now();
-        let objects = batch.load(&mut self.main, self.catalog)?;
+        let objects = batch.load_newer(&mut self.main, self.catalog)?;
         lasair_service::tns::tag_hits(&mut self.main, &batch.tns_hits)?;
         let t4 = Instant::now();
         counts.add_written(objects as u64);
