@@ -28,7 +28,8 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
+                                        TimeoutException)
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -66,6 +67,22 @@ def settled(driver, condition, timeout=10):
     element read as the next page loads goes stale)."""
     WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,
                                                        NoSuchElementException)).until(condition)
+
+
+def page_text(driver, wanted, timeout=10):
+    """The text of the page's `main` once `wanted(text)` holds, or as it is after `timeout`
+    seconds: a click does not wait for the page a form submitted, and the old page's element
+    goes stale as the new one loads."""
+    def text(d):
+        try:
+            return d.find_element(By.TAG_NAME, "main").text
+        except (StaleElementReferenceException, NoSuchElementException):
+            return ""
+    try:
+        WebDriverWait(driver, timeout).until(lambda d: wanted(text(d)))
+    except TimeoutException:
+        pass
+    return text(driver)
 
 
 def found(driver, element_id):
@@ -456,7 +473,7 @@ def filter_checks(driver, base, work, run_filter):
     clause.clear()
     clause.send_keys("objects.nosuchcolumn > 1")
     driver.find_element(By.CSS_SELECTOR, "#edit-filter button[type=submit]").click()
-    refused = driver.find_element(By.TAG_NAME, "main").text
+    refused = page_text(driver, lambda text: "nosuchcolumn" in text)
     check("a change the compiler refuses is refused, saying why", "nosuchcolumn" in refused, refused[:300])
     driver.get(filter_url)
     check("and the filter is as it was", "objects.ncand >= 3" in driver.find_element(By.CSS_SELECTOR, "pre.query").text)
