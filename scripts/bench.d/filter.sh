@@ -47,7 +47,8 @@ rows = [
     ("results made durable (one syncfs), reported apart", s["filter.results_flush_ms"]),
     ("main database upsert (SQLite), reported apart", s["filter.main_upsert_ms"]),
 ]
-print(f"{int(alerts)} alerts -> {int(objects)} objects, {int(s['filter.batch_results'])} results, {int(s['filter.batch_filters_failed'])} filters failed")
+print(f"{int(alerts)} alerts -> {int(objects)} objects, {int(s['filter.batch_results'])} results, {int(s['filter.batch_filters_failed'])} filters failed, "
+      f"{int(s.get('filter.batch_filters_screened_out', 0))} not run (their screens kept no object)")
 for label, ms in rows:
     print(f"  {label:<52} {ms:9.1f} ms  {alerts / (ms / 1000):10.0f} alerts/s")
 print(f"  whole run, including start-up (watchlist index build)  {1000 * (float(sys.argv[3]) - float(sys.argv[2])):9.1f} ms")

@@ -308,6 +308,29 @@ impl Db {
         })
     }
 
+    /// Each object's SQLite rowid, with its key as stored: where a screened filter's
+    /// narrowed statement finds the objects its screen keeps (`lasair_sql::Screened`). Only
+    /// SQLite has rowids; MariaDB answers with an error.
+    pub fn object_rowids(&mut self) -> Result<Vec<(Value, i64)>, DbError> {
+        if self.dialect() != Dialect::Sqlite {
+            return Err(self.invalid("objects", "only SQLite tables have rowids".into()));
+        }
+        let sql = format!(
+            "SELECT {}, rowid FROM {}",
+            schema::quote(Dialect::Sqlite, self.catalog.key),
+            schema::quote(Dialect::Sqlite, "objects")
+        );
+        let rows = self.backend.query(&sql, &[], Duration::from_secs(60))?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .filter_map(|mut r| {
+                let rowid = r.pop()?.as_i64()?;
+                Some((r.pop()?, rowid))
+            })
+            .collect())
+    }
+
     /// Deletes every row of `table`, which must be in the catalogue or a service table.
     pub fn clear(&mut self, table: &str) -> Result<(), DbError> {
         let t = select::resolve_table(self.catalog, table)
@@ -403,5 +426,16 @@ impl Db {
     /// read-only connection, stopped with [`DbError::Timeout`] after `time_limit`.
     pub fn query_readonly(&mut self, sql: &str, time_limit: Duration) -> Result<Rows, DbError> {
         self.backend.query(sql, &[], time_limit)
+    }
+
+    /// As [`Db::query_readonly`], with the statement's parameters bound (as a screened
+    /// filter's narrowed statement takes its keys, `lasair_sql::Screened`).
+    pub fn query_readonly_with(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        time_limit: Duration,
+    ) -> Result<Rows, DbError> {
+        self.backend.query(sql, params, time_limit)
     }
 }

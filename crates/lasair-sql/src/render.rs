@@ -42,7 +42,8 @@ fn column(d: Dialect, c: &ColumnRef) -> String {
 }
 
 /// The whole statement, joining every table to the first on `key`; `limit` is already
-/// capped by the caller.
+/// capped by the caller. `narrowed` (SQLite only) ANDs `<first>.rowid IN (SELECT value FROM
+/// json_each(?1))` to the condition: the rows of the objects whose rowids `?1` lists.
 pub(crate) fn statement(
     d: Dialect,
     key: &str,
@@ -50,6 +51,7 @@ pub(crate) fn statement(
     tables: &[TableUse],
     limit: u64,
     offset: Option<u64>,
+    narrowed: bool,
 ) -> String {
     let items: Vec<String> = q.items.iter().map(|i| item(d, i)).collect();
     let mut sql = format!("SELECT {}", items.join(", "));
@@ -69,8 +71,21 @@ pub(crate) fn statement(
             let _ = write!(sql, " AND {name}.{} = {value}", ident(d, col));
         }
     }
-    if let Some(c) = &q.condition {
-        let _ = write!(sql, " WHERE {}", expr(d, c));
+    let only = narrowed.then(|| {
+        let first = ident(d, tables[0].table.name);
+        format!("({first}.rowid IN (SELECT value FROM json_each(?1)))")
+    });
+    match (only, &q.condition) {
+        (Some(only), Some(c)) => {
+            let _ = write!(sql, " WHERE {only} AND {}", expr(d, c));
+        }
+        (Some(only), None) => {
+            let _ = write!(sql, " WHERE {only}");
+        }
+        (None, Some(c)) => {
+            let _ = write!(sql, " WHERE {}", expr(d, c));
+        }
+        (None, None) => {}
     }
     if !q.order.is_empty() {
         let keys: Vec<String> = q

@@ -11,6 +11,7 @@ use lasair_context::classify::{Cell, Context as Sherlock};
 use lasair_db::{Db, DbError, Select, Value};
 use lasair_features::{Context, Options, SurveyFeatures};
 use lasair_sql::catalog::{Catalog, ColType};
+use lasair_sql::{Joined, Screen, ScreenBatch};
 use lasair_stream::Message;
 use rayon::prelude::*;
 
@@ -116,6 +117,23 @@ pub struct Batch {
     /// Objects in a cone of TNS's watchlist, with the name: their crossmatch_tns rows are
     /// written to the main database (the batch's come from the node's local copies).
     pub tns_hits: Vec<(Value, String)>,
+    /// Of each object (as `objects`): its row of sherlock_classifications (its place in the
+    /// table's rows), and its hits with their ids, for the filters' screens.
+    sherlock_of: Vec<Option<usize>>,
+    hits_of: Vec<Vec<(Joined, i64)>>,
+    /// Each object's rowid in the batch database, once loaded there.
+    rowids: Vec<Option<i64>>,
+}
+
+/// What a filter's screen kept of a batch.
+pub enum Kept {
+    /// No object: the filter has no row this batch.
+    Nothing,
+    /// These objects, as a JSON array of their rowids in the batch database (what a
+    /// screened filter's narrowed statement binds).
+    Rows(String),
+    /// Objects whose rows the batch database does not place: the whole statement runs.
+    All,
 }
 
 impl Stages {
@@ -177,7 +195,20 @@ impl Stages {
             };
             let [objects, sherlock, watchlist_hits, area_hits, mma_area_hits] = &mut batch.tables;
             objects.push(rows.object);
-            sherlock.extend(rows.sherlock);
+            batch.sherlock_of.push(rows.sherlock.map(|row| {
+                sherlock.push(row);
+                sherlock.len() - 1
+            }));
+            // Each hit table's rows start with the id its table-list entry fixes.
+            let ids = |table: Joined, rows: &[Vec<Value>]| -> Vec<(Joined, i64)> {
+                rows.iter()
+                    .filter_map(|r| Some((table, r.first()?.as_i64()?)))
+                    .collect()
+            };
+            let mut hits = ids(Joined::WatchlistHits, &rows.watchlist_hits);
+            hits.extend(ids(Joined::AreaHits, &rows.area_hits));
+            hits.extend(ids(Joined::MmaAreaHits, &rows.mma_area_hits));
+            batch.hits_of.push(hits);
             watchlist_hits.extend(rows.watchlist_hits);
             area_hits.extend(rows.area_hits);
             mma_area_hits.extend(rows.mma_area_hits);
@@ -301,10 +332,54 @@ impl Stages {
 }
 
 impl Batch {
+    /// The batch as filters' screens read it, holding the columns `screens` use.
+    pub fn screen_batch<'s>(
+        &self,
+        screens: impl IntoIterator<Item = &'s Screen>,
+    ) -> ScreenBatch<'_> {
+        let sherlock: Vec<Option<&[Value]>> = self
+            .sherlock_of
+            .iter()
+            .map(|s| s.map(|s| &self.tables[1][s][..]))
+            .collect();
+        let hits = self.hits_of.iter().map(|h| &h[..]).collect();
+        ScreenBatch::new(&self.tables[0], &sherlock, hits, screens)
+    }
+
+    /// The objects `screen` keeps.
+    pub fn screened(&self, screen: &Screen, batch: &ScreenBatch<'_>) -> Kept {
+        let kept = screen.keep(batch);
+        if kept.is_empty() {
+            return Kept::Nothing;
+        }
+        let rowids: Option<Vec<i64>> = kept
+            .iter()
+            .map(|&i| self.rowids.get(i).copied().flatten())
+            .collect();
+        match rowids.and_then(|r| serde_json::to_string(&r).ok()) {
+            Some(json) => Kept::Rows(json),
+            None => Kept::All,
+        }
+    }
+
     /// Upserts the batch's rows into the (emptied) batch database: each table in one
     /// transaction.
-    pub fn load(&self, db: &mut Db, catalog: &Catalog) -> Result<usize, DbError> {
-        self.write(db, catalog, &HashSet::new())
+    pub fn load(&mut self, db: &mut Db, catalog: &Catalog) -> Result<usize, DbError> {
+        let written = self.write(db, catalog, &HashSet::new())?;
+        // Where each object's row went, for the filters' narrowed statements. An object
+        // whose key the database stores otherwise (another spelling of it, under the key's
+        // case-blind collation, was written first) gets none: its filters run whole.
+        let stored: HashMap<String, i64> = db
+            .object_rowids()?
+            .into_iter()
+            .map(|(key, rowid)| (key_text(&key), rowid))
+            .collect();
+        self.rowids = self
+            .objects
+            .iter()
+            .map(|o| stored.get(&key_text(&o.key)).copied())
+            .collect();
+        Ok(written)
     }
 
     /// Upserts the batch's rows into the main database; upserting the same batch again

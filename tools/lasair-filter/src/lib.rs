@@ -179,7 +179,7 @@ impl Node {
             lasair_metrics::alert_age(TOOL, (now - newest) * 86400.0, (now - oldest) * 86400.0);
         }
         let gw = self.gw_maps(times)?;
-        let batch = self.stages.prepare(latest, messages, &self.sky, &gw);
+        let mut batch = self.stages.prepare(latest, messages, &self.sky, &gw);
         counts.add_bad(batch.bad);
         let t1 = Instant::now();
         for t in BATCH_TABLES {
@@ -227,6 +227,10 @@ impl Node {
             ("filter.batch_objects", objects as f64),
             ("filter.batch_results", found.results as f64),
             ("filter.batch_filters_failed", found.failed as f64),
+            (
+                "filter.batch_filters_screened_out",
+                found.screened_out as f64,
+            ),
         ];
         let mut night = vec![
             ("filter_alerts", messages.len() as f64),

@@ -13,7 +13,7 @@ use serde_json::{json, Map};
 use lasair_mail::Digests;
 use lasair_service::filter::Delivery;
 
-use crate::batch::Batch;
+use crate::batch::{Batch, Kept};
 use crate::filters::RunFilter;
 
 /// Where results go: topics (Kafka or a folder) and email digests; either may be absent.
@@ -47,6 +47,8 @@ pub struct FilterCounts {
     pub results: u64,
     /// Filters that failed (a bad clause, the time limit).
     pub failed: u64,
+    /// Filters SQLite did not run, their screens keeping no object of the batch.
+    pub screened_out: u64,
     /// Each filter that gave results: its topic and how many rows.
     pub by_topic: Vec<(String, u64)>,
 }
@@ -89,12 +91,37 @@ pub fn run_filters(
     // buffer for every record.
     let mut lites: Vec<Option<String>> = vec![None; objects.len()];
     let mut out: Vec<u8> = Vec::with_capacity(4096);
+    // The batch's columns the filters' screens read, gathered once.
+    let screens = alerts.map(|(batch, _)| {
+        let screens = filters
+            .iter()
+            .filter_map(|f| Some(&f.query.as_ref().ok()?.screened.as_ref()?.screen));
+        (batch, batch.screen_batch(screens))
+    });
     for f in filters {
-        let rows = match &f.query {
-            Ok(q) => db
+        let screened = match (&f.query, &screens) {
+            (Ok(q), Some((batch, columns))) => q
+                .screened
+                .as_ref()
+                .map(|s| (s, batch.screened(&s.screen, columns))),
+            _ => None,
+        };
+        let rows = match (&f.query, screened) {
+            // No object of the batch can match: SQLite has nothing to read.
+            (Ok(q), Some((_, Kept::Nothing))) => {
+                counts.screened_out += 1;
+                Ok(lasair_db::Rows {
+                    columns: q.columns.clone(),
+                    rows: Vec::new(),
+                })
+            }
+            (Ok(_), Some((s, Kept::Rows(rowids)))) => db
+                .query_readonly_with(&s.sql, &[Value::Text(rowids)], timeout)
+                .map_err(|e| e.to_string()),
+            (Ok(q), None | Some((_, Kept::All))) => db
                 .query_readonly(&q.sql, timeout)
                 .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
+            (Err(e), _) => Err(e.to_string()),
         };
         counts.run += 1;
         let rows = match rows {
