@@ -7,6 +7,8 @@
 //! keys follow a list already seen costs no allocation for its keys (the filter reads ten
 //! thousand lines a batch).
 
+#[cfg(test)]
+mod differential;
 mod fast;
 mod scan;
 
