@@ -61,17 +61,90 @@ fn give_up(s: &Scan, what: &'static str) -> Bad {
 }
 
 /// The next value (`depth` containers deep), read by serde_json as a `T`.
-fn parse<T: DeserializeOwned>(s: &mut Scan, depth: usize) -> Result<T, Bad> {
+fn parse<T: DeserializeOwned + Simple>(s: &mut Scan, depth: usize) -> Result<T, Bad> {
     let span = s.value(depth)?;
-    serde_json::from_str(s.slice(span)).map_err(|_| Bad {
+    let text = s.slice(span);
+    let bad = || Bad {
         at: span.0,
         what: "a value of another type",
-    })
+    };
+    match simple_datum(text) {
+        Some(d) => T::from_datum(d).ok_or_else(bad),
+        None => serde_json::from_str(text).map_err(|_| bad()),
+    }
+}
+
+/// A type read from a [`Datum`] as serde_json reads it from the JSON the datum came from;
+/// `None` when serde_json would refuse it.
+trait Simple: Sized {
+    fn from_datum(d: Datum) -> Option<Self>;
+}
+
+impl Simple for f64 {
+    fn from_datum(d: Datum) -> Option<f64> {
+        match d {
+            Datum::Double(v) => Some(v),
+            Datum::Long(v) => Some(v as f64),
+            _ => None,
+        }
+    }
+}
+
+impl Simple for i64 {
+    fn from_datum(d: Datum) -> Option<i64> {
+        match d {
+            Datum::Long(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl Simple for bool {
+    fn from_datum(d: Datum) -> Option<bool> {
+        match d {
+            Datum::Bool(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl Simple for String {
+    fn from_datum(d: Datum) -> Option<String> {
+        match d {
+            Datum::String(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl Simple for Value {
+    fn from_datum(d: Datum) -> Option<Value> {
+        match d {
+            Datum::Null => Some(Value::Null),
+            Datum::Bool(v) => Some(Value::Bool(v)),
+            Datum::Long(v) => Some(Value::from(v)),
+            Datum::Double(v) => serde_json::Number::from_f64(v).map(Value::Number),
+            Datum::String(v) => Some(Value::String(v)),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Simple> Simple for Option<T> {
+    fn from_datum(d: Datum) -> Option<Option<T>> {
+        match d {
+            Datum::Null => Some(None),
+            d => T::from_datum(d).map(Some),
+        }
+    }
 }
 
 /// The next value (`depth` containers deep) as a [`Datum`], as the serde path reads it.
 fn datum(s: &mut Scan, depth: usize, schemas: &mut Schemas) -> Result<Datum, Bad> {
     let span = s.value(depth)?;
+    if let Some(d) = simple_datum(s.slice(span)) {
+        return Ok(d);
+    }
     let mut de = serde_json::Deserializer::from_str(s.slice(span));
     DatumSeed(schemas)
         .deserialize(&mut de)
@@ -80,6 +153,37 @@ fn datum(s: &mut Scan, depth: usize, schemas: &mut Schemas) -> Result<Datum, Bad
             at: span.0,
             what: "a value serde_json refuses",
         })
+}
+
+/// A scalar as serde_json reads it into a [`Datum`] (see `DatumSeed`), when it is one of
+/// the common forms: a string without escapes, `null`, a boolean, or a number (std's
+/// parsing of an `f64` is correctly rounded, as serde_json's is with `float_roundtrip`).
+/// `None` leaves the value to serde_json.
+fn simple_datum(text: &str) -> Option<Datum> {
+    let bytes = text.as_bytes();
+    match bytes.first()? {
+        b'"' => {
+            let inner = text.get(1..text.len() - 1)?;
+            (!inner.contains('\\')).then(|| Datum::String(inner.to_owned()))
+        }
+        b'n' => Some(Datum::Null),
+        b't' => Some(Datum::Bool(true)),
+        b'f' => Some(Datum::Bool(false)),
+        b'-' | b'0'..=b'9' => {
+            if bytes.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+                text.parse().ok().map(Datum::Double)
+            } else if bytes.first() == Some(&b'-') {
+                // serde_json reads `-0` as a float; leave it to serde_json.
+                text.parse::<i64>()
+                    .ok()
+                    .filter(|&v| v != 0)
+                    .map(Datum::Long)
+            } else {
+                text.parse::<i64>().ok().map(Datum::Long)
+            }
+        }
+        _ => None,
+    }
 }
 
 fn points(s: &mut Scan, schemas: &mut Schemas, keep: &Keep) -> Result<Vec<Point>, Bad> {

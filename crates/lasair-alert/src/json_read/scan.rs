@@ -142,14 +142,15 @@ impl<'a> Scan<'a> {
     pub fn string_body(&mut self) -> Result<bool, Bad> {
         let mut escaped = false;
         loop {
-            let Some(&c) = self.bytes.get(self.at) else {
+            // The quick run in a local index: the loop then keeps it in a register.
+            let rest = self.bytes.get(self.at..).unwrap_or_default();
+            let run = rest.iter().position(|&c| STOP[usize::from(c)]);
+            let Some(run) = run else {
+                self.at = self.bytes.len();
                 return self.bad("end of line in a string");
             };
-            self.at += 1;
-            if !STOP[usize::from(c)] {
-                continue;
-            }
-            match c {
+            self.at += run + 1;
+            match rest[run] {
                 b'"' => return Ok(escaped),
                 b'\\' => {
                     self.escape()?;
@@ -315,9 +316,11 @@ impl<'a> Scan<'a> {
 
     #[inline]
     fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.bytes.get(self.at) {
-            self.at += 1;
-        }
+        let rest = self.bytes.get(self.at..).unwrap_or_default();
+        self.at += rest
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
     }
 
     fn some_digits(&mut self) -> Result<(), Bad> {
