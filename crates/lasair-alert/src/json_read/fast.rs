@@ -33,9 +33,7 @@ pub(super) fn read_line(text: &str, schemas: &mut Schemas, keep: &Keep) -> Resul
                 b"solarSystem" => top.solar_system = parse(&mut s, 1)?,
                 b"ssName" => top.ss_name = parse(&mut s, 1)?,
                 // The trigger's record is also in the lightcurve.
-                b"detection" => {
-                    s.value(1)?;
-                }
+                b"detection" => s.skip(1)?,
                 b"alert" => match datum(&mut s, 1, schemas)? {
                     Datum::Record(r) => top.envelope = Some(r),
                     _ => return Err(give_up(&s, "`alert` is not an object")),
@@ -218,9 +216,7 @@ fn point(s: &mut Scan, schemas: &mut Schemas, keep: &Keep) -> Result<Point, Bad>
                 b"flux" => flux = parse(s, DEPTH)?,
                 b"fluxErr" => flux_err = parse(s, DEPTH)?,
                 b"fields" => fields = Some(record(s, DEPTH, schemas, keep)?),
-                _ => {
-                    s.value(DEPTH)?;
-                }
+                _ => s.skip(DEPTH)?,
             }
             if !s.more(b'}')? {
                 break;
@@ -280,7 +276,7 @@ fn record(s: &mut Scan, depth: usize, schemas: &mut Schemas, keep: &Keep) -> Res
                 let value = datum(s, depth, schemas)?;
                 record.values.push(value);
             } else {
-                s.value(depth)?;
+                s.skip(depth)?;
             }
             if !s.more(b'}')? {
                 break;

@@ -232,6 +232,20 @@ impl<'a> Scan<'a> {
         Ok((from, self.at))
     }
 
+    /// Any value, skipped, as [`Scan::value`] skips it; a number or a string (most values
+    /// of a line) without a call.
+    #[inline]
+    pub fn skip(&mut self, depth: usize) -> Result<(), Bad> {
+        match self.bytes.get(self.at) {
+            Some(b'0'..=b'9' | b'-') => self.number(),
+            Some(b'"') => {
+                self.at += 1;
+                self.string_body().map(drop)
+            }
+            _ => self.value(depth).map(drop),
+        }
+    }
+
     fn literal(&mut self, word: &[u8]) -> Result<(), Bad> {
         if self.bytes.get(self.at..self.at + word.len()) != Some(word) {
             return self.bad("expected a value");
@@ -279,6 +293,7 @@ impl<'a> Scan<'a> {
 
     /// A number as JSON writes one; one too large for an `f64` is refused, as serde_json
     /// refuses it.
+    #[inline]
     fn number(&mut self) -> Result<(), Bad> {
         let from = self.at;
         if self.bytes.get(self.at) == Some(&b'-') {
