@@ -7,6 +7,11 @@
 //! keys follow a list already seen costs no allocation for its keys (the filter reads ten
 //! thousand lines a batch).
 
+#[cfg(test)]
+mod differential;
+mod fast;
+mod scan;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -62,7 +67,26 @@ impl LineReader {
 
     /// Reads one JSON alert line (without its newline).
     pub fn read(&mut self, line: &[u8]) -> Result<AlertLine, JsonAlertError> {
-        read_with(line, &mut self.schemas)
+        match self.schemas.keep.clone() {
+            Some(keep) => self.read_keeping(line, &keep),
+            None => read_with(line, &mut self.schemas),
+        }
+    }
+
+    /// The keeping reader's read: the fast path (`fast.rs`) for a line it takes, else the
+    /// serde path, and then the whole line checked as JSON by the scanner, so that a line
+    /// is refused when any part of it is not JSON, even a part the serde path skips.
+    fn read_keeping(&mut self, line: &[u8], keep: &Keep) -> Result<AlertLine, JsonAlertError> {
+        let text = utf8(line)?;
+        if self.schemas.known.len() > MAX_SCHEMAS {
+            self.schemas.known.clear();
+        }
+        if let Ok(top) = fast::read_line(text, &mut self.schemas, keep) {
+            return top.into_line();
+        }
+        let read = read_with(line, &mut self.schemas)?;
+        scan::validate(text).map_err(|bad| JsonAlertError::Syntax(bad.to_string()))?;
+        Ok(read)
     }
 
     /// Reads one JSON object into a [`Record`]: a lightcurve point's `fields` as the
@@ -234,9 +258,10 @@ impl Keep {
     /// Whether the key is one of the names.
     fn keeps(&self, key: &[u8]) -> bool {
         let n = key.len().min(LONG);
+        // Byte by byte: the names are short, and a call to memcmp costs more than this.
         self.names[self.starts[n]..self.starts[n + 1]]
             .iter()
-            .any(|name| name.as_bytes() == key)
+            .any(|name| name.len() == key.len() && name.bytes().zip(key).all(|(a, b)| a == *b))
     }
 }
 
@@ -512,51 +537,80 @@ fn read_record<'de, A: MapAccess<'de>>(
     mut map: A,
     keep: Option<&Keep>,
 ) -> Result<Datum, A::Error> {
-    // Follow the first known type whose names the keys match so far; only a record of a
-    // new shape collects its names.
-    let mut candidate: Option<Arc<RecordNode>> = schemas.known.first().cloned();
-    let mut names: Vec<Arc<str>> = Vec::new();
-    let mut values = Vec::new();
+    let mut record = RecordBuilder::new(schemas);
     while let Some(key) = map.next_key::<Key<'de>>()? {
         if keep.is_some_and(|keep| !keep.keeps(&key.0)) {
             map.next_value::<IgnoredAny>()?;
             continue;
         }
-        let i = values.len();
-        let matches = |s: &Arc<RecordNode>| {
-            s.field_names
-                .get(i)
-                .is_some_and(|n| n.as_bytes() == &*key.0)
-        };
-        if candidate.as_ref().is_some_and(|s| !matches(s)) {
+        record.key(&schemas.known, &key.0)?;
+        record
+            .values
+            .push(map.next_value_seed(DatumSeed(&mut *schemas))?);
+    }
+    Ok(Datum::Record(record.finish(schemas)))
+}
+
+/// A record's values as its keys come, and its type: the first known type whose names the
+/// keys match so far is followed, and only a record of a new shape collects its names.
+struct RecordBuilder {
+    candidate: Option<Arc<RecordNode>>,
+    names: Vec<Arc<str>>,
+    values: Vec<Datum>,
+}
+
+impl RecordBuilder {
+    fn new(schemas: &Schemas) -> RecordBuilder {
+        RecordBuilder {
+            candidate: schemas.known.first().cloned(),
+            names: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Takes the key of the value pushed next; refuses a new name that is not UTF-8.
+    fn key<E: serde::de::Error>(&mut self, known: &[Arc<RecordNode>], key: &[u8]) -> Result<(), E> {
+        let i = self.values.len();
+        let matches =
+            |s: &Arc<RecordNode>| s.field_names.get(i).is_some_and(|n| n.as_bytes() == key);
+        if self.candidate.as_ref().is_some_and(|s| !matches(s)) {
             // Another known type with the same first i names and this one?
+            let candidate = &self.candidate;
             let prefix = |s: &&Arc<RecordNode>| {
                 s.field_names.len() > i
                     && candidate
                         .as_ref()
                         .is_some_and(|c| c.field_names[..i] == s.field_names[..i])
-                    && s.field_names[i].as_bytes() == &*key.0
+                    && s.field_names[i].as_bytes() == key
             };
-            let next = schemas.known.iter().find(prefix).cloned();
+            let next = known.iter().find(prefix).cloned();
             if next.is_none() {
-                names = candidate
+                self.names = candidate
                     .as_ref()
                     .map(|c| c.field_names[..i].to_vec())
                     .unwrap_or_default();
             }
-            candidate = next;
+            self.candidate = next;
         }
-        if candidate.is_none() {
-            names.push(Arc::from(key.text()?));
+        if self.candidate.is_none() {
+            let text =
+                std::str::from_utf8(key).map_err(|_| E::custom("a key that is not UTF-8"))?;
+            self.names.push(Arc::from(text));
         }
-        values.push(map.next_value_seed(DatumSeed(&mut *schemas))?);
+        Ok(())
     }
-    let schema = match candidate {
-        Some(s) if s.field_names.len() == values.len() => s,
-        Some(s) => schemas.for_names(&s.field_names[..values.len()]),
-        None => schemas.for_names(&names),
-    };
-    Ok(Datum::Record(Record { schema, values }))
+
+    fn finish(self, schemas: &mut Schemas) -> Record {
+        let schema = match self.candidate {
+            Some(s) if s.field_names.len() == self.values.len() => s,
+            Some(s) => schemas.for_names(&s.field_names[..self.values.len()]),
+            None => schemas.for_names(&self.names),
+        };
+        Record {
+            schema,
+            values: self.values,
+        }
+    }
 }
 
 #[cfg(test)]
