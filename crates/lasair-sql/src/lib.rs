@@ -187,28 +187,23 @@ fn compile_here(
         order,
     };
     let limit = q.limit.unwrap_or(limits.max_rows).min(limits.max_rows);
-    let sql = render::statement(
-        dialect,
-        catalog.key,
-        &checked,
-        &tables,
-        limit,
-        q.offset,
-        false,
-    );
+    let statement = |narrowed| {
+        render::statement(
+            dialect,
+            catalog.key,
+            &checked,
+            &tables,
+            limit,
+            q.offset,
+            narrowed,
+        )
+    };
+    let sql = statement(false);
     let screened = match dialect {
         Dialect::Sqlite => {
             Screen::new(&tables, checked.condition.as_ref()).map(|screen| Screened {
                 screen,
-                sql: render::statement(
-                    dialect,
-                    catalog.key,
-                    &checked,
-                    &tables,
-                    limit,
-                    q.offset,
-                    true,
-                ),
+                sql: statement(true),
             })
         }
         Dialect::MariaDb => None,

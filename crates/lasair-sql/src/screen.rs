@@ -147,26 +147,14 @@ pub struct Screen {
     condition: Option<Expr>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cmp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-impl Cmp {
-    /// The comparison with its sides swapped: `k < x` is `x > k`.
-    fn flipped(self) -> Cmp {
-        match self {
-            Cmp::Lt => Cmp::Gt,
-            Cmp::Le => Cmp::Ge,
-            Cmp::Gt => Cmp::Lt,
-            Cmp::Ge => Cmp::Le,
-            other => other,
-        }
+/// A comparison with its sides swapped: `k < x` is `x > k`.
+fn flipped(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
     }
 }
 
@@ -189,7 +177,7 @@ enum Expr {
     Or(Box<Expr>, Box<Expr>),
     /// A comparison; `nocase` when a text column takes part (the batch database's text
     /// columns are `COLLATE NOCASE`).
-    Compare(Box<Expr>, Cmp, Box<Expr>, bool),
+    Compare(Box<Expr>, BinOp, Box<Expr>, bool),
     IsNull(Box<Expr>, bool),
     In {
         expr: Box<Expr>,
@@ -280,19 +268,13 @@ fn resolve(n: &Node, tables: &[TableUse]) -> Option<Expr> {
         Node::Unary(UnOp::Not, x) => Expr::Not(r(x)?),
         Node::Binary(a, op, b) => {
             let (a, b) = (r(a)?, r(b)?);
-            let cmp = |c| {
-                let nocase = is_text_column(&a) || is_text_column(&b);
-                Expr::Compare(a.clone(), c, b.clone(), nocase)
-            };
             match op {
                 BinOp::And => Expr::And(a, b),
                 BinOp::Or => Expr::Or(a, b),
-                BinOp::Eq => cmp(Cmp::Eq),
-                BinOp::Ne => cmp(Cmp::Ne),
-                BinOp::Lt => cmp(Cmp::Lt),
-                BinOp::Le => cmp(Cmp::Le),
-                BinOp::Gt => cmp(Cmp::Gt),
-                BinOp::Ge => cmp(Cmp::Ge),
+                BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                    let nocase = is_text_column(&a) || is_text_column(&b);
+                    Expr::Compare(a, *op, b, nocase)
+                }
                 BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => Expr::Unknown,
             }
         }
@@ -306,8 +288,8 @@ fn resolve(n: &Node, tables: &[TableUse]) -> Option<Expr> {
             let (x, low, high) = (r(expr)?, r(low)?, r(high)?);
             let nocase = is_text_column(&x);
             let within = Expr::And(
-                Box::new(Expr::Compare(x.clone(), Cmp::Ge, low, nocase)),
-                Box::new(Expr::Compare(x, Cmp::Le, high, nocase)),
+                Box::new(Expr::Compare(x.clone(), BinOp::Ge, low, nocase)),
+                Box::new(Expr::Compare(x, BinOp::Le, high, nocase)),
             );
             if *negated {
                 Expr::Not(Box::new(within))
@@ -443,7 +425,7 @@ fn truths(e: &Expr, batch: &ScreenBatch<'_>) -> Vec<u8> {
             };
             match (column(a), constant(b), constant(a), column(b)) {
                 (Some(c), Some(k), _, _) => down(c, *op, k, *nocase),
-                (_, _, Some(k), Some(c)) => down(c, op.flipped(), k, *nocase),
+                (_, _, Some(k), Some(c)) => down(c, flipped(*op), k, *nocase),
                 _ => (0..batch.len).map(|i| code(eval(e, batch, i))).collect(),
             }
         }
@@ -462,7 +444,7 @@ fn truths(e: &Expr, batch: &ScreenBatch<'_>) -> Vec<u8> {
             };
             let mut found = vec![FALSE; batch.len];
             for k in list.iter().filter_map(constant) {
-                for (f, t) in found.iter_mut().zip(down(c, Cmp::Eq, k, *nocase)) {
+                for (f, t) in found.iter_mut().zip(down(c, BinOp::Eq, k, *nocase)) {
                     *f = or(*f, t);
                 }
             }
@@ -485,7 +467,7 @@ fn not(t: u8) -> u8 {
 
 /// `value op k` down a column: where both are numbers a double holds exactly, as doubles;
 /// elsewhere as [`compare`] has it.
-fn down(c: &Column<'_>, op: Cmp, k: V<'_>, nocase: bool) -> Vec<u8> {
+fn down(c: &Column<'_>, op: BinOp, k: V<'_>, nocase: bool) -> Vec<u8> {
     let Some(x) = exact(k) else {
         return c
             .values
@@ -494,16 +476,18 @@ fn down(c: &Column<'_>, op: Cmp, k: V<'_>, nocase: bool) -> Vec<u8> {
             .collect();
     };
     match op {
-        Cmp::Eq => run_down(c, op, x, |v, k| v == k),
-        Cmp::Ne => run_down(c, op, x, |v, k| v != k),
-        Cmp::Lt => run_down(c, op, x, |v, k| v < k),
-        Cmp::Le => run_down(c, op, x, |v, k| v <= k),
-        Cmp::Gt => run_down(c, op, x, |v, k| v > k),
-        Cmp::Ge => run_down(c, op, x, |v, k| v >= k),
+        BinOp::Eq => run_down(c, op, x, |v, k| v == k),
+        BinOp::Ne => run_down(c, op, x, |v, k| v != k),
+        BinOp::Lt => run_down(c, op, x, |v, k| v < k),
+        BinOp::Le => run_down(c, op, x, |v, k| v <= k),
+        BinOp::Gt => run_down(c, op, x, |v, k| v > k),
+        BinOp::Ge => run_down(c, op, x, |v, k| v >= k),
+        // Not a comparison (resolve makes none of another operator).
+        _ => vec![UNKNOWN; c.values.len()],
     }
 }
 
-fn run_down(c: &Column<'_>, op: Cmp, k: f64, test: impl Fn(f64, f64) -> bool) -> Vec<u8> {
+fn run_down(c: &Column<'_>, op: BinOp, k: f64, test: impl Fn(f64, f64) -> bool) -> Vec<u8> {
     c.numbers
         .iter()
         .enumerate()
@@ -618,7 +602,7 @@ fn eval<'a>(e: &'a Expr, batch: &ScreenBatch<'a>, i: usize) -> V<'a> {
                 let (mut null, mut unknown) = (false, false);
                 let mut found = V::Int(0);
                 for item in list {
-                    match compare(x, Cmp::Eq, eval(item, batch, i), *nocase) {
+                    match compare(x, BinOp::Eq, eval(item, batch, i), *nocase) {
                         V::Int(1) => {
                             found = V::Int(1);
                             break;
@@ -653,7 +637,7 @@ fn truth(v: V<'_>) -> V<'_> {
     }
 }
 
-fn compare<'a>(a: V<'_>, op: Cmp, b: V<'_>, nocase: bool) -> V<'a> {
+fn compare<'a>(a: V<'_>, op: BinOp, b: V<'_>, nocase: bool) -> V<'a> {
     let order = match (a, b) {
         (V::Unknown, _) | (_, V::Unknown) => return V::Unknown,
         (V::Null, _) | (_, V::Null) => return V::Null,
@@ -680,12 +664,13 @@ fn compare<'a>(a: V<'_>, op: Cmp, b: V<'_>, nocase: bool) -> V<'a> {
         _ => return V::Unknown,
     };
     let yes = match op {
-        Cmp::Eq => order == Ordering::Equal,
-        Cmp::Ne => order != Ordering::Equal,
-        Cmp::Lt => order == Ordering::Less,
-        Cmp::Le => order != Ordering::Greater,
-        Cmp::Gt => order == Ordering::Greater,
-        Cmp::Ge => order != Ordering::Less,
+        BinOp::Eq => order == Ordering::Equal,
+        BinOp::Ne => order != Ordering::Equal,
+        BinOp::Lt => order == Ordering::Less,
+        BinOp::Le => order != Ordering::Greater,
+        BinOp::Gt => order == Ordering::Greater,
+        BinOp::Ge => order != Ordering::Less,
+        _ => return V::Unknown,
     };
     V::Int(i64::from(yes))
 }

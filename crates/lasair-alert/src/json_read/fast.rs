@@ -9,7 +9,7 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde_json::Value;
 
 use super::scan::{Bad, Scan};
-use super::{DatumSeed, Keep, RecordBuilder, Schemas, Top};
+use super::{DatumSeed, Keep, PointParts, RecordBuilder, Schemas, Top};
 use crate::avro::{Datum, Record};
 use crate::model::{Point, PointKind};
 
@@ -201,21 +201,20 @@ fn points(s: &mut Scan, schemas: &mut Schemas, keep: &Keep) -> Result<Vec<Point>
 /// A lightcurve point (in the line's `lightcurve`, three containers deep).
 fn point(s: &mut Scan, schemas: &mut Schemas, keep: &Keep) -> Result<Point, Bad> {
     const DEPTH: usize = 3;
-    let (mut kind, mut id, mut mjd, mut band) = (None, None, None, String::new());
-    let (mut mag, mut mag_err, mut flux, mut flux_err, mut fields) = (None, None, None, None, None);
+    let mut p = PointParts::default();
     s.eat(b'{')?;
     if !s.eat_if(b'}') {
         loop {
             match s.key()? {
-                b"kind" => kind = Some(point_kind(s)?),
-                b"id" => id = Some(parse(s, DEPTH)?),
-                b"mjd" => mjd = Some(parse(s, DEPTH)?),
-                b"band" => band = parse(s, DEPTH)?,
-                b"mag" => mag = parse(s, DEPTH)?,
-                b"magErr" => mag_err = parse(s, DEPTH)?,
-                b"flux" => flux = parse(s, DEPTH)?,
-                b"fluxErr" => flux_err = parse(s, DEPTH)?,
-                b"fields" => fields = Some(record(s, DEPTH, schemas, keep)?),
+                b"kind" => p.kind = Some(point_kind(s)?),
+                b"id" => p.id = Some(parse(s, DEPTH)?),
+                b"mjd" => p.mjd = Some(parse(s, DEPTH)?),
+                b"band" => p.band = parse(s, DEPTH)?,
+                b"mag" => p.mag = parse(s, DEPTH)?,
+                b"magErr" => p.mag_err = parse(s, DEPTH)?,
+                b"flux" => p.flux = parse(s, DEPTH)?,
+                b"fluxErr" => p.flux_err = parse(s, DEPTH)?,
+                b"fields" => p.fields = Some(record(s, DEPTH, schemas, keep)?),
                 _ => s.skip(DEPTH)?,
             }
             if !s.more(b'}')? {
@@ -223,25 +222,7 @@ fn point(s: &mut Scan, schemas: &mut Schemas, keep: &Keep) -> Result<Point, Bad>
             }
         }
     }
-    let missing = |what| give_up(s, what);
-    Ok(Point {
-        kind: kind.ok_or_else(|| missing("a point without `kind`"))?,
-        id: id.ok_or_else(|| missing("a point without `id`"))?,
-        mjd: mjd.ok_or_else(|| missing("a point without `mjd`"))?,
-        band,
-        mag,
-        mag_err,
-        flux,
-        flux_err,
-        rank: 0,
-        fields: match fields {
-            Some(r) => r,
-            None => Record {
-                schema: schemas.for_names(&[]),
-                values: Vec::new(),
-            },
-        },
-    })
+    p.finish(schemas).map_err(|what| give_up(s, what))
 }
 
 /// A point's `kind`, a string without escapes naming one of [`PointKind::ALL`].

@@ -399,14 +399,12 @@ impl<'de> Visitor<'de> for PointSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Point, A::Error> {
         use serde::de::Error;
-        let (mut kind, mut id, mut mjd, mut band) = (None, None, None, String::new());
-        let (mut mag, mut mag_err, mut flux, mut flux_err, mut fields) =
-            (None, None, None, None, None);
+        let mut p = PointParts::default();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match &*key.0 {
                 b"kind" => {
                     let k: Key<'de> = map.next_value()?;
-                    kind = Some(
+                    p.kind = Some(
                         PointKind::ALL
                             .into_iter()
                             .find(|c| c.as_str().as_bytes() == &*k.0)
@@ -418,17 +416,17 @@ impl<'de> Visitor<'de> for PointSeed<'_> {
                             })?,
                     );
                 }
-                b"id" => id = Some(map.next_value::<i64>()?),
-                b"mjd" => mjd = Some(map.next_value::<f64>()?),
-                b"band" => band = map.next_value()?,
-                b"mag" => mag = map.next_value()?,
-                b"magErr" => mag_err = map.next_value()?,
-                b"flux" => flux = map.next_value()?,
-                b"fluxErr" => flux_err = map.next_value()?,
+                b"id" => p.id = Some(map.next_value::<i64>()?),
+                b"mjd" => p.mjd = Some(map.next_value::<f64>()?),
+                b"band" => p.band = map.next_value()?,
+                b"mag" => p.mag = map.next_value()?,
+                b"magErr" => p.mag_err = map.next_value()?,
+                b"flux" => p.flux = map.next_value()?,
+                b"fluxErr" => p.flux_err = map.next_value()?,
                 b"fields" => {
                     let keep = self.0.keep.clone();
                     match map.next_value_seed(RecordSeed(&mut *self.0, keep))? {
-                        Datum::Record(r) => fields = Some(r),
+                        Datum::Record(r) => p.fields = Some(r),
                         _ => return Err(A::Error::custom("a point's `fields` is not an object")),
                     }
                 }
@@ -437,18 +435,39 @@ impl<'de> Visitor<'de> for PointSeed<'_> {
                 }
             }
         }
+        p.finish(self.0).map_err(A::Error::custom)
+    }
+}
+
+/// A lightcurve point's keys as read (by either reader), before they are checked.
+#[derive(Default)]
+struct PointParts {
+    kind: Option<PointKind>,
+    id: Option<i64>,
+    mjd: Option<f64>,
+    band: String,
+    mag: Option<f64>,
+    mag_err: Option<f64>,
+    flux: Option<f64>,
+    flux_err: Option<f64>,
+    fields: Option<Record>,
+}
+
+impl PointParts {
+    /// The point, or which key it lacks.
+    fn finish(self, schemas: &mut Schemas) -> Result<Point, &'static str> {
         Ok(Point {
-            kind: kind.ok_or_else(|| A::Error::custom("a point without `kind`"))?,
-            id: id.ok_or_else(|| A::Error::custom("a point without an integer `id`"))?,
-            mjd: mjd.ok_or_else(|| A::Error::custom("a point without `mjd`"))?,
-            band,
-            mag,
-            mag_err,
-            flux,
-            flux_err,
+            kind: self.kind.ok_or("a point without `kind`")?,
+            id: self.id.ok_or("a point without an integer `id`")?,
+            mjd: self.mjd.ok_or("a point without `mjd`")?,
+            band: self.band,
+            mag: self.mag,
+            mag_err: self.mag_err,
+            flux: self.flux,
+            flux_err: self.flux_err,
             rank: 0,
-            fields: fields.unwrap_or_else(|| Record {
-                schema: self.0.for_names(&[]),
+            fields: self.fields.unwrap_or_else(|| Record {
+                schema: schemas.for_names(&[]),
                 values: Vec::new(),
             }),
         })
