@@ -174,6 +174,10 @@ fn scalar(s: &mut Scan, depth: usize) -> Result<((usize, usize), Option<Datum>),
             let float = s.number()?;
             number(s.slice((from, s.at)), float)
         }
+        Some(b'n') => {
+            s.literal(b"null")?;
+            Some(Datum::Null)
+        }
         _ => {
             let span = s.value(depth)?;
             let simple = match s.slice(span).as_bytes().first() {

@@ -231,8 +231,8 @@ impl<'a> Scan<'a> {
         Ok((from, self.at))
     }
 
-    /// Any value, skipped, as [`Scan::value`] skips it; a number or a string (most values
-    /// of a line) without a call.
+    /// Any value, skipped, as [`Scan::value`] skips it; a number, a string or a `null` (most
+    /// values of a line) without a call.
     #[inline]
     pub fn skip(&mut self, depth: usize) -> Result<(), Bad> {
         match self.bytes.get(self.at) {
@@ -241,11 +241,14 @@ impl<'a> Scan<'a> {
                 self.at += 1;
                 self.string_body().map(drop)
             }
+            Some(b'n') => self.literal(b"null"),
             _ => self.value(depth).map(drop),
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), Bad> {
+    /// The word (`null`, `true` or `false`) next, consumed, or refused.
+    #[inline]
+    pub fn literal(&mut self, word: &[u8]) -> Result<(), Bad> {
         if self.bytes.get(self.at..self.at + word.len()) != Some(word) {
             return self.bad("expected a value");
         }
