@@ -126,6 +126,17 @@ impl<'a> Scan<'a> {
     pub fn key(&mut self) -> Result<&'a [u8], Bad> {
         self.eat(b'"')?;
         let from = self.at;
+        // Most keys end within eight bytes: one word, and no call.
+        if let Some(chunk) = self.bytes.get(from..from + 8) {
+            let stops = stops(chunk);
+            let end = from + stops.trailing_zeros() as usize / 8;
+            if stops != 0 && self.bytes.get(end) == Some(&b'"') {
+                self.at = end + 1;
+                let key = self.bytes.get(from..end).unwrap_or_default();
+                self.eat(b':')?;
+                return Ok(key);
+            }
+        }
         if self.string_body()? {
             return Err(Bad {
                 at: from,
@@ -359,16 +370,23 @@ fn zero_bytes(w: u64) -> u64 {
     w.wrapping_sub(ONES) & !w & HIGHS
 }
 
+/// In each of eight bytes, its high bit set where the byte is a [`STOP`] one; the lowest
+/// byte so marked is the first.
+#[inline]
+fn stops(chunk: &[u8]) -> u64 {
+    let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+    // Bytes below 0x20 (those of 0x80 and over keep their high bit out of `!w`).
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    control | zero_bytes(w ^ (ONES * 0x22)) | zero_bytes(w ^ (ONES * 0x5c))
+}
+
 /// Where the first [`STOP`] byte of `rest` is: a quote, a backslash or a control character.
 #[inline]
 fn stop_run(rest: &[u8]) -> Option<usize> {
     let mut chunks = rest.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut chunks {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        // Bytes below 0x20 (those of 0x80 and over keep their high bit out of `!w`).
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-        let stops = control | zero_bytes(w ^ (ONES * 0x22)) | zero_bytes(w ^ (ONES * 0x5c));
+        let stops = stops(chunk);
         if stops != 0 {
             return Some(at + stops.trailing_zeros() as usize / 8);
         }
