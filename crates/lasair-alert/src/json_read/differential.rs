@@ -64,9 +64,14 @@ fn kept_of(whole: &AlertLine) -> String {
 /// Checks one line; returns whether the keeping reader accepted it.
 fn check(line: &[u8], keeping: &mut LineReader) -> bool {
     let json = serde_json::from_slice::<Value>(line).is_ok();
-    let whole = LineReader::default().read(line);
     let kept = keeping.read(line);
     let shown = || String::from_utf8_lossy(line).into_owned();
+    // A line that is not JSON must be refused, whatever the whole reader says (it is read
+    // only to show it, should the keeping reader accept the line).
+    if !json && kept.is_err() {
+        return false;
+    }
+    let whole = LineReader::default().read(line);
     assert_eq!(
         kept.is_ok(),
         json && whole.is_ok(),

@@ -58,17 +58,17 @@ fn give_up(s: &Scan, what: &'static str) -> Bad {
     Bad { at: s.at, what }
 }
 
-/// The next value (`depth` containers deep), read by serde_json as a `T`.
+/// The next value (`depth` containers deep), read as serde_json reads it as a `T`.
+#[inline]
 fn parse<T: DeserializeOwned + Simple>(s: &mut Scan, depth: usize) -> Result<T, Bad> {
-    let span = s.value(depth)?;
-    let text = s.slice(span);
+    let (span, simple) = scalar(s, depth)?;
     let bad = || Bad {
         at: span.0,
         what: "a value of another type",
     };
-    match simple_datum(text) {
+    match simple {
         Some(d) => T::from_datum(d).ok_or_else(bad),
-        None => serde_json::from_str(text).map_err(|_| bad()),
+        None => serde_json::from_str(s.slice(span)).map_err(|_| bad()),
     }
 }
 
@@ -138,9 +138,10 @@ impl<T: Simple> Simple for Option<T> {
 }
 
 /// The next value (`depth` containers deep) as a [`Datum`], as the serde path reads it.
+#[inline]
 fn datum(s: &mut Scan, depth: usize, schemas: &mut Schemas) -> Result<Datum, Bad> {
-    let span = s.value(depth)?;
-    if let Some(d) = simple_datum(s.slice(span)) {
+    let (span, simple) = scalar(s, depth)?;
+    if let Some(d) = simple {
         return Ok(d);
     }
     let mut de = serde_json::Deserializer::from_str(s.slice(span));
@@ -153,34 +154,58 @@ fn datum(s: &mut Scan, depth: usize, schemas: &mut Schemas) -> Result<Datum, Bad
         })
 }
 
-/// A scalar as serde_json reads it into a [`Datum`] (see `DatumSeed`), when it is one of
-/// the common forms: a string without escapes, `null`, a boolean, or a number (std's
-/// parsing of an `f64` is correctly rounded, as serde_json's is with `float_roundtrip`).
-/// `None` leaves the value to serde_json.
-fn simple_datum(text: &str) -> Option<Datum> {
-    let bytes = text.as_bytes();
-    match bytes.first()? {
-        b'"' => {
-            let inner = text.get(1..text.len() - 1)?;
-            (!inner.contains('\\')).then(|| Datum::String(inner.to_owned()))
+/// The next value (`depth` containers deep), scanned: where it is, and the scalar as
+/// serde_json reads it into a [`Datum`] (see `DatumSeed`) when it is one of the common
+/// forms: a string without escapes, `null`, a boolean, or a number (std's parsing of an
+/// `f64` is correctly rounded, as serde_json's is with `float_roundtrip`). `None` leaves
+/// the value to serde_json.
+#[inline]
+fn scalar(s: &mut Scan, depth: usize) -> Result<((usize, usize), Option<Datum>), Bad> {
+    let first = s.peek();
+    let from = s.at;
+    let simple = match first {
+        Some(b'"') => {
+            s.at += 1;
+            let escaped = s.string_body()?;
+            let inner = s.slice((from + 1, s.at - 1));
+            (!escaped).then(|| Datum::String(inner.to_owned()))
         }
-        b'n' => Some(Datum::Null),
-        b't' => Some(Datum::Bool(true)),
-        b'f' => Some(Datum::Bool(false)),
-        b'-' | b'0'..=b'9' => {
-            if bytes.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
-                text.parse().ok().map(Datum::Double)
-            } else if bytes.first() == Some(&b'-') {
-                // serde_json reads `-0` as a float; leave it to serde_json.
-                text.parse::<i64>()
-                    .ok()
-                    .filter(|&v| v != 0)
-                    .map(Datum::Long)
-            } else {
-                text.parse::<i64>().ok().map(Datum::Long)
-            }
+        Some(b'-' | b'0'..=b'9') => {
+            let float = s.number()?;
+            number(s.slice((from, s.at)), float)
         }
-        _ => None,
+        Some(b'n') => {
+            s.literal(b"null")?;
+            Some(Datum::Null)
+        }
+        _ => {
+            let span = s.value(depth)?;
+            let simple = match s.slice(span).as_bytes().first() {
+                Some(b'n') => Some(Datum::Null),
+                Some(b't') => Some(Datum::Bool(true)),
+                Some(b'f') => Some(Datum::Bool(false)),
+                _ => None,
+            };
+            return Ok((span, simple));
+        }
+    };
+    Ok(((from, s.at), simple))
+}
+
+/// A number the scanner took (`float` when it has a fraction or an exponent) as serde_json
+/// reads it into a [`Datum`]; `None` for one left to serde_json.
+#[inline]
+fn number(text: &str, float: bool) -> Option<Datum> {
+    if float {
+        text.parse().ok().map(Datum::Double)
+    } else if text.starts_with('-') {
+        // serde_json reads `-0` as a float; leave it to serde_json.
+        text.parse::<i64>()
+            .ok()
+            .filter(|&v| v != 0)
+            .map(Datum::Long)
+    } else {
+        text.parse::<i64>().ok().map(Datum::Long)
     }
 }
 

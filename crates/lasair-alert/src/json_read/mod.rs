@@ -235,6 +235,9 @@ struct Keep {
     /// `names[starts[n]..starts[n + 1]]` are those of length `n`; the last range holds every
     /// name of `LONG` bytes or more.
     starts: [usize; LONG + 2],
+    /// For each length (as `starts` counts them), the first bytes of the names of that
+    /// length, a bit each: most keys are refused by this one test.
+    firsts: Box<[[u64; 4]; LONG + 1]>,
 }
 
 /// Names this long or longer share one range of [`Keep`].
@@ -249,15 +252,28 @@ impl Keep {
         for (i, start) in starts.iter_mut().enumerate() {
             *start = sorted.iter().take_while(|n| class(n) < i).count();
         }
+        let mut firsts = Box::new([[0u64; 4]; LONG + 1]);
+        for name in names {
+            if let Some(&b) = name.as_bytes().first() {
+                firsts[class(name)][usize::from(b >> 6)] |= 1 << (b & 63);
+            }
+        }
         Keep {
             names: sorted.into_boxed_slice(),
             starts,
+            firsts,
         }
     }
 
     /// Whether the key is one of the names.
+    #[inline]
     fn keeps(&self, key: &[u8]) -> bool {
         let n = key.len().min(LONG);
+        if let Some(&b) = key.first() {
+            if self.firsts[n][usize::from(b >> 6)] & (1 << (b & 63)) == 0 {
+                return false;
+            }
+        }
         // Byte by byte: the names are short, and a call to memcmp costs more than this.
         self.names[self.starts[n]..self.starts[n + 1]]
             .iter()
@@ -714,7 +730,7 @@ mod tests {
     fn keep_finds_each_name_of_any_length_and_nothing_else() {
         let long: &'static str = Box::leak("x".repeat(70).into_boxed_str());
         let names: &'static [&'static str] =
-            Box::leak(vec!["jd", "ra", "fid", "magpsf", long, "sgscore1"].into_boxed_slice());
+            Box::leak(vec!["jd", "ra", "fid", "magpsf", long, "sgscore1", "é~"].into_boxed_slice());
         let keep = Keep::new(names);
         for n in names {
             assert!(keep.keeps(n.as_bytes()), "{n}");
@@ -725,6 +741,12 @@ mod tests {
             "jdx",
             "dec",
             "magpsg",
+            // A name's first byte and length, another name.
+            "je",
+            "rd",
+            "fix",
+            "é!",
+            "~é",
             &"x".repeat(64),
             &"x".repeat(71),
         ] {

@@ -126,6 +126,17 @@ impl<'a> Scan<'a> {
     pub fn key(&mut self) -> Result<&'a [u8], Bad> {
         self.eat(b'"')?;
         let from = self.at;
+        // Most keys end within eight bytes: one word, and no call.
+        if let Some(chunk) = self.bytes.get(from..from + 8) {
+            let stops = stops(chunk);
+            let end = from + stops.trailing_zeros() as usize / 8;
+            if stops != 0 && self.bytes.get(end) == Some(&b'"') {
+                self.at = end + 1;
+                let key = self.bytes.get(from..end).unwrap_or_default();
+                self.eat(b':')?;
+                return Ok(key);
+            }
+        }
         if self.string_body()? {
             return Err(Bad {
                 at: from,
@@ -142,17 +153,14 @@ impl<'a> Scan<'a> {
     pub fn string_body(&mut self) -> Result<bool, Bad> {
         let mut escaped = false;
         loop {
-            // The quick run in a local index: the loop then keeps it in a register.
-            let rest = self.bytes.get(self.at..).unwrap_or_default();
-            let run = rest.iter().position(|&c| STOP[usize::from(c)]);
-            let Some(run) = run else {
+            let Some(run) = stop_run(self.bytes.get(self.at..).unwrap_or_default()) else {
                 self.at = self.bytes.len();
                 return self.bad("end of line in a string");
             };
             self.at += run + 1;
-            match rest[run] {
-                b'"' => return Ok(escaped),
-                b'\\' => {
+            match self.bytes.get(self.at - 1) {
+                Some(b'"') => return Ok(escaped),
+                Some(b'\\') => {
                     self.escape()?;
                     escaped = true;
                 }
@@ -221,7 +229,9 @@ impl<'a> Scan<'a> {
                 self.at += 1;
                 self.string_body()?;
             }
-            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(b'-' | b'0'..=b'9') => {
+                self.number()?;
+            }
             Some(b'{') => self.object(depth + 1)?,
             Some(b'[') => self.array(depth + 1)?,
             Some(b'n') => self.literal(b"null")?,
@@ -232,21 +242,24 @@ impl<'a> Scan<'a> {
         Ok((from, self.at))
     }
 
-    /// Any value, skipped, as [`Scan::value`] skips it; a number or a string (most values
-    /// of a line) without a call.
+    /// Any value, skipped, as [`Scan::value`] skips it; a number, a string or a `null` (most
+    /// values of a line) without a call.
     #[inline]
     pub fn skip(&mut self, depth: usize) -> Result<(), Bad> {
         match self.bytes.get(self.at) {
-            Some(b'0'..=b'9' | b'-') => self.number(),
+            Some(b'0'..=b'9' | b'-') => self.number().map(drop),
             Some(b'"') => {
                 self.at += 1;
                 self.string_body().map(drop)
             }
+            Some(b'n') => self.literal(b"null"),
             _ => self.value(depth).map(drop),
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), Bad> {
+    /// The word (`null`, `true` or `false`) next, consumed, or refused.
+    #[inline]
+    pub fn literal(&mut self, word: &[u8]) -> Result<(), Bad> {
         if self.bytes.get(self.at..self.at + word.len()) != Some(word) {
             return self.bad("expected a value");
         }
@@ -292,9 +305,10 @@ impl<'a> Scan<'a> {
     }
 
     /// A number as JSON writes one; one too large for an `f64` is refused, as serde_json
-    /// refuses it.
+    /// refuses it. Returns whether it has a fraction or an exponent (serde_json reads it
+    /// as an `f64`, not as an integer).
     #[inline]
-    fn number(&mut self) -> Result<(), Bad> {
+    pub fn number(&mut self) -> Result<bool, Bad> {
         let from = self.at;
         if self.bytes.get(self.at) == Some(&b'-') {
             self.at += 1;
@@ -304,7 +318,8 @@ impl<'a> Scan<'a> {
             Some(b'1'..=b'9') => self.digits(),
             _ => return self.bad("a number without digits"),
         }
-        if self.bytes.get(self.at) == Some(&b'.') {
+        let fraction = self.bytes.get(self.at) == Some(&b'.');
+        if fraction {
             self.at += 1;
             self.some_digits()?;
         }
@@ -326,16 +341,12 @@ impl<'a> Scan<'a> {
                 });
             }
         }
-        Ok(())
+        Ok(fraction || exponent)
     }
 
     #[inline]
     fn digits(&mut self) {
-        let rest = self.bytes.get(self.at..).unwrap_or_default();
-        self.at += rest
-            .iter()
-            .position(|c| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        self.at += digit_run(self.bytes.get(self.at..).unwrap_or_default());
     }
 
     fn some_digits(&mut self) -> Result<(), Bad> {
@@ -346,6 +357,67 @@ impl<'a> Scan<'a> {
         }
         Ok(())
     }
+}
+
+/// Eight bytes a word: the quick runs through strings and digits test a word at a time.
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// In each byte of `w`, its high bit set where the byte is zero. The lowest byte so marked
+/// is the first zero byte (a borrow can mark a byte only above a zero one).
+#[inline]
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGHS
+}
+
+/// In each of eight bytes, its high bit set where the byte is a [`STOP`] one; the lowest
+/// byte so marked is the first.
+#[inline]
+fn stops(chunk: &[u8]) -> u64 {
+    let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+    // Bytes below 0x20 (those of 0x80 and over keep their high bit out of `!w`).
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+    control | zero_bytes(w ^ (ONES * 0x22)) | zero_bytes(w ^ (ONES * 0x5c))
+}
+
+/// Where the first [`STOP`] byte of `rest` is: a quote, a backslash or a control character.
+#[inline]
+fn stop_run(rest: &[u8]) -> Option<usize> {
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let stops = stops(chunk);
+        if stops != 0 {
+            return Some(at + stops.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder();
+    tail.iter()
+        .position(|&c| STOP[usize::from(c)])
+        .map(|i| at + i)
+}
+
+/// How many ASCII digits `rest` starts with.
+#[inline]
+fn digit_run(rest: &[u8]) -> usize {
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (ONES * 0x30);
+        // A digit is now a byte of 0 to 9: adding 0x76 to its low seven bits leaves the high
+        // bit clear, and carries into no other byte.
+        let other = (((w & !HIGHS) + ONES * 0x76) | w) & HIGHS;
+        if other != 0 {
+            return at + other.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder();
+    at + tail
+        .iter()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(tail.len())
 }
 
 /// Refuses a text that serde_json would not read into a `serde_json::Value`.
@@ -435,6 +507,27 @@ mod tests {
         assert_eq!(validate(&long).is_ok(), serde_accepts(&long));
         let long = format!("0.{long}");
         assert_eq!(validate(&long).is_ok(), serde_accepts(&long));
+    }
+
+    #[test]
+    fn the_word_runs_stop_where_the_byte_runs_stop() {
+        // Each byte value at each place of a run (and the runs' tails), amid other bytes.
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 24] {
+            for at in 0..=len {
+                for b in 0..=255u8 {
+                    for fill in [b'7', b'a', 0xe9] {
+                        let mut text = vec![fill; len];
+                        if at < len {
+                            text[at] = b;
+                        }
+                        let stop = text.iter().position(|&c| STOP[usize::from(c)]);
+                        assert_eq!(stop_run(&text), stop, "{text:?}");
+                        let digits = text.iter().take_while(|c| c.is_ascii_digit()).count();
+                        assert_eq!(digit_run(&text), digits, "{text:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
