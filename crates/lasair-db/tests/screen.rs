@@ -148,7 +148,7 @@ fn condition(rng: &mut SmallRng, depth: u32) -> (String, bool) {
     let num = NUMBERS[rng.random_range(0..NUMBERS.len())];
     let text = TEXTS[rng.random_range(0..TEXTS.len())];
     let op = ops[rng.random_range(0..ops.len())];
-    match rng.random_range(0..12) {
+    match rng.random_range(0..14) {
         0 | 1 => (format!("objects.{num} {op} {}", lit(rng)), true),
         2 => (format!("{text} {op} {}", word(rng)), true),
         3 => {
@@ -176,6 +176,22 @@ fn condition(rng: &mut SmallRng, depth: u32) -> (String, bool) {
             )
         }
         7 => (format!("objects.{num} {op} objects.ncand"), true),
+        // Screened object by object, not down a column: a list tested on a constant (users'
+        // lists hold constants only), a truth compared with a number.
+        11 => {
+            let not = if rng.random_bool(0.3) { "NOT " } else { "" };
+            let null = if rng.random_bool(0.3) { ", NULL" } else { "" };
+            let x = if rng.random_bool(0.2) { "NULL".into() } else { lit(rng) };
+            (format!("{x} {not}IN ({}, {}{null})", lit(rng), lit(rng)), true)
+        }
+        12 => {
+            let (a, ea) = condition(rng, 0);
+            let (b, eb) = condition(rng, 0);
+            let and = if rng.random_bool(0.5) { "AND" } else { "OR" };
+            let not = if rng.random_bool(0.3) { "NOT " } else { "" };
+            let truth = rng.random_range(0..2);
+            (format!("({not}(({a}) {and} ({b}))) = {truth}"), ea && eb)
+        }
         // What a screen does not evaluate: arithmetic, LIKE, a hit's column.
         8 => (
             format!("objects.gmag - objects.rmag {op} {}", lit(rng)),

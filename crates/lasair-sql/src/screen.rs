@@ -553,34 +553,16 @@ fn eval<'a>(e: &'a Expr, batch: &ScreenBatch<'a>, i: usize) -> V<'a> {
             V::Null => V::Null,
             _ => V::Unknown,
         },
-        Expr::Not(x) => match truth(eval(x, batch, i)) {
-            V::Int(b) => V::Int(1 - b),
-            other => other,
+        Expr::Not(x) => from_code(not(code(eval(x, batch, i)))),
+        // As down a column (`and`, `or`), stopping once the first side decides.
+        Expr::And(a, b) => match code(eval(a, batch, i)) {
+            FALSE => V::Int(0),
+            a => from_code(and(a, code(eval(b, batch, i)))),
         },
-        Expr::And(a, b) => {
-            let a = truth(eval(a, batch, i));
-            if a == V::Int(0) {
-                return a;
-            }
-            match (a, truth(eval(b, batch, i))) {
-                (_, V::Int(0)) => V::Int(0),
-                (V::Unknown, _) | (_, V::Unknown) => V::Unknown,
-                (V::Null, _) | (_, V::Null) => V::Null,
-                _ => V::Int(1),
-            }
-        }
-        Expr::Or(a, b) => {
-            let a = truth(eval(a, batch, i));
-            if a == V::Int(1) {
-                return a;
-            }
-            match (a, truth(eval(b, batch, i))) {
-                (_, V::Int(1)) => V::Int(1),
-                (V::Unknown, _) | (_, V::Unknown) => V::Unknown,
-                (V::Null, _) | (_, V::Null) => V::Null,
-                _ => V::Int(0),
-            }
-        }
+        Expr::Or(a, b) => match code(eval(a, batch, i)) {
+            TRUE => V::Int(1),
+            a => from_code(or(a, code(eval(b, batch, i)))),
+        },
         Expr::Compare(a, op, b, nocase) => {
             compare(eval(a, batch, i), *op, eval(b, batch, i), *nocase)
         }
@@ -595,35 +577,26 @@ fn eval<'a>(e: &'a Expr, batch: &ScreenBatch<'a>, i: usize) -> V<'a> {
             negated,
             nocase,
         } => {
-            let found = if list.is_empty() {
-                V::Int(0)
-            } else {
-                let x = eval(expr, batch, i);
-                let (mut null, mut unknown) = (false, false);
-                let mut found = V::Int(0);
-                for item in list {
-                    match compare(x, BinOp::Eq, eval(item, batch, i), *nocase) {
-                        V::Int(1) => {
-                            found = V::Int(1);
-                            break;
-                        }
-                        V::Null => null = true,
-                        V::Unknown => unknown = true,
-                        _ => {}
-                    }
-                }
-                match found {
-                    V::Int(1) => found,
-                    _ if unknown => V::Unknown,
-                    _ if null => V::Null,
-                    _ => V::Int(0),
-                }
-            };
-            match (found, negated) {
-                (V::Int(b), true) => V::Int(1 - b),
-                (other, _) => other,
-            }
+            // `x = a OR x = b ...`, as down a column; an empty list is false.
+            let x = eval(expr, batch, i);
+            let found = list.iter().fold(FALSE, |found, item| {
+                or(
+                    found,
+                    code(compare(x, BinOp::Eq, eval(item, batch, i), *nocase)),
+                )
+            });
+            from_code(if *negated { not(found) } else { found })
         }
+    }
+}
+
+/// A truth's code as a value.
+fn from_code(t: u8) -> V<'static> {
+    match t {
+        FALSE => V::Int(0),
+        TRUE => V::Int(1),
+        NULL => V::Null,
+        _ => V::Unknown,
     }
 }
 
