@@ -372,12 +372,12 @@ impl Batch {
         let stored: HashMap<String, i64> = db
             .object_rowids()?
             .into_iter()
-            .map(|(key, rowid)| (key_text(&key), rowid))
+            .map(|(key, rowid)| (key.to_string(), rowid))
             .collect();
         self.rowids = self
             .objects
             .iter()
-            .map(|o| stored.get(&key_text(&o.key)).copied())
+            .map(|o| stored.get(&o.key.to_string()).copied())
             .collect();
         Ok(written)
     }
@@ -408,7 +408,7 @@ impl Batch {
                 match columns.iter().position(|c| *c == catalog.key) {
                     Some(k) if !held.is_empty() => rows
                         .iter()
-                        .filter(|r| !held.contains(&key_text(&r[k])))
+                        .filter(|r| !held.contains(&r[k].to_string()))
                         .cloned()
                         .collect(),
                     _ => rows.into(),
@@ -441,10 +441,10 @@ impl Batch {
                 .select(&read)?
                 .rows
                 .iter()
-                .filter_map(|r| Some((key_text(&r[0]), r[1].as_f64()?)))
+                .filter_map(|r| Some((r[0].to_string(), r[1].as_f64()?)))
                 .collect();
             for row in chunk {
-                let key = key_text(&row[k]);
+                let key = row[k].to_string();
                 let newer = |at: &f64| row[t].as_f64().is_some_and(|mine| *at > mine);
                 if stored.get(&key).is_some_and(newer) {
                     held.insert(key);
@@ -455,15 +455,7 @@ impl Batch {
     }
 }
 
-/// An object key (ZTF text, LSST integer) as text, to compare keys of either survey.
-fn key_text(v: &Value) -> String {
-    match v {
-        Value::Text(t) => t.clone(),
-        Value::Int(i) => i.to_string(),
-        other => format!("{other:?}"),
-    }
-}
-
+/// The tables a batch fills (and the batch database empties between batches).
 pub const BATCH_TABLES: [&str; 5] = [
     "objects",
     "sherlock_classifications",
