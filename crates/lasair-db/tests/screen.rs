@@ -181,8 +181,15 @@ fn condition(rng: &mut SmallRng, depth: u32) -> (String, bool) {
         11 => {
             let not = if rng.random_bool(0.3) { "NOT " } else { "" };
             let null = if rng.random_bool(0.3) { ", NULL" } else { "" };
-            let x = if rng.random_bool(0.2) { "NULL".into() } else { lit(rng) };
-            (format!("{x} {not}IN ({}, {}{null})", lit(rng), lit(rng)), true)
+            let x = if rng.random_bool(0.2) {
+                "NULL".into()
+            } else {
+                lit(rng)
+            };
+            (
+                format!("{x} {not}IN ({}, {}{null})", lit(rng), lit(rng)),
+                true,
+            )
         }
         12 => {
             let (a, ea) = condition(rng, 0);
