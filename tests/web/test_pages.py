@@ -30,6 +30,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
                                         TimeoutException)
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -67,6 +68,16 @@ def settled(driver, condition, timeout=10):
     element read as the next page loads goes stale)."""
     WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,
                                                        NoSuchElementException)).until(condition)
+
+
+def submit(driver, by, selector, timeout=20):
+    """Clicks what submits a form and waits for the page it loads: the old page's root goes
+    stale, then the new one finishes loading. Without this, a check can read the old page,
+    which often has the very element it looks for."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(by, selector).click()
+    WebDriverWait(driver, timeout).until(staleness_of(old))
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def page_text(driver, wanted, timeout=10):
@@ -311,7 +322,7 @@ def query_checks(driver, base, work, query_cli):
     limit = driver.find_element(By.NAME, "limit")
     limit.clear()
     limit.send_keys("1000")
-    driver.find_element(By.CSS_SELECTOR, "#query-form button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#query-form button[type=submit]")
     WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "results"))
     rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")
     got = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in rows]
@@ -388,18 +399,18 @@ def account_checks(driver, base, maildir, work):
     for field, value in [("username", name), ("email", email), ("first_name", "Eve"), ("last_name", "Tester"),
                          ("password", password), ("password2", password)]:
         driver.find_element(By.ID, field).send_keys(value)
-    driver.find_element(By.CSS_SELECTOR, "#register button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#register button[type=submit]")
     notice = found(driver, "notice").text
     check("registering mails a code", email in notice, notice)
     code = mailed_code(maildir, email, before)
     wrong = "000000" if code != "000000" else "111111"
     driver.find_element(By.ID, "code").send_keys(wrong)
-    driver.find_element(By.CSS_SELECTOR, "#activate button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#activate button[type=submit]")
     check("a wrong code is refused", "wrong" in found(driver, "error").text)
     driver.find_element(By.ID, "username").clear()
     driver.find_element(By.ID, "username").send_keys(name)
     driver.find_element(By.ID, "code").send_keys(code)
-    driver.find_element(By.CSS_SELECTOR, "#activate button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#activate button[type=submit]")
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/accounts/profile/"))
     token = driver.find_element(By.ID, "api-token").text
     check("the right code activates the account and logs in", driver.find_element(By.ID, "whoami").text == name)
@@ -407,7 +418,7 @@ def account_checks(driver, base, maildir, work):
     check("the profile's token works on the API", status == 200 and len(token) == 40, token)
     session = driver.get_cookie("lasair_session")
     check("the session cookie is HttpOnly and SameSite", session["httpOnly"] and session.get("sameSite") == "Lax", session)
-    driver.find_element(By.ID, "logout").click()
+    submit(driver, By.ID, "logout")
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "login-link"))
     check("logging out ends the session", driver.get_cookie("lasair_session") is None)
     driver.get(f"{base}/accounts/login/?next=https://evil.example/")
@@ -416,7 +427,7 @@ def account_checks(driver, base, maildir, work):
     driver.execute_script(
         "const f=document.getElementById('login'); const n=document.createElement('input');"
         "n.type='hidden'; n.name='next'; n.value='https://evil.example/'; f.appendChild(n);")
-    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#login button[type=submit]")
     WebDriverWait(driver, 10).until(lambda d: "/accounts/profile/" in d.current_url)
     check("logging in again works, and never leaves the site", d_host(driver.current_url) == d_host(base))
     driver.save_screenshot(f"{work}/profile.png")
@@ -442,7 +453,7 @@ def filter_checks(driver, base, work, run_filter):
     driver.find_element(By.ID, "save-filter-name").send_keys(name)
     driver.find_element(By.ID, "save-filter-description").send_keys("objects seen twice or more")
     driver.find_element(By.CSS_SELECTOR, "#save-filter input[name=public]").click()
-    driver.find_element(By.CSS_SELECTOR, "#save-filter button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#save-filter button[type=submit]")
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "topic"))
     topic = driver.find_element(By.ID, "topic").text
     check("a saved filter shows its topic", topic.startswith("lasair_") and topic.endswith(name), topic)
@@ -463,7 +474,7 @@ def filter_checks(driver, base, work, run_filter):
     clause = driver.find_element(By.ID, "edit-filter-where")
     clause.clear()
     clause.send_keys("objects.ncand >= 3")
-    driver.find_element(By.CSS_SELECTOR, "#edit-filter button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#edit-filter button[type=submit]")
     settled(driver, lambda d: d.find_element(By.ID, "delivery").text == "a daily email")
     check("its owner changes it, and the page shows the change",
           "objects.ncand >= 3" in driver.find_element(By.CSS_SELECTOR, "pre.query").text
@@ -472,19 +483,19 @@ def filter_checks(driver, base, work, run_filter):
     clause = driver.find_element(By.ID, "edit-filter-where")
     clause.clear()
     clause.send_keys("objects.nosuchcolumn > 1")
-    driver.find_element(By.CSS_SELECTOR, "#edit-filter button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#edit-filter button[type=submit]")
     refused = page_text(driver, lambda text: "nosuchcolumn" in text)
     check("a change the compiler refuses is refused, saying why", "nosuchcolumn" in refused, refused[:300])
     driver.get(filter_url)
     check("and the filter is as it was", "objects.ncand >= 3" in driver.find_element(By.CSS_SELECTOR, "pre.query").text)
-    driver.find_element(By.CSS_SELECTOR, "#copy-filter button").click()
+    submit(driver, By.CSS_SELECTOR, "#copy-filter button")
     WebDriverWait(driver, 10).until(lambda d: d.current_url != filter_url and d.find_elements(By.ID, "delivery"))
     check("a copy is a new filter of mine, private and saved only",
           driver.find_element(By.ID, "filter-name").text.startswith(f"{name} (copy)")
           and driver.find_element(By.ID, "delivery").text == "nowhere: saved only"
           and "objects.ncand >= 3" in driver.find_element(By.CSS_SELECTOR, "pre.query").text,
           driver.find_element(By.ID, "filter-name").text)
-    driver.find_element(By.CSS_SELECTOR, "#delete-filter button").click()
+    submit(driver, By.CSS_SELECTOR, "#delete-filter button")
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/filters/"))
     check("the filter is listed as mine and as public",
           name in driver.find_element(By.ID, "mine").text and name in driver.find_element(By.ID, "public").text)
@@ -492,7 +503,7 @@ def filter_checks(driver, base, work, run_filter):
     driver.get(f"{base}/query/?select=objects.objectId&tables=objects")
     driver.find_element(By.CSS_SELECTOR, "#save-section summary").click()
     driver.find_element(By.ID, "save-filter-name").send_keys(f"secret{os.getpid()}")
-    driver.find_element(By.CSS_SELECTOR, "#save-filter button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#save-filter button[type=submit]")
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "topic"))
     private_url = driver.current_url
     try:
@@ -500,7 +511,7 @@ def filter_checks(driver, base, work, run_filter):
     except urllib.error.HTTPError as e:
         status = e.code
     check("a private filter is refused to another visitor", status == 404, status)
-    driver.find_element(By.CSS_SELECTOR, "#delete-filter button").click()
+    submit(driver, By.CSS_SELECTOR, "#delete-filter button")
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/filters/"))
     check("its owner deletes it", f"secret{os.getpid()}" not in driver.find_element(By.ID, "mine").text)
     driver.get(filter_url)
@@ -525,13 +536,13 @@ def watchlist_checks(driver, base, work):
     radius.clear()
     radius.send_keys("3")
     driver.find_element(By.ID, "wl-cones").send_keys(cones + "\nnot a cone at all")
-    driver.find_element(By.CSS_SELECTOR, "#new-watchlist button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#new-watchlist button[type=submit]")
     error = found(driver, "error").text
     check("a watchlist with a bad line is refused, the line named", ":4:" in error and "not a cone" in error, error)
     box = driver.find_element(By.ID, "wl-cones")
     box.clear()
     box.send_keys(cones)
-    driver.find_element(By.CSS_SELECTOR, "#new-watchlist button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#new-watchlist button[type=submit]")
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "hits"))
     hits = sorted(a.text for a in driver.find_elements(By.CSS_SELECTOR, "#hits tbody a"))
     check("the watchlist's page shows the objects in its cones as hits", set(chosen) <= set(hits), f"{hits} vs {chosen}")
@@ -551,7 +562,7 @@ def watchlist_checks(driver, base, work):
     driver.find_element(By.CSS_SELECTOR, "#edit-section summary").click()
     driver.find_element(By.ID, "edit-name").send_keys(" renamed")
     driver.find_element(By.CSS_SELECTOR, "#edit-settings input[name=public]").click()
-    driver.find_element(By.CSS_SELECTOR, "#edit-settings button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#edit-settings button[type=submit]")
     settled(driver, lambda d: "renamed" in d.find_element(By.ID, "watchlist-name").text)
     status, _ = get(driver.current_url)
     check("its owner renames it and makes it public: now anyone sees it",
@@ -568,7 +579,7 @@ def watchmap_checks(driver, base, work, data, run_filter, query_cli):
     name = f"north{os.getpid()}"
     driver.find_element(By.ID, "wm-name").send_keys(name)
     driver.find_element(By.ID, "wm-file").send_keys(os.path.abspath(f"{data}/mocs/bad/gbpusd.png"))
-    driver.find_element(By.CSS_SELECTOR, "#new-watchmap button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#new-watchmap button[type=submit]")
     error = found(driver, "error").text
     check("a file that is not a MOC is refused, named", "gbpusd.png" in error and "not a MOC" in error, error)
     # The four northern base cells of HEALPix: about a third of the sky, some objects in, some out.
@@ -576,7 +587,7 @@ def watchmap_checks(driver, base, work, data, run_filter, query_cli):
     with open(moc, "w") as f:
         f.write("0/0-3\n")
     driver.find_element(By.ID, "wm-file").send_keys(os.path.abspath(moc))
-    driver.find_element(By.CSS_SELECTOR, "#new-watchmap button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#new-watchmap button[type=submit]")
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "watchmap-area"))
     area = driver.find_element(By.ID, "watchmap-area").text
     check("the page gives the area's size (a third of 41,253 deg²)", area.startswith("13751.") or area.startswith("13750."), area)
@@ -608,10 +619,10 @@ def watchmap_checks(driver, base, work, data, run_filter, query_cli):
     check("a private watchmap is refused to another visitor", status == 404, status)
     driver.find_element(By.CSS_SELECTOR, "#edit-section summary").click()
     driver.find_element(By.CSS_SELECTOR, "#edit-settings input[name=active]").click()
-    driver.find_element(By.CSS_SELECTOR, "#edit-settings button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#edit-settings button[type=submit]")
     settled(driver, lambda d: "resting" in d.find_element(By.ID, "watchmap-name").text)
     check("its owner rests it: it no longer stops", driver.find_elements(By.ID, "expires") == [])
-    driver.find_element(By.CSS_SELECTOR, "#delete-watchmap button").click()
+    submit(driver, By.CSS_SELECTOR, "#delete-watchmap button")
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/watchmaps/"))
     check("its owner deletes it", name not in driver.find_element(By.ID, "mine").text)
 
@@ -633,14 +644,14 @@ def staff_checks(driver, base, work, ada_token, serve):
     check("the staff page does not exist for a user who is not staff",
           status_of(f"{base}/admin/", f"lasair_session={session}") == 404)
     driver.get(f"{base}/accounts/profile/")
-    driver.find_element(By.ID, "logout").click()
+    submit(driver, By.ID, "logout")
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "login-link"))
     boss, password = f"boss{os.getpid()}", "a staff password"
     serve("user", "add", boss, "--staff", "--password-stdin", stdin=password + "\n")
     driver.get(f"{base}/accounts/login/?next=/admin/")
     driver.find_element(By.ID, "username").send_keys(boss)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    submit(driver, By.CSS_SELECTOR, "#login button[type=submit]")
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "users"))
     check("staff reach their page from the bar", driver.find_elements(By.ID, "admin-link") != [])
     mine, curated = f"web{os.getpid()}", f"curated{os.getpid()}"
@@ -650,18 +661,18 @@ def staff_checks(driver, base, work, ada_token, serve):
         driver.find_element(By.ID, "an-owner").send_keys(owner)
         driver.find_element(By.ID, "an-description").send_keys(f"{owner}'s classifier")
         driver.find_element(By.CSS_SELECTOR, "#new-annotator input[name=public]").click()
-        driver.find_element(By.CSS_SELECTOR, "#new-annotator button[type=submit]").click()
+        submit(driver, By.CSS_SELECTOR, "#new-annotator button[type=submit]")
         WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, f"annotator-{topic}"))
     row = lambda: driver.find_element(By.ID, f"annotator-{mine}").text  # noqa: E731
     check("staff register annotators, active", "ada" in row() and "Stop" in row(), row())
-    driver.find_element(By.CSS_SELECTOR, f"#annotator-{mine} button").click()
+    submit(driver, By.CSS_SELECTOR, f"#annotator-{mine} button")
     settled(driver, lambda d: "Start" in row())
-    driver.find_element(By.CSS_SELECTOR, f"#annotator-{mine} button").click()
+    submit(driver, By.CSS_SELECTOR, f"#annotator-{mine} button")
     settled(driver, lambda d: "Stop" in row())
     check("staff stop an annotator and start it again", "Stop" in row(), row())
     ada = json.loads(serve("user", "show", "ada"))
     Select(driver.find_element(By.CSS_SELECTOR, f"#user-{ada['id']} select")).select_by_value("power")
-    driver.find_element(By.CSS_SELECTOR, f"#user-{ada['id']} button").click()
+    submit(driver, By.CSS_SELECTOR, f"#user-{ada['id']} button")
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "users"))
     after = json.loads(serve("user", "show", "ada"))
     check("staff make a user a power user", after.get("api_class") == "power", after)
