@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::avro::{decode_datum, read_container, CompiledSchema, Datum, Limits, SchemaCache};
+use bytes::Bytes;
+
+use crate::avro::{decode_datum_in, read_container_in, CompiledSchema, Datum, Limits, SchemaCache};
 use crate::error::{AlertError, WireError};
 use crate::model::{Alert, Survey};
 use crate::registry::WireSchemas;
@@ -40,10 +42,22 @@ impl Decoder {
     }
 
     /// Every alert in one payload. A container that breaks part-way yields the alerts before
-    /// the break, then the error; nothing decoded is dropped.
+    /// the break, then the error; nothing decoded is dropped. The alerts' cutouts are copies
+    /// of their own.
     pub fn decode(&self, payload: &[u8]) -> Vec<Result<Alert, AlertError>> {
+        self.decode_in(payload, None)
+    }
+
+    /// [`Decoder::decode`], the alerts' cutouts views into `payload` rather than copies: what
+    /// the ingest does with every message it reads.
+    pub fn decode_shared(&self, payload: &Bytes) -> Vec<Result<Alert, AlertError>> {
+        self.decode_in(payload, Some(payload))
+    }
+
+    fn decode_in(&self, payload: &[u8], owner: Option<&Bytes>) -> Vec<Result<Alert, AlertError>> {
         if payload.starts_with(b"Obj\x01") {
-            let container = match read_container(payload, &self.containers, &self.limits) {
+            let container = match read_container_in(payload, owner, &self.containers, &self.limits)
+            {
                 Ok(c) if c.datums.is_empty() && c.error.is_none() => {
                     return vec![Err(AlertError::EmptyContainer)]
                 }
@@ -58,11 +72,11 @@ impl Decoder {
             out.extend(container.error.map(|e| Err(e.into())));
             out
         } else {
-            vec![self.decode_wire(payload)]
+            vec![self.decode_wire(payload, owner)]
         }
     }
 
-    fn decode_wire(&self, payload: &[u8]) -> Result<Alert, AlertError> {
+    fn decode_wire(&self, payload: &[u8], owner: Option<&Bytes>) -> Result<Alert, AlertError> {
         let wire_error = |schema_id: Option<u32>, source: WireError| AlertError::Wire {
             survey: self.survey,
             offset: source.offset(payload.len()),
@@ -75,7 +89,7 @@ impl Decoder {
             .as_ref()
             .ok_or_else(|| wire_error(Some(id), WireError::NoSchemas))?;
         let schema: Arc<CompiledSchema> = wire.get(id)?;
-        let datum = decode_datum(&schema.root, body, &self.limits)
+        let datum = decode_datum_in(&schema.root, body, owner, &self.limits)
             .map_err(|e| wire_error(Some(id), WireError::Body(e)))?;
         self.alert(datum)
     }

@@ -153,7 +153,9 @@ impl CutoutKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cutout {
     pub kind: CutoutKind,
-    pub data: Vec<u8>,
+    /// A view into the message the alert came in (see [`crate::Decoder::decode_shared`]),
+    /// or a copy of its own.
+    pub data: bytes::Bytes,
 }
 
 impl Cutout {

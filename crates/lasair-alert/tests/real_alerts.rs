@@ -191,3 +191,56 @@ fn wire_payload_with_wrong_schema_is_a_clear_error() {
         .expect_err("must not decode");
     assert!(err.to_string().contains("schema id 1000"), "{err}");
 }
+
+/// `decode_shared` gives the alerts `decode` gives, their cutouts views into the payload: the
+/// real ZTF containers, LSST's container, and LSST's wire payloads.
+#[test]
+fn shared_cutouts_are_views_into_the_payload_and_equal_the_copies() {
+    let Some(data) = data() else { return };
+    let wire = WireSchemas::from_path(&data.join("lsst/schema/10/0")).expect("schema folder");
+    let mut payloads: Vec<(Decoder, PathBuf)> =
+        lasair_testdata::avro_files(&data.join("ztf/alerts"))
+            .into_iter()
+            .take(40)
+            .map(|f| (Decoder::new(Survey::Ztf, None), f))
+            .collect();
+    payloads.push((
+        Decoder::new(Survey::Lsst, None),
+        data.join("lsst/alerts/rubin_v10_0/alerts.avro"),
+    ));
+    let wire_file = std::fs::read_dir(data.join("lsst/alerts/rubin_v10_0/wire"))
+        .expect("wire folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "bin"))
+        .expect("a wire payload");
+    payloads.push((Decoder::new(Survey::Lsst, Some(wire)), wire_file));
+    let mut cutouts = 0;
+    for (decoder, path) in &payloads {
+        let payload = bytes::Bytes::from(std::fs::read(path).expect("read"));
+        let copied = decode_one(decoder, path);
+        let shared: Vec<Alert> = decoder
+            .decode_shared(&payload)
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            .collect();
+        assert_eq!(copied.len(), shared.len(), "{}", path.display());
+        let within = payload.as_ptr_range();
+        for (c, s) in copied.iter().zip(&shared) {
+            let line = |a: &Alert| lasair_alert::AlertJson::new(a, Default::default()).to_line();
+            assert_eq!(line(c), line(s), "{}", path.display());
+            assert_eq!(c.cutouts, s.cutouts, "{}", path.display());
+            for cutout in &s.cutouts {
+                let view = cutout.data.as_ptr_range();
+                assert!(
+                    within.start <= view.start && view.end <= within.end,
+                    "{}: a {:?} cutout copied, not shared",
+                    path.display(),
+                    cutout.kind
+                );
+                cutouts += 1;
+            }
+        }
+    }
+    assert!(cutouts > 100, "only {cutouts} cutouts seen");
+}

@@ -52,7 +52,13 @@ fn science(survey: Survey, file: &Path) -> Vec<u8> {
         .next()
         .expect("an alert")
         .expect("decodes");
-    alert.cutouts.into_iter().next().expect("a cutout").data
+    alert
+        .cutouts
+        .into_iter()
+        .next()
+        .expect("a cutout")
+        .data
+        .to_vec()
 }
 
 fn bench(label: &str, cutout: &[u8], n: usize) {

@@ -61,7 +61,7 @@ fn expected(alerts: &[Alert]) -> Expected {
                 a.source_id,
                 c.kind.as_str(),
             );
-            expected.insert(key, (a.survey, c.data.clone()));
+            expected.insert(key, (a.survey, c.data.to_vec()));
         }
     }
     expected
@@ -249,7 +249,7 @@ fn sqlite_readers_read_while_the_ingest_writes() {
             let got = reader
                 .read(first.survey, &first.object_id.0, first.source_id, c.kind)
                 .unwrap_or_else(|e| panic!("reading while writing: {e}"));
-            assert!(got.as_ref() == Some(&c.data));
+            assert!(got.as_ref() == Some(&c.data.to_vec()));
             let n = reader.count().unwrap_or_else(|e| panic!("counting: {e}"));
             assert!(n >= last, "{n} after {last}");
             last = n;

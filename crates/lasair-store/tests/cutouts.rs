@@ -93,7 +93,7 @@ fn cutouts(data: &Path, rows: &[Expected]) -> Vec<Vec<u8>> {
                 .iter()
                 .find(|c| c.kind.as_str() == e.kind)
                 .unwrap_or_else(|| panic!("{}: {} has no {}", e.file, e.source_id, e.kind));
-            cutout.data.clone()
+            cutout.data.to_vec()
         })
         .collect()
 }

@@ -55,7 +55,8 @@ pub use stage::{
 /// One record read from a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
-    pub payload: Vec<u8>,
+    /// Shared, so what is decoded from it can be a view into it (an alert's cutouts).
+    pub payload: bytes::Bytes,
     pub key: Option<Vec<u8>>,
     pub origin: Origin,
 }

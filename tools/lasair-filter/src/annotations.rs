@@ -199,7 +199,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, l)| Message {
-                payload: l.as_bytes().to_vec(),
+                payload: l.as_bytes().to_vec().into(),
                 key: None,
                 origin: Origin::Line {
                     source: "notes.jsonl".into(),

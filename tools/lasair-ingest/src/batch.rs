@@ -49,7 +49,7 @@ impl Stages {
         let decoded: Vec<_> = self.pool.install(|| {
             messages
                 .par_iter()
-                .map(|m| decoder.decode(&m.payload))
+                .map(|m| decoder.decode_shared(&m.payload))
                 .collect()
         });
         let mut alerts = Vec::with_capacity(messages.len());

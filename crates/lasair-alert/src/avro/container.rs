@@ -3,6 +3,8 @@
 use std::io::Read;
 use std::sync::{Arc, RwLock};
 
+use bytes::Bytes;
+
 use super::decode::{decode, Cursor};
 use super::{AvroError, CompiledSchema, Datum, Limits, Node};
 
@@ -71,7 +73,18 @@ pub fn read_container(
     cache: &SchemaCache,
     limits: &Limits,
 ) -> Result<Container, AvroError> {
-    let mut cur = Cursor::new(bytes);
+    read_container_in(bytes, None, cache, limits)
+}
+
+/// [`read_container`], the datums' `bytes` values views into `owner` (which holds `bytes`)
+/// when given, and into each deflate block as inflated.
+pub(crate) fn read_container_in(
+    bytes: &[u8],
+    owner: Option<&Bytes>,
+    cache: &SchemaCache,
+    limits: &Limits,
+) -> Result<Container, AvroError> {
+    let mut cur = Cursor::new(bytes).sharing(owner);
     if cur.take(4).map_err(|_| AvroError::BadMagic)? != MAGIC {
         return Err(AvroError::BadMagic);
     }
@@ -79,7 +92,7 @@ pub fn read_container(
     let schema_json = meta
         .iter()
         .find(|(k, _)| k == "avro.schema")
-        .map(|(_, v)| v.as_slice())
+        .map(|(_, v)| *v)
         .ok_or_else(|| AvroError::BadHeader("no avro.schema in the header".into()))?;
     let codec = meta
         .iter()
@@ -107,7 +120,7 @@ pub fn read_container(
     })
 }
 
-fn read_metadata(cur: &mut Cursor<'_>) -> Result<Vec<(String, Vec<u8>)>, AvroError> {
+fn read_metadata<'a>(cur: &mut Cursor<'a>) -> Result<Vec<(String, &'a [u8])>, AvroError> {
     let mut meta = Vec::new();
     loop {
         let count = cur.long()?;
@@ -120,7 +133,7 @@ fn read_metadata(cur: &mut Cursor<'_>) -> Result<Vec<(String, Vec<u8>)>, AvroErr
         // Each entry takes at least two bytes, so a false count ends at the data's end.
         for _ in 0..count.unsigned_abs() {
             let key = String::from_utf8_lossy(cur.bytes()?).into_owned();
-            meta.push((key, cur.bytes()?.to_vec()));
+            meta.push((key, cur.bytes()?));
         }
     }
 }
@@ -150,18 +163,18 @@ impl Blocks<'_> {
                 return Err(AvroError::BadSync { block });
             }
             let inflated;
-            let data = if self.deflate {
-                inflated = self.inflate(data, block)?;
-                &inflated[..]
+            let (data, owner) = if self.deflate {
+                inflated = Bytes::from(self.inflate(data, block)?);
+                (&inflated[..], Some(&inflated))
             } else if data.len() > self.max {
                 return Err(AvroError::BlockTooBig {
                     block,
                     limit: self.max,
                 });
             } else {
-                data
+                (data, cur.owner)
             };
-            let mut inner = Cursor::with_free_items(data, cur.free_items);
+            let mut inner = Cursor::with_free_items(data, cur.free_items).sharing(owner);
             let count = inner.items(at, count.unsigned_abs(), self.root)?;
             for _ in 0..count {
                 out.push(decode(self.root, &mut inner)?);

@@ -12,7 +12,8 @@ pub enum Datum {
     Long(i64),
     Float(f32),
     Double(f64),
-    Bytes(Vec<u8>),
+    /// A view into the alert's own bytes where the decoder shared them, else its own copy.
+    Bytes(bytes::Bytes),
     String(String),
     Enum(Arc<str>),
     Array(Vec<Datum>),
@@ -231,7 +232,7 @@ mod tests {
                 Datum::Null,
                 Datum::Array(vec![Datum::Long(1), Datum::Long(2)]),
                 Datum::Map(vec![("k\"ey".into(), Datum::Double(2.5e-10))]),
-                Datum::Bytes(vec![1, 2, 3]),
+                Datum::Bytes(bytes::Bytes::from_static(&[1, 2, 3])),
             ],
         };
         let parsed: serde_json::Value = serde_json::from_str(&rec.to_json()).expect("valid JSON");

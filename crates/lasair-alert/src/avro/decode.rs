@@ -1,6 +1,8 @@
 //! The Avro binary encoding, decoded against a compiled schema. Every read checks its length
 //! and every count is bounded before anything is allocated for it.
 
+use bytes::Bytes;
+
 use super::{AvroError, Datum, Limits, Node, Record};
 
 /// The most items reserved ahead for one array block: a count is bounded by the input, but
@@ -13,6 +15,9 @@ pub(crate) struct Cursor<'a> {
     pub pos: usize,
     /// Items of zero encoded size still allowed (see [`Limits::free_items`]).
     pub free_items: usize,
+    /// The buffer `buf` lies in, when shared: a `bytes` value is then a view into it, not a
+    /// copy (a ZTF alert's three cutouts are most of its bytes).
+    pub owner: Option<&'a Bytes>,
 }
 
 impl<'a> Cursor<'a> {
@@ -26,6 +31,20 @@ impl<'a> Cursor<'a> {
             buf,
             pos: 0,
             free_items,
+            owner: None,
+        }
+    }
+
+    /// The same cursor, its `bytes` values views into `owner`, which holds `buf`.
+    pub fn sharing(self, owner: Option<&'a Bytes>) -> Self {
+        Self { owner, ..self }
+    }
+
+    /// A `bytes` value read from `buf`: a view into the owner when there is one.
+    fn shared(&self, raw: &'a [u8]) -> Bytes {
+        match self.owner {
+            Some(owner) => owner.slice_ref(raw),
+            None => Bytes::copy_from_slice(raw),
         }
     }
 
@@ -120,13 +139,23 @@ impl<'a> Cursor<'a> {
 /// Decodes exactly one datum of the given schema from `buf`, rejecting trailing bytes and a
 /// `buf` larger than the maximum alert size.
 pub fn decode_datum(node: &Node, buf: &[u8], limits: &Limits) -> Result<Datum, AvroError> {
+    decode_datum_in(node, buf, None, limits)
+}
+
+/// [`decode_datum`], its `bytes` values views into `owner` (which holds `buf`) when given.
+pub(crate) fn decode_datum_in(
+    node: &Node,
+    buf: &[u8],
+    owner: Option<&Bytes>,
+    limits: &Limits,
+) -> Result<Datum, AvroError> {
     if buf.len() > limits.max_alert_bytes {
         return Err(AvroError::TooBig {
             size: buf.len(),
             limit: limits.max_alert_bytes,
         });
     }
-    let mut cur = Cursor::with_free_items(buf, limits.free_items());
+    let mut cur = Cursor::with_free_items(buf, limits.free_items()).sharing(owner);
     let datum = decode(node, &mut cur)?;
     if cur.remaining() != 0 {
         return Err(AvroError::Trailing {
@@ -151,8 +180,14 @@ pub(crate) fn decode(node: &Node, cur: &mut Cursor<'_>) -> Result<Datum, AvroErr
             a.copy_from_slice(b);
             Datum::Double(f64::from_le_bytes(a))
         }
-        Node::Bytes => Datum::Bytes(cur.bytes()?.to_vec()),
-        Node::Fixed(n) => Datum::Bytes(cur.take(*n)?.to_vec()),
+        Node::Bytes => {
+            let raw = cur.bytes()?;
+            Datum::Bytes(cur.shared(raw))
+        }
+        Node::Fixed(n) => {
+            let raw = cur.take(*n)?;
+            Datum::Bytes(cur.shared(raw))
+        }
         Node::String => Datum::String(cur.string()?),
         Node::Enum(symbols) => {
             let at = cur.pos;

@@ -13,9 +13,11 @@ pub(crate) mod datum_json {
 mod decode;
 mod schema;
 
+pub(crate) use container::read_container_in;
 pub use container::{read_container, Container, SchemaCache};
 pub use datum::{Datum, Record};
 pub use decode::decode_datum;
+pub(crate) use decode::decode_datum_in;
 pub use schema::{CompiledSchema, Node, RecordNode};
 
 use thiserror::Error;

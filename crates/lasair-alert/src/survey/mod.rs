@@ -71,7 +71,7 @@ fn take_records(rec: &mut Record, field: &str) -> Vec<Record> {
 fn take_cutouts(
     rec: &mut Record,
     names: [(CutoutKind, &str); 3],
-    extract: impl Fn(Datum) -> Option<Vec<u8>>,
+    extract: impl Fn(Datum) -> Option<bytes::Bytes>,
 ) -> Vec<Cutout> {
     names
         .into_iter()

@@ -157,7 +157,7 @@ impl Cutouts for SqliteCutouts {
                             alert.source_id,
                             cutout.kind.as_str(),
                             alert.object_id.0,
-                            cutout.data
+                            &cutout.data[..]
                         ])
                         .map_err(|e| self.failed(doing, e))?;
                 }

@@ -152,7 +152,7 @@ fn intern(names: &mut HashSet<Arc<str>>, name: &str) -> Arc<str> {
 /// Copies a message out of librdkafka's buffer so the consumer can be polled again.
 fn owned(message: &BorrowedMessage<'_>, topic: Arc<str>) -> Message {
     Message {
-        payload: message.payload().unwrap_or_default().to_vec(),
+        payload: message.payload().unwrap_or_default().to_vec().into(),
         key: message.key().map(<[u8]>::to_vec),
         origin: Origin::Kafka {
             topic,

@@ -34,7 +34,7 @@ fn read(input: Input) -> Result<Message, StreamError> {
         }
     };
     Ok(Message {
-        payload,
+        payload: payload.into(),
         key: None,
         origin,
     })

@@ -57,7 +57,7 @@ impl Messages for Lines {
                         };
                         let key = None;
                         return Ok(Some(Message {
-                            payload,
+                            payload: payload.into(),
                             key,
                             origin,
                         }));

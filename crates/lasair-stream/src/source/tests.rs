@@ -37,7 +37,7 @@ fn lines_skip_blank_lines_number_from_one_and_keep_a_last_line_without_newline()
     let mut source = open(&[a.clone(), b.clone()], SourceKind::Lines);
     assert!(!source.finished());
     let messages = drain(source.as_mut(), 3);
-    let payloads: Vec<&[u8]> = messages.iter().map(|m| m.payload.as_slice()).collect();
+    let payloads: Vec<&[u8]> = messages.iter().map(|m| &m.payload[..]).collect();
     let expected: [&[u8]; 4] = [b"{\"n\":1}", b"{\"n\":2}", b"{\"n\":3}", b"{\"n\":4}"];
     assert_eq!(payloads, expected);
     let places: Vec<String> = messages.iter().map(|m| m.origin.to_string()).collect();
@@ -63,12 +63,12 @@ fn avro_files_are_one_message_each_in_order() {
     let mut source = open(&[dir.path().to_owned()], SourceKind::AvroFiles);
     let messages = drain(source.as_mut(), 1);
     assert_eq!(messages.len(), 2);
-    assert_eq!(messages[0].payload, b"one");
+    assert_eq!(&messages[0].payload[..], b"one");
     let first = Origin::File {
         path: dir.path().join("1.avro"),
     };
     assert_eq!(messages[0].origin, first);
-    assert_eq!(messages[1].payload, b"two");
+    assert_eq!(&messages[1].payload[..], b"two");
 }
 
 #[test]
@@ -79,12 +79,12 @@ fn files_are_read_when_returned_not_when_opened() {
     fs::write(&two, "before").expect("write");
     let mut source = open(&[dir.path().to_owned()], SourceKind::AvroFiles);
     assert_eq!(
-        source.next_batch(1, NO_WAIT).expect("batch")[0].payload,
+        &source.next_batch(1, NO_WAIT).expect("batch")[0].payload[..],
         b"one"
     );
     fs::write(&two, "after").expect("rewrite");
     assert_eq!(
-        source.next_batch(1, NO_WAIT).expect("batch")[0].payload,
+        &source.next_batch(1, NO_WAIT).expect("batch")[0].payload[..],
         b"after"
     );
 }
@@ -103,6 +103,6 @@ fn unreadable_file_is_reported_after_the_batch_read_so_far_and_the_source_goes_o
     assert!(err.to_string().contains("2.avro"), "{err}");
     assert!(!source.finished());
     let batch = source.next_batch(10, NO_WAIT).expect("last batch");
-    assert_eq!(batch[0].payload, b"3.avro");
+    assert_eq!(&batch[0].payload[..], b"3.avro");
     assert!(source.finished());
 }
