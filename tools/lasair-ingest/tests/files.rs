@@ -52,6 +52,43 @@ fn simulated_ztf_files_give_one_json_per_alert_and_the_union_of_their_lightcurve
     assert_eq!(count_files(&cutouts), files_before);
 }
 
+/// With no store, each alert becomes its line as it is decoded; with one, after the store is
+/// durable: the two paths write the same lines, in the same order, byte for byte.
+#[test]
+fn with_or_without_a_store_the_lines_are_the_same() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let alerts = sim(Survey::Ztf, 60, 15, 11);
+    write_files(&tmp.path().join("in"), &alerts);
+    std::fs::write(
+        tmp.path().join("in/broken.avro"),
+        b"Obj\x01 not a container",
+    )
+    .expect("write");
+    let input = tmp.path().join("in");
+    let input = input.to_str().expect("utf8");
+    let db = format!("sqlite:{}", tmp.path().join("lc.db").display());
+    let bare = run(&["--survey", "ztf", "--batch", "8", "--quiet", input]);
+    let stored = run(&[
+        "--survey",
+        "ztf",
+        "--batch",
+        "8",
+        "--quiet",
+        "--lightcurves",
+        &db,
+        input,
+    ]);
+    for out in [&bare, &stored] {
+        assert_eq!(out.status.code(), Some(1), "the broken file counts as bad");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("broken.avro"));
+    }
+    assert_eq!(json_lines(&bare.stdout).len(), alerts.len());
+    assert!(
+        bare.stdout == stored.stdout,
+        "the lines differ between the two paths"
+    );
+}
+
 #[test]
 fn a_sqlite_cutout_store_keeps_each_cutout_once_whatever_the_replays() {
     let tmp = tempfile::tempdir().expect("tmp");
