@@ -50,6 +50,28 @@ impl CutoutError {
     }
 }
 
+/// One cutout, as every store finds it: the survey, the object, the source (ZTF candid, LSST
+/// diaSourceId) and which of the three images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CutoutKey<'a> {
+    pub survey: Survey,
+    pub object_id: &'a str,
+    pub source_id: i64,
+    pub kind: CutoutKind,
+}
+
+impl std::fmt::Display for CutoutKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let CutoutKey {
+            survey,
+            object_id,
+            source_id,
+            kind,
+        } = self;
+        write!(f, "{survey} {object_id} {source_id} {}", kind.as_str())
+    }
+}
+
 /// Where each kind of an alert's cutouts went (a path, or the store and key), as the JSON
 /// alert line carries it.
 pub type Placed = BTreeMap<&'static str, String>;
@@ -73,23 +95,11 @@ pub trait Cutouts: Send + Sync {
     fn sync(&self) -> Result<(), CutoutError>;
 
     /// The stored bytes (FITS, plain or gzipped) of one cutout, if there is one.
-    fn read(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Result<Option<Vec<u8>>, CutoutError>;
+    fn read(&self, key: CutoutKey) -> Result<Option<Vec<u8>>, CutoutError>;
 
     /// Whether that cutout is stored.
-    fn has(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Result<bool, CutoutError> {
-        Ok(self.read(survey, object_id, source_id, kind)?.is_some())
+    fn has(&self, key: CutoutKey) -> Result<bool, CutoutError> {
+        Ok(self.read(key)?.is_some())
     }
 
     /// Which cutouts of these sources of one object are stored: each source with each kind
@@ -104,7 +114,13 @@ pub trait Cutouts: Send + Sync {
         let mut found = Vec::new();
         for &source in sources {
             for kind in CutoutKind::ALL {
-                if self.has(survey, object_id, source, kind)? {
+                let key = CutoutKey {
+                    survey,
+                    object_id,
+                    source_id: source,
+                    kind,
+                };
+                if self.has(key)? {
                     found.push((source, kind));
                 }
             }
@@ -117,18 +133,11 @@ pub trait Cutouts: Send + Sync {
 
     /// The PNG of a stored cutout, drawn by [`render_png`]; `None` when there is no such
     /// cutout.
-    fn png(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Result<Option<Vec<u8>>, CutoutError> {
-        let Some(bytes) = self.read(survey, object_id, source_id, kind)? else {
+    fn png(&self, key: CutoutKey) -> Result<Option<Vec<u8>>, CutoutError> {
+        let Some(bytes) = self.read(key)? else {
             return Ok(None);
         };
-        let origin = format!("{survey} {object_id} {source_id} {}", kind.as_str());
-        Ok(Some(render_png(&bytes, &origin)?))
+        Ok(Some(render_png(&bytes, &key.to_string())?))
     }
 }
 

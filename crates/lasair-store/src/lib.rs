@@ -8,6 +8,6 @@ pub mod cutouts;
 pub mod lightcurve;
 
 pub use cutouts::{
-    open_cutouts, render_png, zscale, CutoutError, CutoutStore, Cutouts, RenderError,
+    open_cutouts, render_png, zscale, CutoutError, CutoutKey, CutoutStore, Cutouts, RenderError,
 };
 pub use lightcurve::{open_lightcurves, LightcurveStore, StoreError, StoredPoint};

@@ -11,7 +11,17 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use lasair_alert::{Alert, CutoutKind, Decoder, Survey};
-use lasair_store::{open_cutouts, render_png, CutoutStore, Cutouts};
+use lasair_store::{open_cutouts, render_png, CutoutKey, CutoutStore, Cutouts};
+
+/// The key of one cutout.
+fn key(survey: Survey, object_id: &str, source_id: i64, kind: CutoutKind) -> CutoutKey<'_> {
+    CutoutKey {
+        survey,
+        object_id,
+        source_id,
+        kind,
+    }
+}
 
 /// Real alerts with cutouts, both surveys; `None` (after saying so) when the data is absent.
 fn alerts() -> Option<Vec<Alert>> {
@@ -113,17 +123,23 @@ fn holds(store: &dyn Cutouts, alerts: &[Alert]) {
     assert_eq!(count, expected.len() as u64, "{}", store.describe());
     for ((_, object, source, name), (survey, bytes)) in &expected {
         let k = kind(name);
-        let got = store.read(*survey, object, *source, k).expect("read");
+        let got = store.read(key(*survey, object, *source, k)).expect("read");
         assert!(got.as_ref() == Some(bytes), "{object} {source} {name}");
-        assert!(store.has(*survey, object, *source, k).expect("has"));
+        assert!(store.has(key(*survey, object, *source, k)).expect("has"));
         let elsewhere = format!("{object}x");
         assert_eq!(
-            store.read(*survey, &elsewhere, *source, k).expect("read"),
+            store
+                .read(key(*survey, &elsewhere, *source, k))
+                .expect("read"),
             None
         );
-        assert!(!store.has(*survey, &elsewhere, *source, k).expect("has"));
+        assert!(!store
+            .has(key(*survey, &elsewhere, *source, k))
+            .expect("has"));
         assert_eq!(
-            store.read(*survey, object, source + 1, k).expect("read"),
+            store
+                .read(key(*survey, object, source + 1, k))
+                .expect("read"),
             None
         );
     }
@@ -154,12 +170,12 @@ fn holds(store: &dyn Cutouts, alerts: &[Alert]) {
     // The PNG of a stored cutout is the PNG of its bytes.
     let ((_, object, source, name), (survey, bytes)) = expected.iter().next().expect("a cutout");
     let png = store
-        .png(*survey, object, *source, kind(name))
+        .png(key(*survey, object, *source, kind(name)))
         .expect("png");
     assert_eq!(png, Some(render_png(bytes, "expected").expect("render")));
     assert_eq!(
         store
-            .png(*survey, object, source + 1, kind(name))
+            .png(key(*survey, object, source + 1, kind(name)))
             .expect("png"),
         None
     );
@@ -171,7 +187,7 @@ fn holds(store: &dyn Cutouts, alerts: &[Alert]) {
     assert_eq!(store.count().expect("count"), count, "{}", store.describe());
     for ((_, object, source, name), (survey, bytes)) in &expected {
         let got = store
-            .read(*survey, object, *source, kind(name))
+            .read(key(*survey, object, *source, kind(name)))
             .expect("read");
         assert!(
             got.as_ref() == Some(bytes),
@@ -194,7 +210,12 @@ fn the_folder_tree_round_trips_real_cutouts() {
         .find(|a| !a.cutouts.is_empty())
         .expect("cutouts");
     let path = tree
-        .find(a.survey, &a.object_id.0, a.source_id, a.cutouts[0].kind)
+        .find(key(
+            a.survey,
+            &a.object_id.0,
+            a.source_id,
+            a.cutouts[0].kind,
+        ))
         .expect("the file");
     assert!(path.starts_with(tree.dir_of(a.survey, &a.object_id.0)));
     let before = std::fs::metadata(&path)
@@ -247,7 +268,12 @@ fn sqlite_readers_read_while_the_ingest_writes() {
         while !done.load(std::sync::atomic::Ordering::SeqCst) || reads == 0 {
             let c = &first.cutouts[0];
             let got = reader
-                .read(first.survey, &first.object_id.0, first.source_id, c.kind)
+                .read(key(
+                    first.survey,
+                    &first.object_id.0,
+                    first.source_id,
+                    c.kind,
+                ))
                 .unwrap_or_else(|e| panic!("reading while writing: {e}"));
             assert!(got.as_ref() == Some(&c.data.to_vec()));
             let n = reader.count().unwrap_or_else(|e| panic!("counting: {e}"));

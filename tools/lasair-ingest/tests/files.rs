@@ -119,12 +119,12 @@ fn a_sqlite_cutout_store_keeps_each_cutout_once_whatever_the_replays() {
             let place = format!("{url}#{}_{kind}", alert.source_id);
             assert_eq!(line["cutouts"][kind].as_str(), Some(place.as_str()));
             let stored = store
-                .read(
-                    Survey::Ztf,
-                    &alert.object_id.0,
-                    alert.source_id,
-                    cutout.kind,
-                )
+                .read(lasair_store::CutoutKey {
+                    survey: Survey::Ztf,
+                    object_id: &alert.object_id.0,
+                    source_id: alert.source_id,
+                    kind: cutout.kind,
+                })
                 .expect("read")
                 .expect("stored");
             assert!(stored == cutout.data, "{place}");

@@ -440,12 +440,12 @@ async fn ztf_objects_lightcurves_and_cutouts() {
     assert_eq!(fits.status, StatusCode::OK, "{path}");
     let stored = lasair_store::open_cutouts(&node.cutouts)
         .expect("cutout store")
-        .read(
-            Survey::Ztf,
-            id,
-            latest.source_id,
-            lasair_alert::CutoutKind::Science,
-        )
+        .read(lasair_store::CutoutKey {
+            survey: Survey::Ztf,
+            object_id: id,
+            source_id: latest.source_id,
+            kind: lasair_alert::CutoutKind::Science,
+        })
         .expect("read")
         .expect("stored");
     assert_eq!(fits.bytes, stored);

@@ -23,7 +23,7 @@ use scylla::statement::prepared::PreparedStatement;
 use scylla::SerializeRow;
 use tokio::runtime::Runtime;
 
-use super::{row_places, CutoutError, Cutouts, Placed};
+use super::{row_places, CutoutError, CutoutKey, Cutouts, Placed};
 use crate::cql::{self, prepare, Target};
 
 /// The table's definition; `{ks}` is the keyspace.
@@ -191,19 +191,13 @@ impl Cutouts for CqlCutouts {
         Ok(())
     }
 
-    fn read(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Result<Option<Vec<u8>>, CutoutError> {
+    fn read(&self, key: CutoutKey) -> Result<Option<Vec<u8>>, CutoutError> {
         let read = async {
             let pager = self
                 .session
                 .execute_iter(
                     self.select.clone(),
-                    (survey.as_str(), source_id, kind.as_str()),
+                    (key.survey.as_str(), key.source_id, key.kind.as_str()),
                 )
                 .await?;
             let rows: Vec<(String, Vec<u8>)> = pager.rows_stream()?.try_collect().await?;
@@ -215,18 +209,12 @@ impl Cutouts for CqlCutouts {
             .map_err(|e| self.failed("reading a cutout", e))?;
         Ok(rows
             .into_iter()
-            .find(|(object, _)| object == object_id)
+            .find(|(object, _)| object == key.object_id)
             .map(|(_, data)| data))
     }
 
-    fn has(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Result<bool, CutoutError> {
-        let found = self.stored_of(survey, object_id, &[(source_id, kind)])?;
+    fn has(&self, key: CutoutKey) -> Result<bool, CutoutError> {
+        let found = self.stored_of(key.survey, key.object_id, &[(key.source_id, key.kind)])?;
         Ok(!found.is_empty())
     }
 

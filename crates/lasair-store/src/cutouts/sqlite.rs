@@ -8,10 +8,10 @@
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
-use lasair_alert::{Alert, CutoutKind, Survey};
+use lasair_alert::Alert;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::{row_places, CutoutError, Cutouts, Placed};
+use super::{row_places, CutoutError, CutoutKey, Cutouts, Placed};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS cutouts (
@@ -33,6 +33,16 @@ WHERE survey = ?1 AND sourceId = ?2 AND kind = ?3 AND objectId = ?4";
 
 const EXISTS: &str = "SELECT 1 FROM cutouts
 WHERE survey = ?1 AND sourceId = ?2 AND kind = ?3 AND objectId = ?4";
+
+/// A cutout's key as [`SELECT`] and [`EXISTS`] bind it.
+fn row_key(key: CutoutKey<'_>) -> (&'static str, i64, &'static str, &str) {
+    (
+        key.survey.as_str(),
+        key.source_id,
+        key.kind.as_str(),
+        key.object_id,
+    )
+}
 
 /// The page size of a new file: a cutout (tens of KB) lies in one leaf page, not in a chain of
 /// 4 KiB overflow pages written one by one.
@@ -184,37 +194,17 @@ impl Cutouts for SqliteCutouts {
         Ok(())
     }
 
-    fn read(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Result<Option<Vec<u8>>, CutoutError> {
+    fn read(&self, key: CutoutKey) -> Result<Option<Vec<u8>>, CutoutError> {
         self.reading("reading a cutout", |conn| {
             conn.prepare_cached(SELECT)?
-                .query_row(
-                    params![survey.as_str(), source_id, kind.as_str(), object_id],
-                    |r| r.get(0),
-                )
+                .query_row(row_key(key), |r| r.get(0))
                 .optional()
         })
     }
 
-    fn has(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Result<bool, CutoutError> {
+    fn has(&self, key: CutoutKey) -> Result<bool, CutoutError> {
         self.reading("looking for a cutout", |conn| {
-            conn.prepare_cached(EXISTS)?.exists(params![
-                survey.as_str(),
-                source_id,
-                kind.as_str(),
-                object_id
-            ])
+            conn.prepare_cached(EXISTS)?.exists(row_key(key))
         })
     }
 

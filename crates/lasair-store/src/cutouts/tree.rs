@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use lasair_alert::hash::fnv1a;
-use lasair_alert::{Alert, Cutout, CutoutKind, Survey};
+use lasair_alert::{Alert, Cutout, Survey};
 use rayon::prelude::*;
 
-use super::{CutoutError, Cutouts, Placed, MAX_CUTOUT_FILE_BYTES};
+use super::{CutoutError, CutoutKey, Cutouts, Placed, MAX_CUTOUT_FILE_BYTES};
 
 /// Temporary files made by this process, for unique names.
 static TEMP: AtomicU64 = AtomicU64::new(0);
@@ -74,20 +74,13 @@ impl CutoutStore {
             .join(folder_name(object_id))
     }
 
-    /// The stored cutout of kind `kind` (`science`, `template`, `difference`) of source
-    /// `source_id` of an object, FITS or gzipped FITS, if there is one. `source_id` must be
-    /// an integer (ZTF candid, LSST diaSourceId), so it never makes a path of its own.
-    pub fn find(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Option<PathBuf> {
-        let dir = self.dir_of(survey, object_id);
+    /// The file of a stored cutout, FITS or gzipped FITS, if there is one. Its source is an
+    /// integer (ZTF candid, LSST diaSourceId), so it never makes a path of its own.
+    pub fn find(&self, key: CutoutKey) -> Option<PathBuf> {
+        let dir = self.dir_of(key.survey, key.object_id);
         ["fits", "fits.gz"]
             .iter()
-            .map(|ext| dir.join(format!("{source_id}_{}.{ext}", kind.as_str())))
+            .map(|ext| dir.join(format!("{}_{}.{ext}", key.source_id, key.kind.as_str())))
             .find(|p| p.is_file())
     }
 
@@ -181,14 +174,8 @@ impl Cutouts for CutoutStore {
             .map_err(|e| CutoutError::store(&self.describe(), format!("syncing: {e}")))
     }
 
-    fn read(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Result<Option<Vec<u8>>, CutoutError> {
-        let Some(path) = self.find(survey, object_id, source_id, kind) else {
+    fn read(&self, key: CutoutKey) -> Result<Option<Vec<u8>>, CutoutError> {
+        let Some(path) = self.find(key) else {
             return Ok(None);
         };
         let failed = |e: io::Error| CutoutError::store(&path.display().to_string(), e);
@@ -205,14 +192,8 @@ impl Cutouts for CutoutStore {
         Ok(Some(bytes))
     }
 
-    fn has(
-        &self,
-        survey: Survey,
-        object_id: &str,
-        source_id: i64,
-        kind: CutoutKind,
-    ) -> Result<bool, CutoutError> {
-        Ok(self.find(survey, object_id, source_id, kind).is_some())
+    fn has(&self, key: CutoutKey) -> Result<bool, CutoutError> {
+        Ok(self.find(key).is_some())
     }
 
     /// Every finished cutout file under the root (temporary files left out).
@@ -252,7 +233,12 @@ mod tests {
         let file = fs::File::create(&path).expect("file");
         file.set_len(MAX_CUTOUT_FILE_BYTES + 1).expect("sized");
         let e = store
-            .read(Survey::Ztf, "ZTF18abc", 123, CutoutKind::Science)
+            .read(CutoutKey {
+                survey: Survey::Ztf,
+                object_id: "ZTF18abc",
+                source_id: 123,
+                kind: lasair_alert::CutoutKind::Science,
+            })
             .unwrap_err()
             .to_string();
         assert!(

@@ -8,6 +8,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lasair_alert::CutoutKind;
 use lasair_service::users::User;
+use lasair_store::CutoutKey;
 use serde_json::{json, Value as Json};
 
 use crate::object;
@@ -118,7 +119,12 @@ fn find(app: &App, object: &str, file: &str) -> Result<(String, Vec<u8>), ApiErr
         .find(|k| object::cutout_name(*k) == kind)
         .ok_or_else(ApiError::not_found)?;
     let bytes = store
-        .read(app.survey, object, source, kind)
+        .read(CutoutKey {
+            survey: app.survey,
+            object_id: object,
+            source_id: source,
+            kind,
+        })
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or_else(ApiError::not_found)?;
     Ok((

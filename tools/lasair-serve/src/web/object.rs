@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use lasair_alert::{CutoutKind, PointKind, Survey};
 use lasair_db::Select;
 use lasair_service::watch::{Watchlist, Watchmap};
-use lasair_store::StoredPoint;
+use lasair_store::{CutoutKey, StoredPoint};
 use minijinja::{context, Value};
 use serde_json::{json, Value as Json};
 
@@ -254,7 +254,12 @@ fn cutout_png(app: &App, id: &str, source: i64, kind: &str) -> Result<Response, 
         .ok_or_else(ApiError::not_found)?;
     let store = app.cutouts.as_ref().ok_or_else(ApiError::not_found)?;
     let png = store
-        .png(app.survey, id, source, kind)
+        .png(CutoutKey {
+            survey: app.survey,
+            object_id: id,
+            source_id: source,
+            kind,
+        })
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or_else(ApiError::not_found)?;
     let mut r = png.into_response();
