@@ -71,21 +71,16 @@ pub(crate) fn statement(
             let _ = write!(sql, " AND {name}.{} = {value}", ident(d, col));
         }
     }
-    let only = narrowed.then(|| {
+    let mut conditions = Vec::new();
+    if narrowed {
         let first = ident(d, tables[0].table.name);
-        format!("({first}.rowid IN (SELECT value FROM json_each(?1)))")
-    });
-    match (only, &q.condition) {
-        (Some(only), Some(c)) => {
-            let _ = write!(sql, " WHERE {only} AND {}", expr(d, c));
-        }
-        (Some(only), None) => {
-            let _ = write!(sql, " WHERE {only}");
-        }
-        (None, Some(c)) => {
-            let _ = write!(sql, " WHERE {}", expr(d, c));
-        }
-        (None, None) => {}
+        conditions.push(format!(
+            "({first}.rowid IN (SELECT value FROM json_each(?1)))"
+        ));
+    }
+    conditions.extend(q.condition.as_ref().map(|c| expr(d, c)));
+    if !conditions.is_empty() {
+        let _ = write!(sql, " WHERE {}", conditions.join(" AND "));
     }
     if !q.order.is_empty() {
         let keys: Vec<String> = q

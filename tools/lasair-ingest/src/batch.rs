@@ -109,8 +109,8 @@ impl Stages {
     /// makes the JSON lines, all at once: the cutouts and the lines on threads of their own
     /// beside the lightcurves, so that a store waiting for its disk leaves the core to the
     /// others' work (on one core too). A line says where its cutouts go
-    /// ([`Cutouts::places`]); it is sent only after the stores are durable. The step `cutouts` is the cutouts' own time;
-    /// `lightcurves` lasts until all three are done.
+    /// ([`Cutouts::places`]); it is sent only after the stores are durable. The step
+    /// `cutouts` is the cutouts' own time; `lightcurves` lasts until all three are done.
     fn store_and_write_lines(&mut self, alerts: &[Alert]) -> Result<Vec<Vec<u8>>, StageError> {
         let Stages {
             cutouts,
